@@ -1,0 +1,156 @@
+"""HTTP routes of the professional sign-up API. Each parses, calls chalicelib, and answers."""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from chalice import Chalice, Response
+
+from chalicelib import apidocs, auth, bulk, db, listing, logs, payloads, professionals
+from chalicelib.auth import PARTNER, STAFF, TOKEN
+from chalicelib.errors import ApiError, NotFound, Unavailable, envelope
+
+app = Chalice(app_name="professionals")
+app.log.setLevel(logging.INFO)
+logs.configure()
+log = logging.getLogger("professionals.api")
+
+ANY = ["*/*"]  # media types are checked in chalicelib.payloads, after authentication
+
+
+@app.middleware("http")
+def api_boundary(event, get_response):
+    request_id = (event.context or {}).get("requestId") or uuid.uuid4().hex
+    logs.set_request_id(request_id)
+    started = time.monotonic()
+    try:
+        response = get_response(event)
+    except ApiError as exc:
+        response = _error(exc.status, exc.body())
+    except Exception:  # the one place an unexpected error becomes a clean 500
+        log.exception("unhandled error")
+        response = _internal_error(request_id)
+    response = _envelope_chalice_errors(response, request_id)
+    response.headers["X-Request-Id"] = request_id
+    logs.event(log, "request", method=event.method, path=event.context.get("resourcePath"),
+               status=response.status_code, ms=round((time.monotonic() - started) * 1000, 1))
+    return response
+
+
+@app.route("/health", methods=["GET"])
+def health():
+    try:
+        db.get("HEALTH#probe")
+    except db.StoreUnavailable as exc:
+        raise Unavailable("The table is unreachable.") from exc
+    return {"status": "ok"}
+
+
+@app.route("/professionals", methods=["POST"], content_types=ANY)
+def create_professional():
+    request = app.current_request
+    caller = auth.identify(request.headers)
+    payloads.check_query(request.query_params, ())
+    body = payloads.json_body(request.headers, request.raw_body)
+    item = professionals.create(body, caller)
+    resource = professionals.to_resource(item)
+    if caller.role not in (PARTNER, STAFF):
+        resource["access_token"] = auth.issue_access_token(item.id)
+    return Response(resource, status_code=201, headers={"Location": f"/professionals/{item.id}"})
+
+
+@app.route("/professionals/bulk", methods=["POST"], content_types=ANY)
+def bulk_upsert():
+    request = app.current_request
+    caller = auth.identify(request.headers)
+    auth.require(caller, PARTNER, STAFF)
+    params = payloads.check_query(request.query_params, ("dry_run",))
+    rows = payloads.bulk_rows(request.headers, request.raw_body)
+    dry_run = payloads.flag(params, "dry_run")
+    return Response(bulk.bulk_upsert(rows, caller, dry_run=dry_run), status_code=207)
+
+
+@app.route("/professionals", methods=["GET"])
+def list_professionals():
+    request = app.current_request
+    auth.require(auth.identify(request.headers), STAFF)
+    return listing.list_professionals(request.query_params or {})
+
+
+@app.route("/professionals/{professional_id}", methods=["GET"])
+def get_professional(professional_id):
+    request = app.current_request
+    auth.require(auth.identify(request.headers), STAFF, TOKEN, professional_id=professional_id)
+    payloads.check_query(request.query_params, ())
+    resource = professionals.to_resource(professionals.get(professional_id))
+    resource["resume_text"] = None
+    return resource
+
+
+@app.route("/professionals/{professional_id}", methods=["PATCH"], content_types=ANY)
+def patch_professional(professional_id):
+    request = app.current_request
+    caller = auth.identify(request.headers)
+    auth.require(caller, STAFF)
+    payloads.check_query(request.query_params, ())
+    body = payloads.json_body(request.headers, request.raw_body)
+    return professionals.to_resource(professionals.patch(professional_id, body, caller))
+
+
+@app.route("/professionals/{professional_id}", methods=["DELETE"])
+def delete_professional(professional_id):
+    request = app.current_request
+    auth.require(auth.identify(request.headers), STAFF)
+    payloads.check_query(request.query_params, ())
+    professionals.delete(professional_id)
+    return Response(body="", status_code=204)
+
+
+@app.route("/openapi.json", methods=["GET"])
+def openapi_document():
+    return apidocs.openapi_document()
+
+
+@app.route("/docs", methods=["GET"])
+def docs():
+    return Response(apidocs.docs_html(), headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+@app.route("/docs/assets/{name}", methods=["GET"])
+def docs_asset(name):
+    found = apidocs.asset(name)
+    if found is None:
+        raise NotFound(f"No documentation asset '{name}'.")
+    content, content_type = found
+    return Response(content, headers={"Content-Type": content_type,
+                                      "Cache-Control": "public, max-age=86400"})
+
+
+_CHALICE_ERRORS = {
+    400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    413: "payload_too_large", 415: "unsupported_media_type", 429: "rate_limited",
+}
+
+
+def _error(status: int, body: dict) -> Response:
+    return Response(body, status_code=status, headers={"Content-Type": "application/json"})
+
+
+def _internal_error(request_id: str) -> Response:
+    return _error(500, envelope("internal_error", f"Something went wrong on our side; quote "
+                                f"request id {request_id} when reporting it.",
+                                {"request_id": request_id}))
+
+
+def _envelope_chalice_errors(response: Response, request_id: str) -> Response:
+    """Chalice answers some errors itself ({"Code", "Message"}); give them the envelope."""
+    body = response.body
+    if not (isinstance(body, dict) and set(body) == {"Code", "Message"}):
+        return response
+    if response.status_code >= 500:
+        return _internal_error(request_id)
+    code = _CHALICE_ERRORS.get(response.status_code, "bad_request")
+    fixed = _error(response.status_code, envelope(code, str(body["Message"])))
+    fixed.headers.update({k: v for k, v in response.headers.items() if k.lower() == "allow"})
+    return fixed

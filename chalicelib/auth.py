@@ -1,0 +1,103 @@
+"""Who is calling: API keys (stored hashed, with a role) and per-professional access tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+
+from chalicelib import db, signing
+from chalicelib.clock import now_iso
+from chalicelib.errors import Forbidden, Unauthorized
+from chalicelib.models import ApiKeyItem, api_key_pk
+
+ANONYMOUS, PARTNER, STAFF, TOKEN = "anonymous", "partner", "staff", "token"
+ROLES = (PARTNER, STAFF)
+TOKEN_TTL_SECONDS = 24 * 3600
+_TOKEN_PURPOSE = "access-token"
+
+
+@dataclass(frozen=True)
+class Caller:
+    role: str
+    name: str | None = None
+    key_id: str | None = None
+    professional_id: str | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role == STAFF
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def identify(headers: dict[str, str]) -> Caller:
+    """The caller behind a request's headers; 401 for an unknown key or a bad token."""
+    key = headers.get("x-api-key")
+    if key is not None:
+        item = db.get(api_key_pk(hash_key(key.strip())))
+        if not isinstance(item, ApiKeyItem) or item.revoked_at:
+            raise Unauthorized("The API key is not valid.")
+        return Caller(role=item.role, name=item.name, key_id=item.key_id)
+    authorization = headers.get("authorization")
+    if authorization is not None:
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("Authorization must be 'Bearer <access_token>'.")
+        payload = signing.verify(token.strip(), _TOKEN_PURPOSE)
+        if not payload or not isinstance(payload.get("sub"), str) \
+                or not isinstance(payload.get("exp"), int) or payload["exp"] < time.time():
+            raise Unauthorized("The access token is not valid or has expired.")
+        return Caller(role=TOKEN, professional_id=payload["sub"])
+    return Caller(role=ANONYMOUS)
+
+
+def require(caller: Caller, *roles: str, professional_id: str | None = None) -> None:
+    """401 for anonymous callers where a credential is needed, 403 for the wrong credential.
+
+    A TOKEN caller passes only when TOKEN is allowed and the token is bound to professional_id.
+    """
+    if caller.role in roles and (caller.role != TOKEN or caller.professional_id == professional_id):
+        return
+    if caller.role == ANONYMOUS:
+        raise Unauthorized("This operation needs an X-Api-Key header.")
+    if caller.role == TOKEN and TOKEN in roles:
+        raise Forbidden("This access token belongs to another professional.")
+    raise Forbidden("Your credentials do not allow this operation.")
+
+
+def issue_access_token(professional_id: str) -> str:
+    return signing.sign({"sub": professional_id, "exp": int(time.time()) + TOKEN_TTL_SECONDS},
+                        _TOKEN_PURPOSE)
+
+
+def create_key(role: str, name: str, key: str | None = None) -> tuple[str, ApiKeyItem]:
+    """Store a new key (or the given one) and return it; only its hash is kept."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}")
+    key = key or f"{role[:3]}_{secrets.token_urlsafe(32)}"
+    db.bind()
+    item = ApiKeyItem(pk=api_key_pk(hash_key(key)), key_id=uuid.uuid4().hex[:12], name=name,
+                      role=role, created_at=now_iso())
+    existing = db.get(item.pk)
+    if isinstance(existing, ApiKeyItem) and not existing.revoked_at:
+        return key, existing  # idempotent, e.g. a fixed local key stored again
+    item.save()
+    return key, item
+
+
+def list_keys() -> list[ApiKeyItem]:
+    # An admin command over a handful of keys: a filtered scan is fine here, never in the API.
+    db.bind()
+    return sorted(ApiKeyItem.scan(), key=lambda k: k.created_at)
+
+
+def revoke_key(key_id: str) -> bool:
+    for item in list_keys():
+        if item.key_id == key_id and not item.revoked_at:
+            item.update(actions=[ApiKeyItem.revoked_at.set(now_iso())])
+            return True
+    return False

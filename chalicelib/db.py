@@ -1,0 +1,153 @@
+"""The DynamoDB table: binding the models to the configured table, transactions, batch reads.
+
+The only module that talks to DynamoDB directly. Connections are created lazily, once per
+table name, so importing the app touches nothing and tests can point it at moto or an emulator.
+"""
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from pynamodb.connection import Connection
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import PynamoDBException
+
+from chalicelib.models import ApiKeyItem, GuardItem, ProfessionalItem, TableItem
+from chalicelib.settings import get_settings
+
+_MODELS = (TableItem, ProfessionalItem, GuardItem, ApiKeyItem)
+_bound: dict[str, Any] = {"table": None, "connection": None}
+
+BATCH_GET_MAX = 100
+TRANSACTION_MAX = 100
+THROTTLE_CODES = {"ProvisionedThroughputExceededException", "ThrottlingException",
+                  "RequestLimitExceeded", "ThrottlingError", "InternalServerError",
+                  "ServiceUnavailable"}
+
+
+class StoreUnavailable(Exception):
+    """DynamoDB could not be reached or kept throttling after bounded retries."""
+
+
+def bind() -> str:
+    """Point every model at the configured table; returns the table name."""
+    settings = get_settings()
+    if _bound["table"] != settings.table_name:
+        TableItem.Meta.table_name = settings.table_name
+        TableItem.Meta.region = settings.region
+        for model in _MODELS:
+            model._connection = None
+        _bound["connection"] = Connection(region=settings.region)
+        _bound["table"] = settings.table_name
+    return settings.table_name
+
+
+def connection() -> Connection:
+    bind()
+    return _bound["connection"]
+
+
+def _client() -> Any:
+    """The botocore client under PynamoDB's connection: exact request shapes, no DescribeTable."""
+    return connection().client
+
+
+def create_table(wait: bool = True) -> None:
+    bind()
+    if not ProfessionalItem.exists():
+        ProfessionalItem.create_table(wait=wait, billing_mode="PAY_PER_REQUEST")
+
+
+@dataclass
+class Action:
+    """One write of a transaction; ``tag`` says which unit of work it belongs to."""
+
+    op: str  # "put" or "delete"
+    model: TableItem
+    condition: Any = None
+    tag: Any = None
+    return_old: bool = False
+
+
+@dataclass
+class Cancelled(Exception):
+    """The transaction was cancelled; ``failed`` pairs each failing action with its reason code
+    and, for actions that asked for it, the item as it stood."""
+
+    failed: list[tuple[Action, str, dict | None]] = field(default_factory=list)
+
+    def codes(self) -> set[str]:
+        return {code for _, code, _ in self.failed}
+
+
+def transact(actions: list[Action]) -> None:
+    """Write the actions in one TransactWriteItems, or raise Cancelled / StoreUnavailable."""
+    if not actions:
+        return
+    assert len(actions) <= TRANSACTION_MAX
+    items = []
+    for a in actions:
+        if a.op == "put":
+            kwargs = a.model.get_save_kwargs_from_instance(
+                condition=a.condition,
+                return_values_on_condition_failure="ALL_OLD" if a.return_old else None)
+            items.append({"Put": kwargs})
+        else:
+            items.append({"Delete": a.model.get_delete_kwargs_from_instance(
+                condition=a.condition, add_version_condition=False)})
+    try:
+        _client().transact_write_items(TransactItems=items)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code")
+        if code != "TransactionCanceledException":
+            raise StoreUnavailable(f"TransactWriteItems failed: {code}") from exc
+        reasons = exc.response.get("CancellationReasons") or []
+        failed = [(action, r.get("Code"), r.get("Item")) for action, r in zip(actions, reasons)
+                  if r.get("Code") not in (None, "None")]
+        if not failed:
+            raise StoreUnavailable("transaction cancelled without a reason") from exc
+        raise Cancelled(failed) from None
+    except BotoCoreError as exc:
+        raise StoreUnavailable(str(exc)) from exc
+
+
+def batch_get(pks: Iterable[str], *, attempts: int = 8) -> dict[str, TableItem]:
+    """Strongly consistent BatchGetItem of many keys (100 a call), retrying unprocessed keys."""
+    table = bind()
+    pending = list(dict.fromkeys(pks))
+    found: dict[str, TableItem] = {}
+    for start in range(0, len(pending), BATCH_GET_MAX):
+        request = {table: {"Keys": [{"pk": {"S": pk}} for pk in pending[start:start + BATCH_GET_MAX]],
+                           "ConsistentRead": True}}
+        for attempt in range(attempts):
+            try:
+                data = _client().batch_get_item(RequestItems=request)
+            except (ClientError, BotoCoreError) as exc:
+                raise StoreUnavailable(f"BatchGetItem failed: {exc}") from exc
+            for raw in data.get("Responses", {}).get(table, []):
+                item = TableItem.from_raw_data(raw)
+                found[item.pk] = item
+            request = data.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            backoff(attempt)
+        else:
+            raise StoreUnavailable("BatchGetItem kept returning unprocessed keys")
+    return found
+
+
+def get(pk: str) -> TableItem | None:
+    bind()
+    try:
+        return TableItem.get(pk, consistent_read=True)
+    except TableItem.DoesNotExist:
+        return None
+    except PynamoDBException as exc:
+        raise StoreUnavailable(str(exc)) from exc
+
+
+def backoff(attempt: int, base: float = 0.05, cap: float = 2.0) -> None:
+    """Sleep with full jitter: bounded exponential backoff between retries."""
+    time.sleep(random.uniform(0, min(cap, base * 2 ** attempt)))

@@ -1,0 +1,87 @@
+"""The staff list: newest first, by source or across all sources, with signed cursors.
+
+Each page costs at most one Query per source it covers, whatever the table's size: the
+``by_source`` index is sorted by ``created_at#id``, and a cursor is the last key served.
+"""
+from __future__ import annotations
+
+import heapq
+from typing import Any
+
+from chalicelib import db, signing, validation
+from chalicelib.errors import BadRequest
+from chalicelib.models import ProfessionalItem, SourceIndex
+from chalicelib.professionals import find_by, to_resource
+from chalicelib.settings import get_settings
+
+QUERY_PARAMS = ("source", "limit", "cursor", "email", "phone")
+DEFAULT_LIMIT, MAX_LIMIT = 25, 100
+_PURPOSE = "list-cursor"
+
+
+def list_professionals(params: dict[str, str]) -> dict[str, Any]:
+    unknown = sorted(set(params) - set(QUERY_PARAMS))
+    if unknown:
+        raise BadRequest(f"Unknown query parameter: {', '.join(unknown)}.",
+                         {"parameters": unknown})
+    limit = _limit(params.get("limit"))
+    source = params.get("source")
+    if source is not None and source not in validation.SOURCES:
+        raise BadRequest(f"source must be one of: {', '.join(validation.SOURCES)}.",
+                         {"fields": {"source": ["Unknown source."]}})
+    if "email" in params or "phone" in params:
+        if "cursor" in params:
+            raise BadRequest("A cursor cannot be used with an email or phone look-up.")
+        return {"items": _look_up(params, source), "next_cursor": None}
+    filters = {"source": source}
+    after = _cursor_key(params["cursor"], filters) if "cursor" in params else None
+    sources = [source] if source else list(validation.SOURCES)
+    db.bind()
+    fetched = []
+    for s in sources:
+        condition = SourceIndex.list_key < after if after else None
+        fetched.append(list(ProfessionalItem.by_source.query(
+            s, range_key_condition=condition, scan_index_forward=False, limit=limit + 1)))
+    merged = list(heapq.merge(*fetched, key=lambda item: item.list_key, reverse=True))
+    page = merged[:limit]
+    next_cursor = None
+    if len(merged) > limit:
+        next_cursor = signing.sign({"f": filters, "k": page[-1].list_key}, _PURPOSE)
+    return {"items": [to_resource(item) for item in page], "next_cursor": next_cursor}
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise BadRequest(f"limit must be a whole number from 1 to {MAX_LIMIT}.",
+                         {"fields": {"limit": [f"From 1 to {MAX_LIMIT}."]}})
+    return int(raw)
+
+
+def _cursor_key(cursor: str, filters: dict[str, Any]) -> str:
+    payload = signing.verify(cursor, _PURPOSE)
+    if payload is None or not isinstance(payload.get("k"), str):
+        raise BadRequest("The cursor is not valid.")
+    if payload.get("f") != filters:
+        raise BadRequest("The cursor belongs to another filter; start again without it.")
+    return payload["k"]
+
+
+def _look_up(params: dict[str, str], source: str | None) -> list[dict[str, Any]]:
+    region = get_settings().default_phone_region
+    wanted = {}
+    try:
+        if "email" in params:
+            wanted["email"] = validation.normalise_email(params["email"])
+        if "phone" in params:
+            wanted["phone"] = validation.normalise_phone(params["phone"], region)
+    except ValueError as exc:
+        raise BadRequest(f"The look-up value is not valid: {exc}") from None
+    field, value = next(iter(wanted.items()))
+    item = find_by(field, value)
+    if item is None or any(getattr(item, f) != v for f, v in wanted.items()):
+        return []
+    if source and item.source != source:
+        return []
+    return [to_resource(item)]

@@ -1,0 +1,105 @@
+"""PynamoDB models of the one table: professionals, uniqueness guards and API keys.
+
+Every item has a string hash key ``pk``; ``kind`` tells the item types apart, so a batch read of
+mixed keys comes back as the right classes. Guards (``EMAIL#<email>``, ``PHONE#<phone>``) carry
+``owner_id`` rather than ``email``/``phone`` so they stay out of the look-up indexes.
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import (DiscriminatorAttribute, JSONAttribute, NumberAttribute,
+                                 UnicodeAttribute)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+
+class TableItem(Model):
+    """Any item of the professionals table."""
+
+    class Meta:
+        table_name = "professionals"
+        billing_mode = "PAY_PER_REQUEST"
+
+    pk = UnicodeAttribute(hash_key=True)
+    kind = DiscriminatorAttribute()
+
+
+class EmailIndex(GlobalSecondaryIndex):
+    """Look a professional up by normalised e-mail (eventually consistent: never a uniqueness check)."""
+
+    class Meta:
+        index_name = "by_email"
+        projection = AllProjection()
+
+    email = UnicodeAttribute(hash_key=True)
+
+
+class PhoneIndex(GlobalSecondaryIndex):
+    """Look a professional up by E.164 phone."""
+
+    class Meta:
+        index_name = "by_phone"
+        projection = AllProjection()
+
+    phone = UnicodeAttribute(hash_key=True)
+
+
+class SourceIndex(GlobalSecondaryIndex):
+    """Professionals of one source, newest first through ``list_key`` (created_at#id)."""
+
+    class Meta:
+        index_name = "by_source"
+        projection = AllProjection()
+
+    source = UnicodeAttribute(hash_key=True)
+    list_key = UnicodeAttribute(range_key=True)
+
+
+class ProfessionalItem(TableItem, discriminator="professional"):
+    """One professional; ``version`` guards every write against lost updates."""
+
+    id = UnicodeAttribute()
+    full_name = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    company_name = UnicodeAttribute(null=True)
+    job_title = UnicodeAttribute(null=True)
+    source = UnicodeAttribute()
+    partner = UnicodeAttribute(null=True)
+    partner_key_id = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    list_key = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+    resume = JSONAttribute(null=True)
+
+    by_email = EmailIndex()
+    by_phone = PhoneIndex()
+    by_source = SourceIndex()
+
+
+class GuardItem(TableItem, discriminator="guard"):
+    """Holds one unique e-mail or phone for ``owner_id``; written in the same transaction."""
+
+    owner_id = UnicodeAttribute()
+
+
+class ApiKeyItem(TableItem, discriminator="api_key"):
+    """An API key, stored by the SHA-256 of the key; the key itself is never stored."""
+
+    key_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    role = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    revoked_at = UnicodeAttribute(null=True)
+
+
+def professional_pk(professional_id: str) -> str:
+    return f"PRO#{professional_id}"
+
+
+def guard_pk(field: str, value: str) -> str:
+    return f"{field.upper()}#{value}"
+
+
+def api_key_pk(key_hash: str) -> str:
+    return f"KEY#{key_hash}"

@@ -1,0 +1,36 @@
+"""Configuration, read from the environment in one place.
+
+Chalice sets a stage's environment variables only while a handler runs (and tests set them with
+monkeypatch), so nothing here is read at import time.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+_DEV_SECRET = "local-development-secret-not-for-deployed-stages"
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    region: str
+    signing_secret: str
+    default_phone_region: str
+    stage: str
+
+
+def get_settings() -> Settings:
+    stage = os.environ.get("STAGE", "local")
+    secret = os.environ.get("SIGNING_SECRET", "")
+    if not secret:
+        if stage not in ("local", "test"):
+            raise RuntimeError("SIGNING_SECRET must be set outside the local stage")
+        secret = _DEV_SECRET
+    return Settings(
+        table_name=os.environ.get("TABLE_NAME", "professionals"),
+        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        signing_secret=secret,
+        default_phone_region=os.environ.get("DEFAULT_PHONE_REGION", "US"),
+        stage=stage,
+    )

@@ -1,0 +1,1 @@
+"""Local infrastructure helpers (emulators for development and tests)."""
