@@ -13,8 +13,8 @@ from chalicelib.errors import ApiError, NotFound, Unavailable, envelope
 
 app = Chalice(app_name="professionals")
 app.log.setLevel(logging.INFO)
-logs.configure()
-log = logging.getLogger("professionals.api")
+logs.configure(app.log)
+log = logging.getLogger("signup.api")
 
 ANY = ["*/*"]  # media types are checked in chalicelib.payloads, after authentication
 

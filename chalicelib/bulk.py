@@ -107,6 +107,13 @@ class Plan:
         people = db.batch_get(professional_pk(i) for i in set(self.original_owner.values()))
         self.original = {item.id: item for item in people.values()
                          if isinstance(item, ProfessionalItem)}
+        # The guards of the values these people hold now, which a row may free, were not read;
+        # the invariant says each points at its holder.
+        for person in self.original.values():
+            for field in UNIQUE_FIELDS:
+                if getattr(person, field):
+                    self.original_owner.setdefault(guard_pk(field, getattr(person, field)),
+                                                   person.id)
         self.owner = dict(self.original_owner)
         self.current = dict(self.original)
         self.created: set[str] = set()

@@ -22,13 +22,16 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure() -> None:
+def configure(*loggers: logging.Logger) -> None:
+    """JSON on the root logger and on the given ones (Chalice gives its app logger a handler).
+
+    Lambda installs its own root handler; every handler's format is replaced rather than added to.
+    """
     root = logging.getLogger()
-    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
-        # Lambda installs its own handler; replace every handler's format rather than add one.
-        if not root.handlers:
-            root.addHandler(logging.StreamHandler(sys.stdout))
-        for handler in root.handlers:
+    if not root.handlers:
+        root.addHandler(logging.StreamHandler(sys.stdout))
+    for logger in (root, *loggers):
+        for handler in logger.handlers:
             handler.setFormatter(JsonFormatter())
     root.setLevel(logging.INFO)
 
