@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
 
 from chalice import Chalice, Response
 
-from chalicelib import apidocs, auth, bulk, db, listing, logs, payloads, professionals
+from chalicelib import apidocs, auth, bulk, db, listing, logs, payloads, professionals, resumes
 from chalicelib.auth import PARTNER, STAFF, TOKEN
 from chalicelib.errors import ApiError, NotFound, Unavailable, envelope
 
@@ -40,6 +41,7 @@ def api_boundary(event, get_response):
 
 @app.route("/health", methods=["GET"])
 def health():
+    payloads.check_query(app.current_request.query_params, ())
     try:
         db.get("HEALTH#probe")
     except db.StoreUnavailable as exc:
@@ -57,6 +59,8 @@ def create_professional():
     resource = professionals.to_resource(item)
     if caller.role not in (PARTNER, STAFF):
         resource["access_token"] = auth.issue_access_token(item.id)
+    if item.resume_upload:
+        resource["resume_upload"] = resumes.upload_form(item)
     return Response(resource, status_code=201, headers={"Location": f"/professionals/{item.id}"})
 
 
@@ -83,9 +87,8 @@ def get_professional(professional_id):
     request = app.current_request
     auth.require(auth.identify(request.headers), STAFF, TOKEN, professional_id=professional_id)
     payloads.check_query(request.query_params, ())
-    resource = professionals.to_resource(professionals.get(professional_id))
-    resource["resume_text"] = None
-    return resource
+    item = professionals.get(professional_id)
+    return {**professionals.to_resource(item), "resume_text": resumes.resume_text(item)}
 
 
 @app.route("/professionals/{professional_id}", methods=["PATCH"], content_types=ANY)
@@ -103,23 +106,52 @@ def delete_professional(professional_id):
     request = app.current_request
     auth.require(auth.identify(request.headers), STAFF)
     payloads.check_query(request.query_params, ())
-    professionals.delete(professional_id)
+    resumes.delete_files(professionals.delete(professional_id))
     return Response(body="", status_code=204)
+
+
+@app.route("/professionals/{professional_id}/resume", methods=["POST"], content_types=ANY)
+def start_resume_upload(professional_id):
+    request = app.current_request
+    auth.require(auth.identify(request.headers), STAFF, TOKEN, professional_id=professional_id)
+    payloads.check_query(request.query_params, ())
+    body = payloads.json_body(request.headers, request.raw_body)
+    item = resumes.start_upload(professional_id, body)
+    resource = {**professionals.to_resource(item), "resume_upload": resumes.upload_form(item)}
+    return Response(resource, status_code=201)
+
+
+@app.route("/professionals/{professional_id}/resume", methods=["GET"])
+def download_resume(professional_id):
+    request = app.current_request
+    auth.require(auth.identify(request.headers), STAFF)
+    payloads.check_query(request.query_params, ())
+    return resumes.download_link(professionals.get(professional_id))
+
+
+@app.on_sqs_message(queue=os.environ.get("UPLOAD_QUEUE_NAME", "professionals-uploads"),
+                    batch_size=5)
+def process_resume_uploads(event):
+    """S3 ObjectCreated (uploads/) -> SQS -> here; failed records go back for a retry alone."""
+    failed = resumes.handle_sqs_records([record.to_dict() for record in event])
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
 
 
 @app.route("/openapi.json", methods=["GET"])
 def openapi_document():
-    return apidocs.openapi_document()
+    payloads.check_query(app.current_request.query_params, ())
+    return Response(apidocs.openapi_document(), headers={"Content-Type": "application/json"})
 
 
 @app.route("/docs", methods=["GET"])
 def docs():
+    payloads.check_query(app.current_request.query_params, ())
     return Response(apidocs.docs_html(), headers={"Content-Type": "text/html; charset=utf-8"})
 
 
 @app.route("/docs/assets/{name}", methods=["GET"])
 def docs_asset(name):
-    found = apidocs.asset(name)
+    found = apidocs.asset_text(name)
     if found is None:
         raise NotFound(f"No documentation asset '{name}'.")
     content, content_type = found

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -36,11 +37,16 @@ class RequestCounter:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._local = threading.local()
         self.counts: Counter[str] = Counter()
+        self.wait_seconds = 0.0  # request sent -> response parsed, summed (all threads)
+        self.items_read = 0  # Query/Scan responses' Count, summed
 
     def reset(self) -> None:
         with self._lock:
             self.counts = Counter()
+            self.wait_seconds = 0.0
+            self.items_read = 0
 
     def snapshot(self) -> Counter[str]:
         with self._lock:
@@ -53,7 +59,22 @@ class RequestCounter:
         operation = event_name.rsplit(".", 1)[-1] if event_name else "?"
         with self._lock:
             self.counts[operation] += 1
+        self._local.sent = time.perf_counter()
         return None  # let the request go out
+
+    def on_response(self, **kwargs):  # noqa: ANN003
+        """``needs-retry`` fires once after every attempt: the end of that request."""
+        sent = getattr(self._local, "sent", None)
+        if sent is not None:
+            self._local.sent = None
+            with self._lock:
+                self.wait_seconds += time.perf_counter() - sent
+        return None  # no opinion on retrying
+
+    def on_after_call(self, parsed=None, **kwargs):  # noqa: ANN001, ANN003
+        if isinstance(parsed, dict) and isinstance(parsed.get("Count"), int):
+            with self._lock:
+                self.items_read += parsed["Count"]
 
 
 COUNTER = RequestCounter()
@@ -65,6 +86,10 @@ def _counting_create_client(self, service_name, *args, **kwargs):  # noqa: ANN00
     if service_name == "dynamodb":
         client.meta.events.register("before-send.dynamodb", COUNTER.on_send,
                                     unique_id="bench-request-counter")
+        client.meta.events.register("needs-retry.dynamodb", COUNTER.on_response,
+                                    unique_id="bench-request-timer")
+        client.meta.events.register("after-call.dynamodb", COUNTER.on_after_call,
+                                    unique_id="bench-items-read")
     return client
 
 

@@ -70,7 +70,9 @@ class ProfessionalItem(TableItem, discriminator="professional"):
     updated_at = UnicodeAttribute()
     list_key = UnicodeAttribute()
     version = NumberAttribute(default=1)
-    resume = JSONAttribute(null=True)
+    resume = JSONAttribute(null=True)  # public: the newest upload attempt
+    resume_upload = JSONAttribute(null=True)  # internal: {"key", "filename"} of that attempt
+    resume_ready = JSONAttribute(null=True)  # internal: {"pdf_key", "text_key", "filename"}
 
     by_email = EmailIndex()
     by_phone = PhoneIndex()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import db, validation
+from chalicelib import db, resumes, validation
 from chalicelib.auth import ANONYMOUS, PARTNER, STAFF, TOKEN, Caller
 from chalicelib.clock import new_id, now_iso
 from chalicelib.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
@@ -72,16 +72,41 @@ def create(body: Any, caller: Caller) -> ProfessionalItem:
     forced_source = source_for_create(body, caller)
     if caller.role == PARTNER and isinstance(body, dict):
         body = {k: v for k, v in body.items() if k != "source"}
-    fields = validation.clean(body, mode=validation.CREATE,
-                              default_region=get_settings().default_phone_region)
+    fields, descriptor = _clean_create(body)
     item = new_item(fields, source=forced_source or fields.get("source") or "internal",
                     caller=caller)
+    if descriptor:
+        resumes.begin_attempt(item, descriptor)
     actions = [db.Action("put", item, ProfessionalItem.pk.does_not_exist())]
     actions += [db.Action("put", GuardItem(pk=guard_pk(f, getattr(item, f)), owner_id=item.id),
                           GuardItem.pk.does_not_exist(), tag=f, return_old=True)
                 for f in UNIQUE_FIELDS if getattr(item, f)]
     _write(actions, caller)
     return item
+
+
+def _clean_create(body: Any) -> tuple[dict[str, str | None], dict[str, Any] | None]:
+    """The fields and the optional resume descriptor of a create body, every error at once."""
+    raw_descriptor = None
+    if isinstance(body, dict) and "resume" in body:
+        body = dict(body)
+        raw_descriptor = body.pop("resume")
+    errors: dict[str, list[str]] = {}
+    fields: dict[str, str | None] = {}
+    descriptor = None
+    try:
+        fields = validation.clean(body, mode=validation.CREATE,
+                                  default_region=get_settings().default_phone_region)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    if raw_descriptor is not None:
+        try:
+            descriptor = resumes.parse_descriptor(raw_descriptor)
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+    if errors:
+        raise ValidationFailed(errors)
+    return fields, descriptor
 
 
 def get(professional_id: str) -> ProfessionalItem:
@@ -136,14 +161,15 @@ def guard_moves(old: ProfessionalItem | None, new: ProfessionalItem | None) -> l
     return actions
 
 
-def delete(professional_id: str) -> None:
+def delete(professional_id: str) -> ProfessionalItem:
+    """Delete the professional and free their e-mail and phone; returns what was deleted."""
     for attempt in range(WRITE_ATTEMPTS):
         item = get(professional_id)
         actions = [db.Action("delete", item, ProfessionalItem.version == item.version)]
         actions += guard_moves(item, None)
         try:
             db.transact(actions)
-            return
+            return item
         except db.Cancelled:
             db.backoff(attempt)
         except db.StoreUnavailable as exc:

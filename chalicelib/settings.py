@@ -18,6 +18,9 @@ class Settings:
     signing_secret: str
     default_phone_region: str
     stage: str
+    resume_bucket: str
+    upload_queue_url: str
+    ready_marker: bool
 
 
 def get_settings() -> Settings:
@@ -33,4 +36,8 @@ def get_settings() -> Settings:
         signing_secret=secret,
         default_phone_region=os.environ.get("DEFAULT_PHONE_REGION", "US"),
         stage=stage,
+        resume_bucket=os.environ.get("RESUME_BUCKET", "professionals-resumes"),
+        upload_queue_url=os.environ.get("UPLOAD_QUEUE_URL", ""),
+        # Locally, /health waits for the stack's "resources and demo data ready" marker.
+        ready_marker=os.environ.get("HEALTH_REQUIRES_READY_MARKER", "") == "1",
     )

@@ -22,18 +22,22 @@ def table_env(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("STAGE", "test")
     monkeypatch.setenv("TABLE_NAME", "professionals-test")
+    monkeypatch.setenv("RESUME_BUCKET", "professionals-resumes-test")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
 
 
 @pytest.fixture
 def store(table_env):
     """An empty table in moto, built from the production models."""
-    from chalicelib import db
+    from chalicelib import clients, db
     with mock_aws():
         db._bound["table"] = None  # a fresh moto backend needs fresh connections
+        clients.reset()
         db.create_table()
+        clients.s3().create_bucket(Bucket=os.environ["RESUME_BUCKET"])
         yield
         db._bound["table"] = None
+        clients.reset()
 
 
 @pytest.fixture
@@ -66,7 +70,8 @@ class Api:
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
         response = self.client.http.request(method, path, headers=self.headers(who, headers),
                                             body=data)
-        response.json = json.loads(response.body) if response.body else None
+        is_json = "json" in response.headers.get("Content-Type", "application/json")
+        response.json = json.loads(response.body) if response.body and is_json else None
         return response
 
 

@@ -200,3 +200,13 @@ def test_unexpected_errors_are_a_clean_500_with_a_request_id(api, monkeypatch):
     assert request_id and request_id in response.json["error"]["message"]
     assert "secret internals" not in response.body.decode()
     assert response.headers["X-Request-Id"] == request_id
+
+
+def test_docs_are_served_by_the_api(api):
+    spec = api.call("GET", "/openapi.json", who=None)
+    assert spec.status_code == 200 and spec.json["openapi"].startswith("3.")
+    page = api.call("GET", "/docs", who=None, headers={"Accept": "text/html"})
+    assert page.status_code == 200 and b"swagger" in page.body.lower()
+    script = api.client.http.request("GET", "/docs/assets/swagger-ui-bundle.js", headers={})
+    assert script.status_code == 200 and len(script.body) > 100_000
+    assert_error(api.call("GET", "/docs/assets/..%2Fapp.py", who=None), 404, "not_found")

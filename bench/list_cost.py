@@ -1,0 +1,218 @@
+"""Cost of GET /professionals's engine (chalicelib.listing.list_professionals) as the table grows.
+
+Fills a DynamoDB Local table (in memory) to 1,000 professionals and then to --size (default
+100,000), spread over the sources direct/partner/internal (50/30/20 %), with BatchWriteItem
+(25 items a call, several threads; items serialized from chalicelib.models.ProfessionalItem
+as chalicelib.professionals.new_item builds them; no guard items: listing does not read them).
+At each size it measures a page of 25: unfiltered, ?source=partner, and the second page of each
+through its cursor: DynamoDB requests by operation, items returned, wall ms (median of --runs).
+
+Budget: at most one Query per source a page covers (3 unfiltered, 1 filtered), and the same
+request counts at both sizes. Exit 1 if broken.
+
+    .venv/bin/python bench/list_cost.py [--size 100000] [--threads 8] [--runs 5]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+
+import _common  # noqa: F401  (sets env, installs the request counter)  # isort: skip
+from _common import COUNTER, format_table, ops_text, use_table
+
+import boto3
+from botocore.config import Config
+
+from chalicelib.listing import list_professionals
+from chalicelib.models import ProfessionalItem, professional_pk
+from infra.dynamodb_local import DynamoDBLocal
+
+SMALL = 1000
+SOURCES = ["direct"] * 5 + ["partner"] * 3 + ["internal"] * 2
+EPOCH = datetime(2025, 1, 1, tzinfo=timezone.utc)
+CASES = [  # label, params (cursor filled in from the page-1 case named), sources covered
+    ("unfiltered, page 1", {}, None, 3),
+    ("unfiltered, page 2 (cursor)", {}, "unfiltered, page 1", 3),
+    ("source=partner, page 1", {"source": "partner"}, None, 1),
+    ("source=partner, page 2 (cursor)", {"source": "partner"}, "source=partner, page 1", 1),
+]
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def make_item(n: int, rng: random.Random) -> dict:
+    """One professional's raw DynamoDB map, built like professionals.new_item."""
+    pid = uuid.UUID(int=rng.getrandbits(128), version=4).hex
+    created = iso(EPOCH + timedelta(milliseconds=rng.randrange(365 * 24 * 3600 * 1000)))
+    item = ProfessionalItem(
+        pk=professional_pk(pid), id=pid, full_name=f"Listed Person {n}",
+        email=f"listed-{n}@example.com", phone=f"+1{2000000000 + n}",
+        company_name="Bench Co", job_title="Engineer", source=SOURCES[n % len(SOURCES)],
+        created_at=created, updated_at=created, list_key=f"{created}#{pid}", version=1)
+    return item.serialize()
+
+
+def fill(endpoint: str, table: str, start: int, stop: int, threads: int) -> float:
+    """Write professionals number start..stop-1; returns seconds taken."""
+    todo = list(range(start, stop))
+    chunks = [todo[i:i + 25] for i in range(0, len(todo), 25)]
+    done = Counter()
+    lock = threading.Lock()
+    local = threading.local()
+    began = time.perf_counter()
+    last_print = [began]
+
+    def client():
+        if not hasattr(local, "client"):
+            local.client = boto3.client(
+                "dynamodb", endpoint_url=endpoint, region_name="us-east-1",
+                config=Config(retries={"max_attempts": 10, "mode": "standard"},
+                              max_pool_connections=threads))
+        return local.client
+
+    def write(chunk: list[int]) -> None:
+        rng = random.Random(chunk[0])
+        request = {table: [{"PutRequest": {"Item": make_item(n, rng)}} for n in chunk]}
+        for attempt in range(20):
+            unprocessed = client().batch_write_item(RequestItems=request).get("UnprocessedItems")
+            if not unprocessed:
+                break
+            request = unprocessed
+            time.sleep(min(1.0, 0.05 * 2 ** attempt))
+        else:
+            raise RuntimeError("BatchWriteItem kept returning unprocessed items")
+        with lock:
+            done["items"] += len(chunk)
+            now = time.perf_counter()
+            if now - last_print[0] >= 5 or done["items"] == len(todo):
+                last_print[0] = now
+                rate = done["items"] / (now - began)
+                print(f"  filled {start + done['items']:>7}/{stop} ({rate:,.0f} items/s)",
+                      file=sys.stderr, flush=True)
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(write, chunks))
+    return time.perf_counter() - began
+
+
+def measure(size: int, runs: int) -> list[dict]:
+    """Each case ``runs`` times; request counts must be equal across runs (else reported)."""
+    cursors: dict[str, str | None] = {}
+    out = []
+    for label, params, cursor_from, covered in CASES:
+        params = dict(params)
+        if cursor_from:
+            if not cursors.get(cursor_from):
+                out.append({"size": size, "label": label, "skipped": True})
+                continue
+            params["cursor"] = cursors[cursor_from]
+        timings, store, counts_seen, returned, read = [], [], [], set(), set()
+        for _ in range(runs):
+            COUNTER.reset()
+            began = time.perf_counter()
+            page = list_professionals(params)
+            timings.append((time.perf_counter() - began) * 1000)
+            store.append(COUNTER.wait_seconds * 1000)
+            counts_seen.append(COUNTER.snapshot())
+            returned.add(len(page["items"]))
+            read.add(COUNTER.items_read)
+        cursors[label] = page["next_cursor"]
+        counts = max(counts_seen, key=lambda c: sum(c.values()))
+        out.append({"size": size, "label": label, "counts": counts,
+                    "total": sum(counts.values()), "stable": all(c == counts for c in counts_seen),
+                    "items": "/".join(map(str, sorted(returned))), "ms": statistics.median(timings),
+                    "read": "/".join(map(str, sorted(read))),
+                    "store_ms": statistics.median(store),
+                    "covered": covered, "next": page["next_cursor"] is not None})
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=100_000,
+                        help="the large table size (default 100000; the small one is 1000)")
+    parser.add_argument("--threads", type=int, default=8, help="fill threads (default 8)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per case, median (default 5)")
+    args = parser.parse_args()
+    sizes = [SMALL] + ([args.size] if args.size > SMALL else [])
+    table = f"bench-list-{uuid.uuid4().hex[:8]}"
+    results: list[dict] = []
+    fills: list[tuple[int, float]] = []
+    load_before = os.getloadavg()[0]
+
+    with DynamoDBLocal() as ddb:
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = ddb.endpoint_url
+        print(f"DynamoDB Local at {ddb.endpoint_url} (in memory), table {table}", file=sys.stderr)
+        use_table(table)
+        # The first call in the process (binds the models): what does it send?
+        COUNTER.reset()
+        list_professionals({})
+        cold = COUNTER.snapshot()
+        filled = 0
+        for size in sizes:
+            print(f"filling to {size:,} with {args.threads} threads ...", file=sys.stderr)
+            seconds = fill(ddb.endpoint_url, table, filled, size, args.threads)
+            fills.append((size - filled, seconds))
+            filled = size
+            measure(size, 3)  # unmeasured: warms the emulator's JIT and caches for this size
+            results += measure(size, args.runs)
+
+    headers = ["table size", "page", "requests by operation", "total", "sources",
+               "items", "items read", "next_cursor", "median ms", "in store ms"]
+    rows = []
+    for r in results:
+        if r.get("skipped"):
+            rows.append([r["size"], r["label"], "(no cursor from page 1)", "-", "-", "-", "-",
+                         "-", "-", "-"])
+            continue
+        ops = ops_text(r["counts"]) + ("" if r["stable"] else " (varied across runs: max)")
+        rows.append([r["size"], r["label"], ops, r["total"], r["covered"], r["items"], r["read"],
+                     "yes" if r["next"] else "no", round(r["ms"], 1), round(r["store_ms"], 1)])
+    print()
+    print(f"list_professionals cost on DynamoDB Local (limit 25, {args.runs} runs per case; "
+          f"load average {load_before:.1f} at start)")
+    print("(items read = Count summed over the Query responses; in store ms = median time "
+          "waiting on the emulator; a warm-up round precedes each size)")
+    print(format_table(headers, rows))
+    print(f"first call in the process (empty table): {ops_text(cold)}")
+    print("fill: " + "; ".join(f"{n:,} items in {s:.1f} s ({n / s:,.0f}/s, {args.threads} threads)"
+                               for n, s in fills))
+    if args.size != 100_000:
+        print(f"NOTE: large size set to {args.size:,} with --size (default 100,000)")
+
+    problems = []
+    for r in results:
+        if r.get("skipped"):
+            problems.append(f"{r['size']} {r['label']}: no cursor")
+            continue
+        if r["counts"].get("Query", 0) > r["covered"]:
+            problems.append(f"{r['size']} {r['label']}: {r['counts']['Query']} Query > "
+                            f"{r['covered']} sources")
+    by_label: dict[str, set] = {}
+    for r in results:
+        if not r.get("skipped"):
+            by_label.setdefault(r["label"], set()).add(tuple(sorted(r["counts"].items())))
+    for label, variants in by_label.items():
+        if len(variants) > 1:
+            problems.append(f"{label}: request counts differ between sizes {sorted(variants)}")
+    if len(sizes) < 2:
+        problems.append("only one size measured")
+    print("\nBUDGETS " + ("OK: <= 1 Query per source covered, equal request counts at "
+                          + " and ".join(f"{s:,}" for s in sizes)
+                          if not problems else "BROKEN: " + "; ".join(problems)))
+    return 0 if not problems else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""boto3 clients, created lazily and once each, so importing the app contacts nothing.
+
+Endpoints follow the standard AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> variables, which
+is how the local stack points them at emulators.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+
+@functools.lru_cache(maxsize=None)
+def _client(service: str, region: str) -> Any:
+    import os
+
+    import boto3
+    from botocore.config import Config
+
+    # s3v4: otherwise boto3 signs presigned POST fields with SigV2. Emulators on 127.0.0.1 need
+    # path-style URLs (no bucket.127.0.0.1 host names).
+    emulated = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    config = Config(signature_version="s3v4", retries={"mode": "standard", "max_attempts": 5},
+                    s3={"addressing_style": "path" if emulated else "auto"})
+    return boto3.session.Session().client(service, region_name=region, config=config)
+
+
+def s3() -> Any:
+    from chalicelib.settings import get_settings
+    return _client("s3", get_settings().region)
+
+
+def reset() -> None:
+    """Forget clients (tests swap the emulator under them)."""
+    _client.cache_clear()

@@ -1,0 +1,37 @@
+"""Text of a PDF, run as a child process: ``python pdftext.py FILE MAX_PAGES`` prints JSON.
+
+pdfminer (under pdfplumber) can hang, take unbounded memory, or crash the interpreter with a
+segmentation fault on a hostile PDF; in a child process with a timeout and an address-space
+limit, none of that reaches the worker. Prints ``{"pages", "text"}`` or ``{"error": reason}``.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+
+def extract(path: str, max_pages: int) -> dict:
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    try:
+        with pdfplumber.open(path) as pdf:
+            pages = len(pdf.pages)
+            if pages == 0:
+                return {"error": "empty", "pages": 0}
+            if pages > max_pages:
+                return {"error": "too_many_pages", "pages": pages}
+            text = "\n\n".join((page.extract_text() or "").strip() for page in pdf.pages)
+            return {"pages": pages, "text": text.strip()}
+    except MemoryError:
+        return {"error": "unreadable"}
+    except Exception as exc:  # pdfplumber wraps pdfminer's errors in PdfminerException
+        cause = exc.args[0] if exc.args else exc
+        if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)) or \
+                isinstance(exc, (PDFPasswordIncorrect, PDFEncryptionError)):
+            return {"error": "encrypted"}
+        return {"error": "unreadable"}
+
+
+if __name__ == "__main__":
+    json.dump(extract(sys.argv[1], int(sys.argv[2])), sys.stdout)

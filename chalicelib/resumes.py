@@ -1,0 +1,340 @@
+"""Resumes: presigned uploads, verification and text extraction, downloads.
+
+The browser uploads straight to ``uploads/<professional id>/<random>.pdf``; S3 notifies a queue
+and ``handle_sqs_records`` (the Lambda, or the local worker) verifies and converts each object.
+Accepted files move to ``resumes/`` and their text to ``text/``; rejected ones are deleted.
+Only ``uploads/`` notifies the queue, so nothing written here triggers it again.
+
+Delivery is at least once: each step checks that the object is still the professional's newest
+attempt, so duplicates, replays and superseded uploads change nothing.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote_plus
+
+from chalicelib import clients, db, logs
+from chalicelib.clock import now_iso
+from chalicelib.errors import NotFound, Unavailable, ValidationFailed
+from chalicelib.models import ProfessionalItem, professional_pk
+from chalicelib.settings import get_settings
+
+MAX_BYTES = 5 * 1024 * 1024
+UPLOAD_TTL_SECONDS = 900
+DOWNLOAD_TTL_SECONDS = 300
+TEXT_LIMIT = 100_000
+MAX_PAGES = 50
+EXTRACT_TIMEOUT_SECONDS = 20
+EXTRACT_MEMORY_BYTES = 1024 * 1024 * 1024
+MAGIC_BYTES = 2048
+PDF = "application/pdf"
+FINAL = ("ready", "rejected")
+DESCRIPTOR_FIELDS = ("filename", "content_type", "size_bytes")
+_UPLOAD_KEY = re.compile(r"^uploads/(?P<id>[0-9a-f]{32})/(?P<name>[0-9a-f]{16})\.pdf$")
+
+log = logging.getLogger("signup.resumes")
+_magic_lock = threading.Lock()
+
+
+# -- starting an upload ---------------------------------------------------------------------
+
+def parse_descriptor(raw: Any) -> dict[str, Any]:
+    """Validate ``{"filename", "content_type", "size_bytes"}``; errors name ``resume.<field>``."""
+    if not isinstance(raw, dict):
+        raise ValidationFailed({"resume": ["Must be an object with filename, content_type and "
+                                           "size_bytes."]})
+    errors: dict[str, list[str]] = {}
+    for name in raw:
+        if name not in DESCRIPTOR_FIELDS:
+            errors[f"resume.{name}"] = ["Unknown field."]
+    filename = raw.get("filename")
+    if not isinstance(filename, str) or not filename.strip() or len(filename) > 255:
+        errors["resume.filename"] = ["A file name of 1 to 255 characters is required."]
+    if raw.get("content_type") != PDF:
+        errors["resume.content_type"] = ["Only application/pdf is accepted."]
+    size = raw.get("size_bytes")
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_BYTES:
+        errors["resume.size_bytes"] = [f"A whole number of bytes from 1 to {MAX_BYTES} (5 MiB)."]
+    if errors:
+        raise ValidationFailed(errors)
+    return {"filename": _safe_filename(filename), "content_type": PDF, "size_bytes": size}
+
+
+def begin_attempt(item: ProfessionalItem, descriptor: dict[str, Any]) -> None:
+    """Make ``item``'s newest resume attempt a fresh upload awaiting its file."""
+    key = f"uploads/{item.id}/{secrets.token_hex(8)}.pdf"
+    item.resume_upload = {"key": key, "filename": descriptor["filename"]}
+    item.resume = {"status": "awaiting_upload", "reason": None, "size_bytes": None, "pages": None,
+                   "text_chars": None, "text_truncated": None, "uploaded_at": None,
+                   "processed_at": None}
+
+
+def upload_form(item: ProfessionalItem) -> dict[str, Any]:
+    """The presigned POST for the item's awaited upload: exact key, PDF only, 1 B..5 MiB."""
+    key = item.resume_upload["key"]
+    post = clients.s3().generate_presigned_post(
+        Bucket=get_settings().resume_bucket, Key=key,
+        Fields={"Content-Type": PDF},
+        Conditions=[{"Content-Type": PDF}, ["content-length-range", 1, MAX_BYTES]],
+        ExpiresIn=UPLOAD_TTL_SECONDS)
+    expires = datetime.now(timezone.utc) + timedelta(seconds=UPLOAD_TTL_SECONDS)
+    return {"url": post["url"], "fields": post["fields"], "key": key, "max_bytes": MAX_BYTES,
+            "expires_at": _iso(expires)}
+
+
+def start_upload(professional_id: str, body: Any) -> ProfessionalItem:
+    """A new attempt for an existing professional; the previous ready file stays served."""
+    descriptor = parse_descriptor(body)
+    for attempt in range(5):
+        item = _get(professional_id)
+        if item is None:
+            raise NotFound(f"No professional with id '{professional_id}'.")
+        before = item.version
+        begin_attempt(item, descriptor)
+        if _save(item, before):
+            return item
+        db.backoff(attempt)
+    raise Unavailable("The professional kept changing; please retry.")
+
+
+# -- reading --------------------------------------------------------------------------------
+
+def resume_text(item: ProfessionalItem) -> str | None:
+    """The ready resume's text, cut at TEXT_LIMIT characters (the whole text stays in S3)."""
+    ready = item.resume_ready
+    if not ready:
+        return None
+    try:
+        body = clients.s3().get_object(Bucket=get_settings().resume_bucket, Key=ready["text_key"])
+    except clients.s3().exceptions.NoSuchKey:
+        return None
+    return body["Body"].read().decode("utf-8")[:TEXT_LIMIT]
+
+
+def download_link(item: ProfessionalItem) -> dict[str, str]:
+    ready = item.resume_ready
+    if not ready:
+        raise NotFound("This professional has no ready resume.")
+    disposition = f'attachment; filename="{ready["filename"]}"'
+    url = clients.s3().generate_presigned_url("get_object", Params={
+        "Bucket": get_settings().resume_bucket, "Key": ready["pdf_key"],
+        "ResponseContentDisposition": disposition, "ResponseContentType": PDF},
+        ExpiresIn=DOWNLOAD_TTL_SECONDS)
+    expires = datetime.now(timezone.utc) + timedelta(seconds=DOWNLOAD_TTL_SECONDS)
+    return {"url": url, "expires_at": _iso(expires)}
+
+
+def delete_files(item: ProfessionalItem) -> None:
+    """Best effort after a professional is deleted; a late upload event is dropped anyway."""
+    keys = [item.resume_upload["key"]] if item.resume_upload else []
+    if item.resume_ready:
+        keys += [item.resume_ready["pdf_key"], item.resume_ready["text_key"]]
+    _delete(*keys)
+
+
+# -- processing -----------------------------------------------------------------------------
+
+def handle_sqs_records(records: list[dict[str, Any]]) -> list[str]:
+    """Process SQS records (Lambda's shape: messageId, body); returns the ids that failed.
+
+    A failed record is retried alone by SQS and ends in the dead-letter queue after a few tries.
+    """
+    failed = []
+    for record in records:
+        try:
+            for key in _uploaded_keys(json.loads(record["body"])):
+                process_upload(key)
+        except Exception:
+            log.exception("resume record failed", extra={"fields": {
+                "message_id": record.get("messageId")}})
+            failed.append(record.get("messageId"))
+    return failed
+
+
+def _uploaded_keys(event: dict[str, Any]) -> list[str]:
+    if event.get("Event") == "s3:TestEvent":
+        return []  # S3 sends one when the notification is configured
+    return [unquote_plus(r["s3"]["object"]["key"]) for r in event["Records"]
+            if r.get("eventName", "").startswith("ObjectCreated")]
+
+
+def process_upload(key: str) -> str:
+    """Verify and convert one uploaded object; returns what happened (for logs and tests)."""
+    match = _UPLOAD_KEY.match(key)
+    if not match:
+        return _outcome("ignored", key)
+    professional_id = match["id"]
+    item = _get(professional_id)
+    if item is None:
+        _delete(key)
+        return _outcome("dropped_deleted_professional", key)
+    current = item.resume_upload or {}
+    if current.get("key") != key or item.resume["status"] in FINAL:
+        _delete(key)  # a superseded attempt, or a replay of one already decided
+        return _outcome("stale", key)
+    s3, bucket = clients.s3(), get_settings().resume_bucket
+    try:
+        head = s3.head_object(Bucket=bucket, Key=key)
+    except s3.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return _outcome("missing", key)
+        raise
+    size = head["ContentLength"]
+    uploaded_at = _iso(head["LastModified"])
+    if not _update(professional_id, key, status="processing", size_bytes=size,
+                   uploaded_at=uploaded_at):
+        return _outcome("stale", key)
+    if size == 0:
+        return _reject(professional_id, key, "empty")
+    if size > MAX_BYTES:
+        return _reject(professional_id, key, "too_large")
+    data = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    if _mime(data[:MAGIC_BYTES]) != PDF:
+        return _reject(professional_id, key, "not_pdf")
+    result = extract_text(data)
+    if "error" in result:
+        return _reject(professional_id, key, result["error"], pages=result.get("pages"))
+    text = result["text"]
+    stem = key.rsplit("/", 1)[1][:-len(".pdf")]
+    ready = {"pdf_key": f"resumes/{professional_id}/{stem}.pdf",
+             "text_key": f"text/{professional_id}/{stem}.txt",
+             "filename": current.get("filename") or "resume.pdf"}
+    s3.put_object(Bucket=bucket, Key=ready["text_key"], Body=text.encode("utf-8"),
+                  ContentType="text/plain; charset=utf-8")
+    s3.copy_object(Bucket=bucket, Key=ready["pdf_key"], CopySource={"Bucket": bucket, "Key": key},
+                   ContentType=PDF, MetadataDirective="REPLACE")
+    previous = _update(professional_id, key, status="ready", pages=result["pages"],
+                       text_chars=len(text), text_truncated=len(text) > TEXT_LIMIT,
+                       processed_at=now_iso(), ready=ready)
+    if not previous:
+        # Superseded while we worked, or a duplicate delivery finished first: keep the files
+        # only if they are what the record now serves.
+        now = _get(professional_id)
+        if now is None or (now.resume_ready or {}).get("pdf_key") != ready["pdf_key"]:
+            _delete(ready["pdf_key"], ready["text_key"])
+        return _outcome("stale", key)
+    old = previous.get("old_ready")
+    if old and old["pdf_key"] != ready["pdf_key"]:
+        _delete(old["pdf_key"], old["text_key"])
+    _delete(key)
+    return _outcome("ready", key, pages=result["pages"], text_chars=len(text))
+
+
+def extract_text(data: bytes) -> dict[str, Any]:
+    """pdfplumber in a child process bounded in time and address space."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(data)
+        handle.flush()
+        try:
+            done = subprocess.run(
+                [sys.executable, str(Path(__file__).with_name("pdftext.py")), handle.name,
+                 str(MAX_PAGES)],
+                capture_output=True, timeout=EXTRACT_TIMEOUT_SECONDS, preexec_fn=_limit_child)
+        except subprocess.TimeoutExpired:
+            return {"error": "timeout"}
+    if done.returncode != 0:
+        # Killed by the memory limit or crashed (pdfminer can segfault): not a readable PDF.
+        logs.event(log, "extractor exited", returncode=done.returncode,
+                   stderr=done.stderr.decode(errors="replace")[-300:])
+        return {"error": "unreadable"}
+    try:
+        return json.loads(done.stdout)
+    except ValueError:
+        return {"error": "unreadable"}
+
+
+def _limit_child() -> None:
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (EXTRACT_MEMORY_BYTES, EXTRACT_MEMORY_BYTES))
+    cpu = EXTRACT_TIMEOUT_SECONDS + 5
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+
+
+@functools.lru_cache(maxsize=1)
+def _magic() -> Any:
+    # pylibmagic bundles libmagic and its database (the Lambda runtime has neither); naming the
+    # database file does not rely on the MAGIC variable it exports.
+    import pylibmagic
+    import magic
+    return magic.Magic(mime=True, magic_file=str(pylibmagic.data / "magic.mgc"))
+
+
+def _mime(head: bytes) -> str:
+    with _magic_lock:
+        return _magic().from_buffer(head)
+
+
+def _reject(professional_id: str, key: str, reason: str, pages: int | None = None) -> str:
+    _update(professional_id, key, status="rejected", reason=reason, pages=pages,
+            processed_at=now_iso())
+    _delete(key)
+    return _outcome(f"rejected:{reason}", key)
+
+
+def _update(professional_id: str, key: str, *, ready: dict | None = None,
+            **fields: Any) -> dict[str, Any] | None:
+    """Set fields of the resume state if ``key`` is still the newest, undecided attempt.
+
+    Returns ``{"old_ready": ...}`` on success (the ready file this replaced, if any), or None
+    when a newer attempt (or a deletion) superseded this one.
+    """
+    for attempt in range(8):
+        item = _get(professional_id)
+        if item is None or (item.resume_upload or {}).get("key") != key \
+                or item.resume["status"] in FINAL:
+            return None
+        before, old_ready = item.version, item.resume_ready
+        item.resume = {**item.resume, **fields}
+        if ready is not None:
+            item.resume_ready = ready
+        if _save(item, before):
+            return {"old_ready": old_ready if ready is not None else None}
+        db.backoff(attempt)
+    raise Unavailable("The professional kept changing while its resume was processed.")
+
+
+def _save(item: ProfessionalItem, expected_version: int) -> bool:
+    item.version = expected_version + 1
+    item.updated_at = now_iso()
+    try:
+        db.transact([db.Action("put", item, ProfessionalItem.version == expected_version)])
+        return True
+    except db.Cancelled:
+        return False
+
+
+def _get(professional_id: str) -> ProfessionalItem | None:
+    item = db.get(professional_pk(professional_id))
+    return item if isinstance(item, ProfessionalItem) else None
+
+
+def _delete(*keys: str) -> None:
+    if keys:
+        clients.s3().delete_objects(Bucket=get_settings().resume_bucket, Delete={
+            "Objects": [{"Key": k} for k in keys], "Quiet": True})
+
+
+def _outcome(what: str, key: str, **fields: Any) -> str:
+    logs.event(log, "resume processed", outcome=what, key=key, **fields)
+    return what
+
+
+def _safe_filename(name: str) -> str:
+    cleaned = re.sub(r'[^\w.\- ]', "_", name.strip().rsplit("/", 1)[-1])[:255]
+    return cleaned or "resume.pdf"
+
+
+def _iso(moment: datetime) -> str:
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

@@ -1,0 +1,57 @@
+"""Operator commands: ``python -m infra keys create|list|revoke``, ``verify``, ``create-table``.
+
+They act on the table named by TABLE_NAME (and AWS_ENDPOINT_URL_DYNAMODB, for an emulator).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from chalicelib import auth, db
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    keys = commands.add_parser("keys", help="create, list and revoke API keys")
+    key_commands = keys.add_subparsers(dest="action", required=True)
+    create = key_commands.add_parser("create", help="create a key; prints it once")
+    create.add_argument("--role", choices=auth.ROLES, required=True)
+    create.add_argument("--name", required=True, help="who holds it, e.g. the partner's name")
+    create.add_argument("--key", help="store this key instead of generating one")
+    key_commands.add_parser("list", help="list keys (never the keys themselves)")
+    revoke = key_commands.add_parser("revoke", help="revoke a key by its key_id")
+    revoke.add_argument("key_id")
+    commands.add_parser("verify", help="check the e-mail/phone uniqueness invariant")
+    commands.add_parser("create-table", help="create the table and its indexes if missing")
+    args = parser.parse_args(argv)
+
+    if args.command == "create-table":
+        db.create_table()
+        print(f"table {db.bind()} ready")
+    elif args.command == "verify":
+        from infra.verify import find_violations
+        problems = find_violations()
+        for problem in problems:
+            print(problem)
+        print(f"{len(problems)} violation(s) in table {db.bind()}")
+        return 1 if problems else 0
+    elif args.action == "create":
+        key, item = auth.create_key(args.role, args.name, args.key)
+        print(json.dumps({"key": key, "key_id": item.key_id, "role": item.role,
+                          "name": item.name}))
+    elif args.action == "list":
+        for item in auth.list_keys():
+            print(json.dumps({"key_id": item.key_id, "role": item.role, "name": item.name,
+                              "created_at": item.created_at, "revoked_at": item.revoked_at}))
+    elif args.action == "revoke":
+        if not auth.revoke_key(args.key_id):
+            print(f"no active key with key_id {args.key_id}", file=sys.stderr)
+            return 1
+        print(f"revoked {args.key_id}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
