@@ -11,6 +11,7 @@ from chalice import Chalice, Response
 from chalicelib import apidocs, auth, bulk, db, listing, logs, payloads, professionals, resumes
 from chalicelib.auth import PARTNER, STAFF, TOKEN
 from chalicelib.errors import ApiError, NotFound, Unavailable, envelope
+from chalicelib.settings import get_settings
 
 app = Chalice(app_name="professionals")
 app.log.setLevel(logging.INFO)
@@ -43,9 +44,11 @@ def api_boundary(event, get_response):
 def health():
     payloads.check_query(app.current_request.query_params, ())
     try:
-        db.get("HEALTH#probe")
+        ready = db.exists(db.READY_MARKER)
     except db.StoreUnavailable as exc:
         raise Unavailable("The table is unreachable.") from exc
+    if not ready and get_settings().ready_marker:
+        raise Unavailable("The local stack is still creating resources and demo data.")
     return {"status": "ok"}
 
 

@@ -20,6 +20,8 @@ from chalicelib.settings import get_settings
 _MODELS = (TableItem, ProfessionalItem, GuardItem, ApiKeyItem)
 _bound: dict[str, Any] = {"table": None, "connection": None}
 
+# Written by the local stack once resources and demo data are in place (see /health).
+READY_MARKER = "META#ready"
 BATCH_GET_MAX = 100
 TRANSACTION_MAX = 100
 THROTTLE_CODES = {"ProvisionedThroughputExceededException", "ThrottlingException",
@@ -146,6 +148,21 @@ def get(pk: str) -> TableItem | None:
         return None
     except PynamoDBException as exc:
         raise StoreUnavailable(str(exc)) from exc
+
+
+def exists(pk: str) -> bool:
+    """Whether an item exists, whatever its kind (reads the key only)."""
+    table = bind()
+    try:
+        found = _client().get_item(TableName=table, Key={"pk": {"S": pk}}, ConsistentRead=True,
+                                   ProjectionExpression="pk")
+    except (ClientError, BotoCoreError) as exc:
+        raise StoreUnavailable(f"GetItem failed: {exc}") from exc
+    return "Item" in found
+
+
+def mark_ready() -> None:
+    _client().put_item(TableName=bind(), Item={"pk": {"S": READY_MARKER}})
 
 
 def backoff(attempt: int, base: float = 0.05, cap: float = 2.0) -> None:

@@ -210,3 +210,17 @@ def test_docs_are_served_by_the_api(api):
     script = api.client.http.request("GET", "/docs/assets/swagger-ui-bundle.js", headers={})
     assert script.status_code == 200 and len(script.body) > 100_000
     assert_error(api.call("GET", "/docs/assets/..%2Fapp.py", who=None), 404, "not_found")
+
+
+def test_health_is_503_when_the_table_is_unreachable(api):
+    from chalicelib.models import ProfessionalItem
+    ProfessionalItem.delete_table()
+    assert_error(api.call("GET", "/health", who=None), 503, "unavailable")
+
+
+def test_health_waits_for_the_local_ready_marker(api, monkeypatch):
+    from chalicelib import db
+    monkeypatch.setenv("HEALTH_REQUIRES_READY_MARKER", "1")
+    assert_error(api.call("GET", "/health", who=None), 503, "unavailable")
+    db.mark_ready()
+    assert api.call("GET", "/health", who=None).status_code == 200
