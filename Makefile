@@ -25,7 +25,7 @@ test: install
 	$(VPY) -m pytest
 
 bench: install
-	bash bench/run.sh
+	$(VPY) bench/run_all.py
 
 clean:
 	rm -rf $(VENV) .cache dist .pytest_cache

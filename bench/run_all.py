@@ -27,6 +27,7 @@ def main() -> int:
         ("bulk_cost.py", ["--skip-baseline"] if args.skip_baseline else []),
         ("list_cost.py", ["--size", str(args.size)]),
         ("import_time.py", []),
+        ("resume_speed.py", []),
     ]
     outputs = []
     for name, extra in scripts:
