@@ -140,7 +140,10 @@ def delete_files(item: ProfessionalItem) -> None:
     keys = [item.resume_upload["key"]] if item.resume_upload else []
     if item.resume_ready:
         keys += [item.resume_ready["pdf_key"], item.resume_ready["text_key"]]
-    _delete(*keys)
+    try:
+        _delete(*keys)
+    except Exception:  # the record is gone already; orphaned files are not worth a 500
+        log.exception("could not delete resume files", extra={"fields": {"id": item.id}})
 
 
 # -- processing -----------------------------------------------------------------------------
