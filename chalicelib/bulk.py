@@ -135,8 +135,11 @@ class Plan:
             self._union(row_key, key)
         owners = {f: self.owner.get(key) for f, key in keys.items()}
         matched = {f: owner for f, owner in owners.items() if owner}
-        if any(owner not in self.current for owner in matched.values()):
-            self.stale.append((index, fields))  # a guard whose item moved between our reads
+        if any(owner not in self.current or getattr(self.current[owner], f) != fields[f]
+               for f, owner in matched.items()):
+            # The guard and its professional disagree: a writer came between our two reads
+            # (they always change together). Read both again next round.
+            self.stale.append((index, fields))
             return
         for owner in matched.values():
             self._union(row_key, f"pro#{owner}")
