@@ -8,7 +8,8 @@ import uuid
 
 from chalice import Chalice, Response
 
-from chalicelib import apidocs, auth, bulk, db, listing, logs, payloads, professionals, resumes
+from chalicelib import (apidocs, auth, bulk, db, gateway_auth, listing, logs, metrics, payloads,
+                        professionals, resumes)
 from chalicelib.auth import PARTNER, STAFF, TOKEN
 from chalicelib.errors import ApiError, NotFound, Unavailable, envelope
 from chalicelib.settings import get_settings
@@ -75,7 +76,13 @@ def bulk_upsert():
     params = payloads.check_query(request.query_params, ("dry_run",))
     rows = payloads.bulk_rows(request.headers, request.raw_body)
     dry_run = payloads.flag(params, "dry_run")
-    return Response(bulk.bulk_upsert(rows, caller, dry_run=dry_run), status_code=207)
+    result = bulk.bulk_upsert(rows, caller, dry_run=dry_run)
+    if not dry_run:
+        summary = result["summary"]
+        metrics.emit({"RowsCreated": summary["created"], "RowsUpdated": summary["updated"],
+                      "RowsUnchanged": summary["unchanged"], "RowsFailed": summary["failed"]},
+                     Caller=caller.role)
+    return Response(result, status_code=207)
 
 
 @app.route("/professionals", methods=["GET"])
@@ -138,6 +145,12 @@ def process_resume_uploads(event):
     """S3 ObjectCreated (uploads/) -> SQS -> here; failed records go back for a retry alone."""
     failed = resumes.handle_sqs_records([record.to_dict() for record in event])
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
+
+
+@app.lambda_function(name="key_authorizer")
+def key_authorizer(event, context):
+    """API Gateway REQUEST authorizer (deployed only): names the usage-plan key; never denies."""
+    return gateway_auth.authorize(event)
 
 
 @app.route("/openapi.json", methods=["GET"])

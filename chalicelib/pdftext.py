@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 
 def extract(path: str, max_pages: int) -> dict:
@@ -34,4 +35,8 @@ def extract(path: str, max_pages: int) -> dict:
 
 
 if __name__ == "__main__":
+    # Deployed, pdfplumber and the other packages sit beside chalicelib/ in the Lambda task
+    # root (/var/task). The runtime puts that on the worker's sys.path, not in PYTHONPATH (which
+    # is /var/runtime), so this child would not find them: put it where the parent has it.
+    sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
     json.dump(extract(sys.argv[1], int(sys.argv[2])), sys.stdout)

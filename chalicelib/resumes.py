@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
-from chalicelib import clients, db, logs
+from chalicelib import clients, db, logs, metrics
 from chalicelib.clock import now_iso
 from chalicelib.errors import NotFound, Unavailable, ValidationFailed
 from chalicelib.models import ProfessionalItem, professional_pk
@@ -330,6 +330,10 @@ def _delete(*keys: str) -> None:
 
 def _outcome(what: str, key: str, **fields: Any) -> str:
     logs.event(log, "resume processed", outcome=what, key=key, **fields)
+    if what == "ready":
+        metrics.emit({"ResumesReady": 1})
+    elif what.startswith("rejected:"):
+        metrics.emit({"ResumesRejected": 1}, Reason=what.split(":", 1)[1])
     return what
 
 

@@ -132,6 +132,19 @@ def _install(cache_dir: Path) -> None:
         os.rename(staged, cache_dir)
 
 
+def _set_parent_death_signal() -> None:
+    """In the child, before exec: get SIGTERM when the parent dies (Linux only; else no-op)."""
+    if _prctl is not None:
+        _prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+try:  # resolved in the parent: a forked child must not import anything (import lock)
+    import ctypes
+    _prctl = ctypes.CDLL(None).prctl
+except (OSError, AttributeError):
+    _prctl = None
+
+
 def _java_executable() -> str:
     java_home = os.environ.get("JAVA_HOME")
     if java_home and (Path(java_home) / "bin" / "java").is_file():
@@ -175,12 +188,14 @@ class DynamoDBLocal:
         cache_dir: Path = DEFAULT_CACHE_DIR,
         startup_timeout: float = 30.0,
         jvm_args: Sequence[str] = (),
+        die_with_parent: bool = False,
     ) -> None:
         self._requested_port = port
         self._db_path = Path(db_path).resolve() if db_path is not None else None
         self._cache_dir = cache_dir
         self._startup_timeout = startup_timeout
         self._jvm_args = list(jvm_args)
+        self._die_with_parent = die_with_parent
         self._port: int | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -205,6 +220,16 @@ class DynamoDBLocal:
 
     def start(self) -> Self:
         """Start the emulator and block until it answers requests."""
+        self.launch()
+        self.wait_until_ready()
+        return self
+
+    def launch(self) -> Self:
+        """Start the emulator's process without waiting for it; then ``wait_until_ready()``.
+
+        With ``die_with_parent``, the kernel sends the emulator SIGTERM when the thread that
+        launched it ends (Linux ``PR_SET_PDEATHSIG``): launch from the main thread.
+        """
         if self._proc is not None:
             raise DynamoDBLocalError("DynamoDB Local is already started")
         install_dir = ensure_installed(self._cache_dir)
@@ -242,14 +267,18 @@ class DynamoDBLocal:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # own process group, and no terminal's Ctrl-C
+            preexec_fn=_set_parent_death_signal if self._die_with_parent else None,
         )
         atexit.register(self.stop)
+        return self
+
+    def wait_until_ready(self) -> None:
+        """Block until the launched emulator answers; stops it if it never does."""
         try:
             self._wait_until_ready()
         except BaseException:
             self.stop()
             raise
-        return self
 
     def _wait_until_ready(self) -> None:
         assert self._proc is not None

@@ -1,0 +1,41 @@
+import { createBrowserRouter, RouterProvider } from 'react-router';
+
+import { ErrorFallback } from '@/components/errors/error-fallback';
+import { Spinner } from '@/components/ui/spinner';
+import { paths } from '@/config/paths';
+
+import { SignupRoute } from './routes/signup';
+
+// The public page is in the entry bundle; the staff console loads on demand.
+export const routes = [
+  { path: paths.home, element: <SignupRoute />, errorElement: <ErrorFallback /> },
+  {
+    path: paths.staff.root,
+    lazy: async () => ({ Component: (await import('./routes/staff/staff-root')).StaffRoot }),
+    errorElement: <ErrorFallback />,
+    hydrateFallbackElement: <Spinner label="Loading…" />,
+    children: [
+      {
+        index: true,
+        lazy: async () => ({ Component: (await import('./routes/staff/professionals')).ProfessionalsRoute }),
+      },
+      {
+        path: 'professionals/:id',
+        lazy: async () => ({ Component: (await import('./routes/staff/professional')).ProfessionalRoute }),
+      },
+      {
+        path: 'import',
+        lazy: async () => ({ Component: (await import('./routes/staff/import')).ImportRoute }),
+      },
+    ],
+  },
+  {
+    path: '*',
+    lazy: async () => ({ Component: (await import('./routes/not-found')).NotFoundRoute }),
+  },
+];
+
+export function AppRouter() {
+  const router = createBrowserRouter(routes);
+  return <RouterProvider router={router} />;
+}

@@ -1,0 +1,93 @@
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+
+import { apiError, mockApi } from '@/testing/fetch-mock';
+import { makeProfessional, makeResume } from '@/testing/fixtures';
+import { renderApp } from '@/testing/render';
+
+import { ProfessionalDetail } from './professional-detail';
+
+const ada = {
+  ...makeProfessional({ id: 'ada', full_name: 'Ada Lovelace', email: 'ada@example.com', resume: makeResume({ pages: 4, text_truncated: true }) }),
+  resume_text: 'Notes on the analytical engine',
+};
+
+function setup(extra: Parameters<typeof mockApi>[0] = []) {
+  const api = mockApi([...extra, ['GET', '/api/professionals/ada', () => ({ status: 200, body: ada })]]);
+  const view = renderApp(
+    [
+      { path: '/staff', element: <p>list</p> },
+      { path: '/staff/professionals/:id', element: <ProfessionalDetail id="ada" /> },
+    ],
+    { path: '/staff/professionals/ada', staffKey: 'k' },
+  );
+  return { ...api, ...view, user: userEvent.setup() };
+}
+
+describe('ProfessionalDetail', () => {
+  it('shows the details and the extracted resume text', async () => {
+    setup();
+    expect(await screen.findByRole('heading', { name: 'Ada Lovelace', level: 1 })).toHaveFocus();
+    expect(screen.getByText('ada@example.com')).toBeInTheDocument();
+    expect(screen.getByTestId('resume-text')).toHaveTextContent('Notes on the analytical engine');
+    expect(screen.getByText(/cut at 100,000 characters/)).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Download PDF' })).toBeInTheDocument();
+  });
+
+  it('downloads through a fresh presigned link', async () => {
+    const assign = vi.fn();
+    vi.stubGlobal('location', { ...window.location, assign });
+    const { user } = setup([['GET', '/api/professionals/ada/resume', () => ({ status: 200, body: { url: 'http://s3/get', expires_at: '' } })]]);
+    await user.click(await screen.findByRole('button', { name: 'Download PDF' }));
+    expect(await screen.findByText('Your download has started.')).toBeInTheDocument();
+    expect(assign).toHaveBeenCalledWith('http://s3/get');
+  });
+
+  it('saves only the changed fields, and shows a conflict next to its field', async () => {
+    let attempts = 0;
+    const { user, calls } = setup([
+      ['PATCH', '/api/professionals/ada', ({ body }) => {
+        attempts += 1;
+        return attempts === 1
+          ? apiError(409, 'conflict', 'The email is already registered.', { conflicts: [{ field: 'email', id: 'other' }] })
+          : { status: 200, body: { ...ada, ...(body as object) } };
+      }],
+    ]);
+    await user.click(await screen.findByRole('button', { name: 'Edit' }));
+    const email = screen.getByLabelText('Email');
+    await user.clear(email);
+    await user.type(email, 'taken@example.com');
+    await user.click(screen.getByRole('button', { name: 'Save changes' }));
+    expect(await screen.findByText('Already used by another professional.')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: /Open the professional with this email/ })).toHaveAttribute('href', '/staff/professionals/other');
+    expect(calls.find((c) => c.method === 'PATCH')!.body).toEqual({ email: 'taken@example.com' });
+
+    await user.clear(email);
+    await user.type(email, 'ada@example.com');
+    await user.type(screen.getByLabelText(/Job title/), 'Countess');
+    await user.click(screen.getByRole('button', { name: 'Save changes' }));
+    expect(await screen.findByText('Changes saved.')).toBeInTheDocument();
+    expect(calls.filter((c) => c.method === 'PATCH').at(-1)!.body).toEqual({ job_title: 'Countess' });
+  });
+
+  it('deletes only after confirmation', async () => {
+    const { user, calls, router } = setup([['DELETE', '/api/professionals/ada', () => ({ status: 204 })]]);
+    await user.click(await screen.findByRole('button', { name: 'Delete' }));
+    const dialog = screen.getByRole('dialog', { name: 'Delete Ada Lovelace?' });
+    expect(within(dialog).getByRole('button', { name: 'Cancel' })).toHaveFocus();
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(calls.some((c) => c.method === 'DELETE')).toBe(false);
+
+    await user.click(screen.getByRole('button', { name: 'Delete' }));
+    await user.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Delete permanently' }));
+    expect(await screen.findByText('list')).toBeInTheDocument();
+    expect(calls.some((c) => c.method === 'DELETE')).toBe(true);
+    expect(router.state.location.state).toEqual({ flash: 'Ada Lovelace was deleted.' });
+  });
+
+  it('says so when the professional does not exist', async () => {
+    mockApi([['GET', '/api/professionals/ada', () => apiError(404, 'not_found', 'No professional.')]]);
+    renderApp([{ path: '*', element: <ProfessionalDetail id="ada" /> }], { staffKey: 'k' });
+    expect(await screen.findByText('This professional does not exist, or was deleted.')).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,92 @@
+/** Shapes of the API's responses (see CONTRACT.md §2-§4). */
+
+export const SOURCES = ['direct', 'partner', 'internal'] as const;
+export type Source = (typeof SOURCES)[number];
+
+export const RESUME_STATUSES = ['awaiting_upload', 'processing', 'ready', 'rejected'] as const;
+export type ResumeStatus = (typeof RESUME_STATUSES)[number];
+
+export const RESUME_REASONS = [
+  'not_pdf',
+  'too_large',
+  'empty',
+  'unreadable',
+  'encrypted',
+  'too_many_pages',
+  'timeout',
+] as const;
+export type ResumeReason = (typeof RESUME_REASONS)[number];
+
+export type Resume = {
+  status: ResumeStatus;
+  reason: ResumeReason | null;
+  size_bytes: number | null;
+  pages: number | null;
+  text_chars: number | null;
+  text_truncated: boolean | null;
+  uploaded_at: string | null;
+  processed_at: string | null;
+};
+
+export type Professional = {
+  id: string;
+  full_name: string;
+  email: string | null;
+  phone: string | null;
+  company_name: string | null;
+  job_title: string | null;
+  source: Source;
+  created_at: string;
+  updated_at: string;
+  resume: Resume | null;
+};
+
+export type ProfessionalDetail = Professional & { resume_text: string | null };
+
+export type ResumeUpload = {
+  url: string;
+  fields: Record<string, string>;
+  key: string;
+  max_bytes: number;
+  expires_at: string;
+};
+
+export type ResumeDescriptor = {
+  filename: string;
+  content_type: 'application/pdf';
+  size_bytes: number;
+};
+
+export type SignupResponse = Professional & {
+  access_token?: string;
+  resume_upload?: ResumeUpload;
+};
+
+export type ResumeUploadResponse = Professional & { resume_upload: ResumeUpload };
+
+export type ProfessionalPage = { items: Professional[]; next_cursor: string | null };
+
+export type ResumeDownload = { url: string; expires_at: string };
+
+export type ErrorBody = {
+  code: string;
+  message: string;
+  details?: {
+    fields?: Record<string, string[]>;
+    conflicts?: { field: string; id?: string }[];
+    [key: string]: unknown;
+  } | null;
+};
+
+export type BulkRowStatus = 'created' | 'updated' | 'unchanged' | 'failed';
+
+export type BulkResult = {
+  index: number;
+  status: BulkRowStatus;
+  id: string | null;
+  error: ErrorBody | null;
+};
+
+export type BulkSummary = Record<BulkRowStatus, number>;
+
+export type BulkResponse = { summary: BulkSummary; results: BulkResult[] };

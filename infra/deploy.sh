@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Deploys a stage with the AWS CLI (v2) and the caller's credentials; see docs/operations.md.
+#
+#   infra/deploy.sh deploy   STAGE              package, upload, deploy the stack, sync partner keys, print URLs
+#   infra/deploy.sh spa      STAGE              build the SPA and publish it behind CloudFront
+#   infra/deploy.sh outputs  STAGE              the stack's outputs (URLs, names)
+#   infra/deploy.sh releases STAGE              templates deployed so far (newest last)
+#   infra/deploy.sh rollback STAGE [RELEASE]    deploy a previous release again (default: the one before the last)
+#   infra/deploy.sh dlq      STAGE show|replay  look at the dead-letter queue / move its messages back
+#   infra/deploy.sh keys     STAGE create|list|revoke|sync ...   API keys of the stage (infra/stage_keys.py)
+#
+# Settings (environment): AWS_PROFILE / AWS_REGION as for any AWS CLI call; STACK_NAME
+# (professionals-STAGE); ARTIFACT_BUCKET (professionals-artifacts-ACCOUNT-REGION, created when
+# missing); ALARM_EMAIL and SIGNING_SECRET_REVISION (stack parameters, kept when unset);
+# SKIP_PACKAGE=1 (dist/STAGE is already packaged, e.g. by `make package`); SKIP_SPA_BUILD=1 and
+# SPA_DIST (frontend/dist); PYTHON (.venv/bin/python); DIST (dist).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APP=professionals
+PYTHON=${PYTHON:-.venv/bin/python}
+DIST=${DIST:-dist}
+say() { printf '%s\n' "$*" >&2; }
+die() { say "deploy: $*"; exit 1; }
+
+command=${1:-}
+STAGE=${2:-}
+[[ -n "$command" && -n "$STAGE" ]] || { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[[ "$STAGE" =~ ^[a-z][a-z0-9-]*$ ]] || die "bad stage name '$STAGE'"
+[[ "$STAGE" != local && "$STAGE" != test ]] || die "stage '$STAGE' is for local runs and tests only"
+shift 2
+STACK=${STACK_NAME:-$APP-$STAGE}
+
+command -v aws >/dev/null || die "the AWS CLI (v2) is not installed"
+REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-$(aws configure get region 2>/dev/null || true)}}
+[[ -n "$REGION" ]] || die "no AWS region: set AWS_REGION"
+export AWS_REGION=$REGION AWS_DEFAULT_REGION=$REGION
+
+account() { aws sts get-caller-identity --query Account --output text; }
+
+output() {  # output NAME: one output of the stack
+  local value
+  value=$(aws cloudformation describe-stacks --stack-name "$STACK" \
+    --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text)
+  [[ -n "$value" && "$value" != None ]] || die "stack $STACK has no output $1 (deployed?)"
+  printf '%s\n' "$value"
+}
+
+artifact_bucket() {
+  local bucket=${ARTIFACT_BUCKET:-$APP-artifacts-$(account)-$REGION}
+  if ! aws s3api head-bucket --bucket "$bucket" >/dev/null 2>&1; then
+    say "creating the artifact bucket $bucket"
+    if [[ "$REGION" == us-east-1 ]]; then
+      aws s3api create-bucket --bucket "$bucket" >/dev/null
+    else
+      aws s3api create-bucket --bucket "$bucket" \
+        --create-bucket-configuration "LocationConstraint=$REGION" >/dev/null
+    fi
+    aws s3api put-public-access-block --bucket "$bucket" --public-access-block-configuration \
+      BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true
+    aws s3api put-bucket-encryption --bucket "$bucket" --server-side-encryption-configuration \
+      '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}'
+  fi
+  printf '%s\n' "$bucket"
+}
+
+deploy_template() {  # deploy_template FILE BUCKET: create or update the stack from a packaged template
+  local overrides=()
+  [[ -z "${ALARM_EMAIL:-}" ]] || overrides+=("AlarmEmail=$ALARM_EMAIL")
+  [[ -z "${SIGNING_SECRET_REVISION:-}" ]] || overrides+=("SigningSecretRevision=$SIGNING_SECRET_REVISION")
+  aws cloudformation deploy --template-file "$1" --stack-name "$STACK" \
+    --s3-bucket "$2" --s3-prefix "$STACK" \
+    --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
+    --no-fail-on-empty-changeset --tags "app=$APP" "stage=$STAGE" \
+    ${overrides[@]+--parameter-overrides "${overrides[@]}"}
+}
+
+show_urls() {
+  say ""
+  say "stack $STACK ($REGION):"
+  say "  site  $(output SiteUrl)"
+  say "  API   $(output SiteApiUrl)   (also $(output ApiUrl))"
+  say "  docs  $(output SiteApiUrl)/docs"
+}
+
+case "$command" in
+  deploy)
+    if [[ "${SKIP_PACKAGE:-}" != 1 ]]; then
+      "$PYTHON" -m infra.package --stage "$STAGE"
+    fi
+    [[ -f "$DIST/$STAGE/sam.json" && -f "$DIST/$STAGE/deployment.zip" ]] \
+      || die "$DIST/$STAGE is not packaged (make package STAGE=$STAGE)"
+    bucket=$(artifact_bucket)
+    aws cloudformation package --template-file "$DIST/$STAGE/sam.json" \
+      --s3-bucket "$bucket" --s3-prefix "$STACK" \
+      --output-template-file "$DIST/$STAGE/packaged.json" >/dev/null
+    deploy_template "$DIST/$STAGE/packaged.json" "$bucket"
+    release="$(date -u +%Y%m%dT%H%M%SZ)-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    aws s3 cp "$DIST/$STAGE/packaged.json" "s3://$bucket/$STACK/releases/$release.json" >/dev/null
+    say "release $release recorded (infra/deploy.sh rollback $STAGE to go back)"
+    "$PYTHON" -m infra.stage_keys --stack "$STACK" sync
+    show_urls
+    ;;
+
+  spa)
+    spa_dist=${SPA_DIST:-frontend/dist}
+    if [[ "${SKIP_SPA_BUILD:-}" != 1 ]]; then
+      # The SPA calls /api on its own origin: CloudFront sends /api/* to API Gateway.
+      (cd frontend && npm ci --no-audit --no-fund --loglevel=error \
+        && VITE_API_BASE_URL=/api npm run build)
+    fi
+    [[ -f "$spa_dist/index.html" ]] || die "no $spa_dist/index.html: build the SPA first"
+    bucket=$(output SpaBucketName)
+    distribution=$(output DistributionId)
+    # Hashed assets never change: cached for a year. Everything else is revalidated, so a new
+    # index.html (naming new assets) is seen at once; old assets stay for pages still open.
+    aws s3 sync "$spa_dist/assets" "s3://$bucket/assets" \
+      --cache-control "public,max-age=31536000,immutable" --only-show-errors
+    aws s3 sync "$spa_dist" "s3://$bucket" --exclude "assets/*" --exclude ".vite/*" \
+      --cache-control "no-cache" --delete --only-show-errors
+    aws cloudfront create-invalidation --distribution-id "$distribution" --paths "/*" \
+      --query Invalidation.Id --output text >/dev/null
+    say "SPA published: $(output SiteUrl)"
+    ;;
+
+  outputs)
+    aws cloudformation describe-stacks --stack-name "$STACK" --query "Stacks[0].Outputs" \
+      --output table
+    ;;
+
+  releases)
+    aws s3 ls "s3://$(artifact_bucket)/$STACK/releases/" | awk '{print $4}' | sed 's/\.json$//' | sort
+    ;;
+
+  rollback)
+    bucket=$(artifact_bucket)
+    release=${1:-}
+    if [[ -z "$release" ]]; then
+      release=$(aws s3 ls "s3://$bucket/$STACK/releases/" | awk '{print $4}' | sed 's/\.json$//' \
+        | sort | tail -n 2 | head -n 1)
+      [[ -n "$release" ]] || die "no release recorded for $STACK"
+    fi
+    mkdir -p "$DIST/$STAGE"
+    aws s3 cp "s3://$bucket/$STACK/releases/$release.json" "$DIST/$STAGE/rollback.json" >/dev/null
+    say "deploying release $release again"
+    deploy_template "$DIST/$STAGE/rollback.json" "$bucket"
+    show_urls
+    ;;
+
+  dlq)
+    case "${1:-show}" in
+      show)
+        url=$(output DeadLetterQueueUrl)
+        aws sqs get-queue-attributes --queue-url "$url" --attribute-names \
+          ApproximateNumberOfMessages ApproximateNumberOfMessagesNotVisible --output table
+        # A peek: the messages become visible again after 60 s.
+        aws sqs receive-message --queue-url "$url" --max-number-of-messages 10 \
+          --visibility-timeout 60 --wait-time-seconds 1 --attribute-names All \
+          --query "Messages[].{id:MessageId,received:Attributes.ApproximateReceiveCount,sent:Attributes.SentTimestamp,body:Body}" \
+          --output json
+        ;;
+      replay)
+        arn=$(output DeadLetterQueueArn)
+        # Moves every message back to the queue it came from (the upload queue).
+        aws sqs start-message-move-task --source-arn "$arn"
+        aws sqs list-message-move-tasks --source-arn "$arn" --max-results 1
+        ;;
+      *) die "dlq: show or replay" ;;
+    esac
+    ;;
+
+  keys)
+    "$PYTHON" -m infra.stage_keys --stack "$STACK" "$@"
+    ;;
+
+  *)
+    die "unknown command '$command'"
+    ;;
+esac

@@ -1,0 +1,388 @@
+"""The AWS resources of one stage, defined once, as plain data.
+
+``define(stage)`` describes them: the table (key schema and GSIs read from the PynamoDB models in
+``chalicelib/models.py``), the private resume bucket (CORS for the browser's origin, an
+``ObjectCreated`` notification of the upload queue for the ``uploads/`` prefix), the upload queue
+and its dead-letter queue (redrive policy), and the queue policy that lets S3 send to the queue.
+``create(resources)`` makes them, idempotently, through boto3 against whatever endpoints boto3 is
+given (``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_DYNAMODB`` / ``_S3`` / ``_SQS``, or AWS itself),
+and returns the environment the app reads (``TABLE_NAME``, ``RESUME_BUCKET``,
+``UPLOAD_QUEUE_NAME``, ``UPLOAD_QUEUE_URL``, ``UPLOAD_DLQ_URL``).
+
+Every spec carries a CloudFormation logical id and its properties use the AWS API's field names,
+which are CloudFormation's too (``KeySchema``, ``GlobalSecondaryIndexes``, ``RedrivePolicy``...),
+so the deployment template can be generated from the same objects; the few places where
+CloudFormation spells a field differently are converted by the ``*_cfn`` helpers below.
+
+Command line: ``python -m infra.resources [--stage local] [--create]`` prints the definition
+(JSON), or creates it and prints the environment.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+APP_NAME = "professionals"
+UPLOAD_PREFIX = "uploads/"
+MAX_RECEIVE_COUNT = 5  # deliveries before a message goes to the dead-letter queue
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # SQS's maximum: time to look at what failed
+# A message is invisible this long after a receive: longer than its handler may take, or it is
+# delivered twice. AWS recommends >= 6x the consumer Lambda's timeout (the deployment template
+# raises it to that). Locally it only has to cover one batch (5 records of up to ~25 s each), so
+# failed records come back, and reach the dead-letter queue, sooner.
+VISIBILITY_TIMEOUT = {"local": 180, "test": 180}
+DEFAULT_VISIBILITY_TIMEOUT = 360
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    logical_id: str
+    name: str
+    key_schema: list[dict[str, str]]
+    attribute_definitions: list[dict[str, str]]
+    global_secondary_indexes: list[dict[str, Any]]
+    billing_mode: str = "PAY_PER_REQUEST"
+
+    def api_kwargs(self) -> dict[str, Any]:
+        """Arguments of DynamoDB CreateTable (also the CloudFormation properties)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.name,
+            "KeySchema": self.key_schema,
+            "AttributeDefinitions": self.attribute_definitions,
+            "BillingMode": self.billing_mode,
+        }
+        if self.global_secondary_indexes:
+            kwargs["GlobalSecondaryIndexes"] = self.global_secondary_indexes
+        return kwargs
+
+
+@dataclass(frozen=True)
+class CorsRule:
+    allowed_origins: list[str]
+    allowed_methods: list[str]
+    allowed_headers: list[str] = field(default_factory=lambda: ["*"])
+    expose_headers: list[str] = field(default_factory=lambda: ["ETag", "Location"])
+    max_age_seconds: int = 3000
+
+    def api(self) -> dict[str, Any]:
+        return {"AllowedOrigins": self.allowed_origins, "AllowedMethods": self.allowed_methods,
+                "AllowedHeaders": self.allowed_headers, "ExposeHeaders": self.expose_headers,
+                "MaxAgeSeconds": self.max_age_seconds}
+
+    def cfn(self) -> dict[str, Any]:  # CloudFormation spells two of the fields differently
+        return {"AllowedOrigins": self.allowed_origins, "AllowedMethods": self.allowed_methods,
+                "AllowedHeaders": self.allowed_headers, "ExposedHeaders": self.expose_headers,
+                "MaxAge": self.max_age_seconds}
+
+
+@dataclass(frozen=True)
+class QueueNotification:
+    """S3 notifies ``queue`` (a logical id) of ``events`` on keys under ``prefix``."""
+
+    id: str
+    queue: str
+    events: list[str]
+    prefix: str
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    logical_id: str
+    name: str
+    cors_rules: list[CorsRule]
+    notifications: list[QueueNotification]
+    block_public_access: bool = True
+    encryption: str = "AES256"
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    logical_id: str
+    name: str
+    visibility_timeout: int
+    message_retention_period: int = 4 * 24 * 3600
+    dead_letter_queue: str | None = None  # logical id of the queue failed messages move to
+    max_receive_count: int | None = None
+    allow_s3_from: str | None = None  # logical id of a bucket allowed to send messages
+
+    def attributes(self, dead_letter_arn: str | None = None) -> dict[str, str]:
+        """SQS attributes (strings, as SetQueueAttributes wants them), without the policy."""
+        attrs = {"VisibilityTimeout": str(self.visibility_timeout),
+                 "MessageRetentionPeriod": str(self.message_retention_period)}
+        if self.dead_letter_queue:
+            if dead_letter_arn is None:
+                raise ValueError(f"{self.logical_id} needs its dead-letter queue's ARN")
+            attrs["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": dead_letter_arn,
+                                                 "maxReceiveCount": self.max_receive_count})
+        return attrs
+
+
+@dataclass(frozen=True)
+class StageResources:
+    stage: str
+    region: str
+    table: TableSpec
+    bucket: BucketSpec
+    upload_queue: QueueSpec
+    dead_letter_queue: QueueSpec
+
+    def queues(self) -> list[QueueSpec]:
+        """Dead-letter queue first: the upload queue's redrive policy names it."""
+        return [self.dead_letter_queue, self.upload_queue]
+
+    def by_logical_id(self, logical_id: str) -> Any:
+        for spec in (self.table, self.bucket, *self.queues()):
+            if spec.logical_id == logical_id:
+                return spec
+        raise KeyError(logical_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def table_spec(name: str) -> TableSpec:
+    """The table as the PynamoDB models declare it (hash key, attributes, GSIs)."""
+    from chalicelib.models import TableItem
+    # The base model's schema includes the GSIs of every item type registered on it, so every
+    # model must live in chalicelib/models.py (imported here).
+    schema = TableItem._get_schema()
+    indexes = [{"IndexName": gsi["index_name"],
+                # HASH before RANGE, as CloudFormation and DynamoDB list them
+                "KeySchema": sorted(gsi["key_schema"], key=lambda k: k["KeyType"] != "HASH"),
+                "Projection": gsi["projection"]}
+               for gsi in sorted(schema["global_secondary_indexes"], key=lambda g: g["index_name"])]
+    return TableSpec(
+        logical_id="ProfessionalsTable",
+        name=name,
+        key_schema=sorted(schema["key_schema"], key=lambda k: k["KeyType"] != "HASH"),
+        attribute_definitions=sorted(schema["attribute_definitions"],
+                                     key=lambda a: a["AttributeName"]),
+        global_secondary_indexes=indexes,
+    )
+
+
+def stage_environment(stage: str) -> dict[str, str]:
+    """The stage's environment variables in ``.chalice/config.json`` (global, then stage)."""
+    try:
+        config = json.loads((PROJECT_ROOT / ".chalice" / "config.json").read_text())
+    except OSError:
+        return {}
+    env = dict(config.get("environment_variables", {}))
+    env.update(config.get("stages", {}).get(stage, {}).get("environment_variables", {}))
+    return env
+
+
+def define(stage: str, *, suffix: str | None = None, origins: Sequence[str] = (),
+           table_name: str | None = None, bucket_name: str | None = None,
+           region: str | None = None) -> StageResources:
+    """The resources of ``stage``.
+
+    Names come from the stage's variables in ``.chalice/config.json`` (``TABLE_NAME``,
+    ``RESUME_BUCKET``, ``UPLOAD_QUEUE_NAME``; the dead-letter queue is the queue's name + ``-dlq``),
+    which the deployed functions read too. ``suffix`` is appended to the bucket and queue names to
+    make them unique (bucket names are global in AWS, and two LocalStacks on one machine share
+    their S3 storage). ``origins`` are the browser origins that may POST uploads to the bucket.
+    """
+    configured = stage_environment(stage)
+    tail = f"-{suffix}" if suffix else ""
+    table_name = table_name or configured.get("TABLE_NAME") or f"{APP_NAME}-{stage}"
+    bucket_name = bucket_name or (configured.get("RESUME_BUCKET")
+                                  or f"{APP_NAME}-resumes-{stage}") + tail
+    queue_name = (configured.get("UPLOAD_QUEUE_NAME") or f"{APP_NAME}-uploads-{stage}") + tail
+    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") \
+        or "us-east-1"
+    upload_queue = QueueSpec(
+        logical_id="UploadQueue",
+        name=queue_name,
+        visibility_timeout=VISIBILITY_TIMEOUT.get(stage, DEFAULT_VISIBILITY_TIMEOUT),
+        dead_letter_queue="UploadDeadLetterQueue",
+        max_receive_count=MAX_RECEIVE_COUNT,
+        allow_s3_from="ResumeBucket",
+    )
+    dead_letter_queue = QueueSpec(
+        logical_id="UploadDeadLetterQueue",
+        name=f"{queue_name}-dlq",
+        visibility_timeout=VISIBILITY_TIMEOUT.get(stage, DEFAULT_VISIBILITY_TIMEOUT),
+        message_retention_period=DLQ_RETENTION_SECONDS,
+    )
+    cors = [CorsRule(allowed_origins=list(origins), allowed_methods=["POST", "GET", "HEAD"])] \
+        if origins else []
+    bucket = BucketSpec(
+        logical_id="ResumeBucket",
+        name=bucket_name,
+        cors_rules=cors,
+        notifications=[QueueNotification(id="resume-uploads", queue=upload_queue.logical_id,
+                                          events=["s3:ObjectCreated:*"], prefix=UPLOAD_PREFIX)],
+    )
+    return StageResources(stage=stage, region=region, table=table_spec(table_name), bucket=bucket,
+                          upload_queue=upload_queue, dead_letter_queue=dead_letter_queue)
+
+
+def queue_policy(queue_arn: str, bucket_arn: str) -> dict[str, Any]:
+    """Lets S3 send the bucket's notifications to the queue, and nothing else."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "AllowResumeBucketNotifications",
+            "Effect": "Allow",
+            "Principal": {"Service": "s3.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": queue_arn,
+            "Condition": {"ArnLike": {"aws:SourceArn": bucket_arn}},
+        }],
+    }
+
+
+# --- creating them -------------------------------------------------------------------------
+
+class ResourceError(RuntimeError):
+    """A resource could not be created or does not match its definition."""
+
+
+def _clients(region: str, session: Any = None) -> tuple[Any, Any, Any]:
+    import boto3
+    from botocore.config import Config
+    session = session or boto3.session.Session()
+    config = Config(retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=5,
+                    read_timeout=30)
+    return (session.client("dynamodb", region_name=region, config=config),
+            session.client("s3", region_name=region, config=config),
+            session.client("sqs", region_name=region, config=config))
+
+
+def create(resources: StageResources, *, session: Any = None,
+           log: Any = None) -> dict[str, str]:
+    """Create (or bring up to date) every resource; safe to run again. Returns the app's env."""
+    from concurrent.futures import ThreadPoolExecutor
+    say = log or (lambda message: None)
+    ddb, s3, sqs = _clients(resources.region, session)
+    queue_urls, queue_arns = {}, {}
+    bucket_arn = f"arn:aws:s3:::{resources.bucket.name}"
+    # DynamoDB is one service, S3 and SQS (often one emulator) another: create them side by side.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        table = pool.submit(_create_table, ddb, resources.table, say)
+        for spec in resources.queues():
+            url, arn = _create_queue(sqs, spec, queue_arns, bucket_arn, say)
+            queue_urls[spec.logical_id], queue_arns[spec.logical_id] = url, arn
+        _create_bucket(s3, resources.bucket, resources.region, queue_arns, say)
+        table.result()
+    return {
+        "TABLE_NAME": resources.table.name,
+        "RESUME_BUCKET": resources.bucket.name,
+        "UPLOAD_QUEUE_NAME": resources.upload_queue.name,
+        "UPLOAD_QUEUE_URL": queue_urls[resources.upload_queue.logical_id],
+        "UPLOAD_DLQ_URL": queue_urls[resources.dead_letter_queue.logical_id],
+    }
+
+
+def _create_table(ddb: Any, spec: TableSpec, say: Any) -> None:
+    try:
+        table = ddb.describe_table(TableName=spec.name)["Table"]
+    except ddb.exceptions.ResourceNotFoundException:
+        try:
+            ddb.create_table(**spec.api_kwargs())
+            say(f"table {spec.name} created")
+        except ddb.exceptions.ResourceInUseException:
+            pass  # created meanwhile by someone else
+        ddb.get_waiter("table_exists").wait(TableName=spec.name,
+                                            WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        return
+    have = {gsi["IndexName"] for gsi in table.get("GlobalSecondaryIndexes", [])}
+    want = {gsi["IndexName"] for gsi in spec.global_secondary_indexes}
+    if want - have:
+        raise ResourceError(f"table {spec.name} exists without the indexes {sorted(want - have)}; "
+                            "delete it (or use another TABLE_NAME) so it can be created anew")
+    say(f"table {spec.name} exists")
+
+
+def _create_queue(sqs: Any, spec: QueueSpec, arns: dict[str, str], bucket_arn: str,
+                  say: Any) -> tuple[str, str]:
+    dead_letter_arn = arns.get(spec.dead_letter_queue) if spec.dead_letter_queue else None
+    attributes = spec.attributes(dead_letter_arn)
+    try:
+        url = sqs.get_queue_url(QueueName=spec.name)["QueueUrl"]
+        existed = True
+    except sqs.exceptions.QueueDoesNotExist:
+        url = sqs.create_queue(QueueName=spec.name, Attributes=attributes)["QueueUrl"]
+        existed = False
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    if spec.allow_s3_from:
+        attributes["Policy"] = json.dumps(queue_policy(arn, bucket_arn))
+    sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)  # converge an existing queue
+    say(f"queue {spec.name} {'exists' if existed else 'created'}")
+    return url, arn
+
+
+def _create_bucket(s3: Any, spec: BucketSpec, region: str, queue_arns: dict[str, str],
+                   say: Any) -> None:
+    try:
+        s3.head_bucket(Bucket=spec.name)
+        say(f"bucket {spec.name} exists")
+    except s3.exceptions.ClientError:
+        kwargs: dict[str, Any] = {"Bucket": spec.name}
+        if region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        try:
+            s3.create_bucket(**kwargs)
+        except s3.exceptions.BucketAlreadyOwnedByYou:
+            pass
+        say(f"bucket {spec.name} created")
+    if spec.block_public_access:
+        s3.put_public_access_block(Bucket=spec.name, PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    if spec.encryption:
+        s3.put_bucket_encryption(Bucket=spec.name, ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": spec.encryption}}]})
+    if spec.cors_rules:
+        s3.put_bucket_cors(Bucket=spec.name,
+                           CORSConfiguration={"CORSRules": [r.api() for r in spec.cors_rules]})
+    wanted = [{"Id": n.id, "QueueArn": queue_arns[n.queue], "Events": n.events,
+               "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": n.prefix}]}}}
+              for n in spec.notifications]
+    current = s3.get_bucket_notification_configuration(Bucket=spec.name).get(
+        "QueueConfigurations", [])
+    if _normalise_notifications(current) != _normalise_notifications(wanted):
+        # (moto and S3 send an s3:TestEvent to the queue on every change: the worker skips it)
+        s3.put_bucket_notification_configuration(
+            Bucket=spec.name, NotificationConfiguration={"QueueConfigurations": wanted})
+
+
+def _normalise_notifications(configs: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    out = []
+    for c in configs:
+        rules = tuple(sorted((r["Name"].lower(), r["Value"])
+                             for r in c.get("Filter", {}).get("Key", {}).get("FilterRules", [])))
+        out.append((c.get("QueueArn"), tuple(sorted(c.get("Events", []))), rules))
+    return sorted(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.resources", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stage", default=os.environ.get("STAGE", "local"))
+    parser.add_argument("--suffix", help="appended to the bucket and queue names")
+    parser.add_argument("--origin", action="append", default=[],
+                        help="a browser origin allowed to upload (repeatable)")
+    parser.add_argument("--create", action="store_true",
+                        help="create them against the configured endpoints; print the env")
+    args = parser.parse_args(argv)
+    resources = define(args.stage, suffix=args.suffix, origins=args.origin,
+                       table_name=os.environ.get("TABLE_NAME"))
+    if not args.create:
+        print(json.dumps(resources.to_dict(), indent=2))
+        return 0
+    env = create(resources, log=lambda m: print(m, file=sys.stderr))
+    for name, value in env.items():
+        print(f"export {name}={value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,280 @@
+"""The hand-written IAM policies against what the code really calls.
+
+Every AWS call the API, the resume worker and the authorizer make while they go through their
+paths (on moto, in-process) is recorded with the resource it touches, including what presigned
+URLs let a browser do with the role's credentials; each must be allowed by that function's role in
+the packaged template, and each permission a role has must have been used (or be one the Lambda
+platform uses for the function: its logs, the SQS event source, 404s instead of 403s).
+"""
+from __future__ import annotations
+
+import fnmatch
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import botocore.client
+import pytest
+
+from chalicelib import clients
+from tests import pdf_corpus
+from tests.deploy_fixtures import Resolver, as_list, packaged, role_policies
+from tests.test_resumes import DESCRIPTOR, deliver, s3_event, sign_up, upload
+
+pytestmark = pytest.mark.package
+
+TEST_TABLE, TEST_BUCKET = "professionals-test", "professionals-resumes-test"
+# Used by the Lambda platform on the function's behalf, not by our code.
+PLATFORM = {"logs:CreateLogStream", "logs:PutLogEvents", "sqs:ReceiveMessage",
+            "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+            "s3:ListBucket"}  # lets a HeadObject/GetObject of a missing key answer 404, not 403
+
+
+@dataclass(frozen=True)
+class Access:
+    action: str
+    resource: str
+    keys: tuple[str, ...] = ()  # DynamoDB hash keys touched (for dynamodb:LeadingKeys)
+
+
+class Recorder:
+    def __init__(self):
+        self.calls: list[tuple[str, str, dict[str, Any]]] = []
+
+    def accesses(self, table_arn: str, bucket: str) -> set[Access]:
+        out: set[Access] = set()
+        for service, operation, params in self.calls:
+            out |= to_accesses(service, operation, params, table_arn, bucket)
+        return out
+
+
+def to_accesses(service: str, op: str, p: dict[str, Any], table_arn: str,
+                bucket: str) -> set[Access]:
+    """The IAM actions and resources one API call needs (those our code makes)."""
+    def obj(key: str) -> str:
+        return f"arn:aws:s3:::{bucket}/{key}"
+
+    def pk(key: dict[str, Any]) -> tuple[str, ...]:
+        return (key["pk"]["S"],)
+
+    if service == "dynamodb":
+        if op in ("GetItem", "DeleteItem", "UpdateItem"):
+            return {Access(f"dynamodb:{op}", table_arn, pk(p["Key"]))}
+        if op == "PutItem":
+            return {Access("dynamodb:PutItem", table_arn, pk(p["Item"]))}
+        if op == "Query":
+            index = f"/index/{p['IndexName']}" if p.get("IndexName") else ""
+            return {Access("dynamodb:Query", table_arn + index)}
+        if op == "BatchGetItem":
+            return {Access("dynamodb:BatchGetItem", table_arn,
+                           tuple(k["pk"]["S"] for t in p["RequestItems"].values()
+                                 for k in t["Keys"]))}
+        if op == "TransactWriteItems":
+            kinds = {"Put": ("PutItem", "Item"), "Delete": ("DeleteItem", "Key"),
+                     "Update": ("UpdateItem", "Key"), "ConditionCheck": ("ConditionCheckItem",
+                                                                         "Key")}
+            out = set()
+            for item in p["TransactItems"]:
+                (kind, body), = item.items()
+                action, key_field = kinds[kind]
+                out.add(Access(f"dynamodb:{action}", table_arn, pk(body[key_field])))
+            return out
+    if service == "s3":
+        if op in ("HeadObject", "GetObject", "PresignedGet"):
+            return {Access("s3:GetObject", obj(p["Key"]))}
+        if op in ("PutObject", "PresignedPost"):
+            return {Access("s3:PutObject", obj(p["Key"]))}
+        if op == "CopyObject":
+            source = p["CopySource"]
+            return {Access("s3:GetObject", obj(source["Key"])), Access("s3:PutObject",
+                                                                       obj(p["Key"]))}
+        if op == "DeleteObjects":
+            return {Access("s3:DeleteObject", obj(o["Key"])) for o in p["Delete"]["Objects"]}
+        if op == "DeleteObject":
+            return {Access("s3:DeleteObject", obj(p["Key"]))}
+        if op in ("ListObjectsV2", "ListObjects"):
+            return {Access("s3:ListBucket", f"arn:aws:s3:::{bucket}")}
+    raise AssertionError(f"no IAM mapping for {service}:{op}: add it to this test")
+
+
+def allowed(access: Access, statements: list[dict[str, Any]], resolve: Resolver) -> bool:
+    for s in statements:
+        if s["Effect"] != "Allow" or access.action not in as_list(s["Action"]):
+            continue
+        if not any(fnmatch.fnmatchcase(access.resource, resolve.value(r))
+                   for r in as_list(s["Resource"])):
+            continue
+        if condition_holds(s.get("Condition", {}), access):
+            return True
+    return False
+
+
+def condition_holds(condition: dict[str, Any], access: Access) -> bool:
+    for operator, keys in condition.items():
+        for key, patterns in keys.items():
+            if (operator, key) != ("ForAllValues:StringLike", "dynamodb:LeadingKeys"):
+                raise AssertionError(f"this test cannot evaluate {operator} {key}")
+            if not all(any(fnmatch.fnmatchcase(v, p) for p in as_list(patterns))
+                       for v in access.keys):
+                return False
+    return True
+
+
+@pytest.fixture
+def record(monkeypatch):
+    """Records every botocore call (boto3's and PynamoDB's) and every presigned URL signed."""
+    active: dict[str, Recorder | None] = {"now": None}
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self, operation, params):
+        if active["now"] is not None:
+            active["now"].calls.append((self.meta.service_model.service_name, operation,
+                                        json.loads(json.dumps(params, default=str))))
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    s3 = clients.s3()
+    post, url = s3.generate_presigned_post, s3.generate_presigned_url
+
+    def presigned_post(Bucket, Key, **kwargs):
+        if active["now"] is not None:
+            active["now"].calls.append(("s3", "PresignedPost", {"Bucket": Bucket, "Key": Key}))
+        return post(Bucket=Bucket, Key=Key, **kwargs)
+
+    def presigned_url(method, Params=None, **kwargs):
+        assert method == "get_object"
+        if active["now"] is not None:
+            active["now"].calls.append(("s3", "PresignedGet", Params))
+        return url(method, Params=Params, **kwargs)
+
+    monkeypatch.setattr(s3, "generate_presigned_post", presigned_post)
+    monkeypatch.setattr(s3, "generate_presigned_url", presigned_url)
+
+    class Phase:
+        def __init__(self):
+            self.by_function: dict[str, Recorder] = {}
+
+        def __call__(self, function: str | None):
+            if function is not None:
+                active["now"] = self.by_function.setdefault(function, Recorder())
+            else:
+                active["now"] = None
+
+    return Phase()
+
+
+def put(key: str, data: bytes) -> None:
+    clients.s3().put_object(Bucket=TEST_BUCKET, Key=key, Body=data)
+
+
+def exercise(api, phase) -> None:
+    """Every path of the three functions that touches AWS."""
+    phase("APIHandler")
+    ada = sign_up(api)  # anonymous, with a resume: guards, presigned POST
+    pid, token = ada["id"], ada["access_token"]
+    api.call("POST", "/professionals", who="partner",
+             body={"full_name": "Grace", "email": "grace@example.com", "phone": "+14155550100"})
+    assert api.call("POST", "/professionals", who=None,
+                    body={"full_name": "Dup", "email": "ada@example.com"}).status_code == 409
+    api.call("POST", "/professionals/bulk", who="staff", body=[
+        {"full_name": "Alan", "email": "alan@example.com"},
+        {"email": "ada@example.com", "job_title": "Countess"},
+        {"email": "grace@example.com", "phone": "+14155550101"}])
+    api.call("POST", "/professionals/bulk?dry_run=true", who="partner",
+             body=[{"full_name": "Linus", "email": "linus@example.com"}])
+    for query in ("", "?source=direct", "?email=ada@example.com", "?phone=%2B14155550101",
+                  "?limit=1"):
+        assert api.call("GET", f"/professionals{query}").status_code == 200
+    api.call("PATCH", f"/professionals/{pid}", body={"phone": "+14155550123"})
+    api.call("PATCH", f"/professionals/{pid}", body={"email": None})
+    api.call("PATCH", f"/professionals/{pid}", body={"email": "ada@example.org"})
+    api.call("GET", f"/professionals/{pid}", who=f"Bearer {token}")
+    api.call("GET", "/health", who=None)
+    api.call("GET", "/openapi.json", who=None)
+    api.call("GET", "/docs", who=None)
+    form = ada["resume_upload"]
+    phase(None)
+    upload(form, pdf_corpus.pdf(2))  # the browser, with the presigned POST
+    phase("ProcessResumeUploads")
+    assert deliver(api, s3_event(form["key"])) == {"batchItemFailures": []}
+    phase("APIHandler")
+    api.call("GET", f"/professionals/{pid}")  # resume_text from text/
+    api.call("GET", f"/professionals/{pid}/resume")  # presigned GET of resumes/
+    again = api.call("POST", f"/professionals/{pid}/resume", who=f"Bearer {token}",
+                     body=DESCRIPTOR).json["resume_upload"]
+    phase(None)
+    put(again["key"], pdf_corpus.pdf(1))
+    phase("ProcessResumeUploads")
+    deliver(api, s3_event(again["key"]))  # replaces the ready file: deletes the old ones
+    deliver(api, s3_event(again["key"]))  # a duplicate delivery: stale
+    phase("APIHandler")
+    bad = api.call("POST", f"/professionals/{pid}/resume", body=DESCRIPTOR).json["resume_upload"]
+    phase(None)
+    put(bad["key"], b"MZ not a pdf at all" * 10)
+    phase("ProcessResumeUploads")
+    deliver(api, s3_event(bad["key"]))  # rejected: deleted
+    phase("APIHandler")
+    gone = api.call("POST", f"/professionals/{pid}/resume", body=DESCRIPTOR).json["resume_upload"]
+    phase("ProcessResumeUploads")
+    deliver(api, s3_event(gone["key"]))  # the object is not there (yet)
+    phase("APIHandler")
+    assert api.call("DELETE", f"/professionals/{pid}").status_code == 204
+    phase("KeyAuthorizer")
+    for headers in ({"X-Api-Key": api.keys["partner"]}, {"x-api-key": api.keys["staff"]},
+                    {"X-Api-Key": "not-a-key"}, {"Authorization": f"Bearer {token}"}, {}):
+        event = {"type": "REQUEST", "headers": headers,
+                 "methodArn": "arn:aws:execute-api:us-east-1:123456789012:abc/api/POST/x",
+                 "requestContext": {"requestId": "r"}}
+        answer = api.client.lambda_.invoke("key_authorizer", event).payload
+        assert answer["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    phase(None)
+
+
+@pytest.fixture
+def usage_env(monkeypatch):
+    monkeypatch.setenv("USAGE_KEY_PUBLIC", "stack-usage-plan-key-public")
+    monkeypatch.setenv("USAGE_KEY_STAFF", "stack-usage-plan-key-staff")
+    monkeypatch.setenv("USAGE_KEY_PARTNER_PREFIX", "stack-usage-plan-key-partner-")
+
+
+def test_each_role_allows_every_call_its_function_makes_and_nothing_unused(api, record,
+                                                                           usage_env):
+    exercise(api, record)
+    doc = packaged("dev").load_template()
+    resolve = Resolver(doc)
+    table_arn, bucket = resolve.getatt("ProfessionalsTable", "Arn"), resolve.ref("ResumeBucket")
+    policies = role_policies(doc)
+    assert set(record.by_function) == set(policies)
+    for function, recorder in record.by_function.items():
+        # The test stage's names stand for the deployed ones.
+        assert {p.get("TableName") for s, _, p in recorder.calls if s == "dynamodb"} <= \
+            {TEST_TABLE, None}
+        accesses = recorder.accesses(table_arn, bucket)
+        denied = sorted((a.action, a.resource, a.keys) for a in accesses
+                        if not allowed(a, policies[function], resolve))
+        assert denied == [], f"{function} is denied what it does"
+        granted = {a for s in policies[function] if s["Effect"] == "Allow"
+                   for a in as_list(s["Action"])}
+        unused = granted - {a.action for a in accesses} - PLATFORM
+        assert unused == set(), f"{function} may do what it never does"
+
+
+def test_the_evaluator_denies_what_the_policies_do_not_grant():
+    doc = packaged("dev").load_template()
+    resolve = Resolver(doc)
+    policies = role_policies(doc)
+    table = resolve.getatt("ProfessionalsTable", "Arn")
+    bucket = resolve.ref("ResumeBucket")
+    denied = [
+        ("APIHandler", Access("dynamodb:PutItem", table, ("KEY#abc",))),  # minting a key
+        ("APIHandler", Access("s3:PutObject", f"arn:aws:s3:::{bucket}/resumes/x.pdf")),
+        ("APIHandler", Access("dynamodb:Scan", table)),
+        ("ProcessResumeUploads", Access("dynamodb:PutItem", table, ("EMAIL#a@b.c",))),
+        ("ProcessResumeUploads", Access("s3:PutObject", f"arn:aws:s3:::{bucket}/uploads/x")),
+        ("KeyAuthorizer", Access("dynamodb:GetItem", table, ("PRO#x",))),
+        ("KeyAuthorizer", Access("dynamodb:GetItem", table + "-other", ("KEY#x",))),
+    ]
+    for function, access in denied:
+        assert not allowed(access, policies[function], resolve), (function, access)
+    assert allowed(Access("dynamodb:GetItem", table, ("KEY#x",)), policies["KeyAuthorizer"],
+                   resolve)
