@@ -191,6 +191,12 @@ def process_upload(key: str) -> str:
         head = s3.head_object(Bucket=bucket, Key=key)
     except s3.exceptions.ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if item.resume["status"] == "processing":
+                # Started earlier, and the file is gone (e.g. a dead-letter replay after the
+                # uploads/ lifecycle expired it): decide, so the record does not stay processing.
+                # A duplicate that lost to a finished delivery changes nothing: _update sees
+                # the final state.
+                return _reject(professional_id, key, "unreadable")
             return _outcome("missing", key)
         raise
     size = head["ContentLength"]

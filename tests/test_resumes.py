@@ -234,7 +234,7 @@ def test_libmagic_comes_from_the_bundled_wheel():
     """The Lambda runtime has no libmagic: the one pylibmagic ships must be the one loaded."""
     probe = ("import pylibmagic, magic, pathlib;"
              "print(magic.from_buffer(b'%PDF-1.4\\n', mime=True));"
-             "print([l.split()[-1] for l in open('/proc/self/maps') if 'libmagic' in l][0])")
+             "print([l.split()[-1] for l in open('/proc/self/maps') if 'libmagic.so' in l][0])")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True).stdout.split()
     import pylibmagic
@@ -248,3 +248,16 @@ def test_importing_the_api_loads_no_pdf_stack():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True, env={"PATH": "", "STAGE": "test"}).stdout
     assert out.strip() == "[]"
+
+
+def test_a_started_attempt_whose_file_vanished_is_decided_not_left_processing(api):
+    from chalicelib import professionals
+    body = sign_up(api)
+    key = body["resume_upload"]["key"]
+    put(key, pdf_corpus.pdf(1))
+    # A first delivery got as far as "processing", then died; the file then expired.
+    assert resumes._update(body["id"], key, status="processing", size_bytes=10)
+    clients.s3().delete_object(Bucket="professionals-resumes-test", Key=key)
+    assert deliver(api, s3_event(key)) == {"batchItemFailures": []}
+    state = professionals.get(body["id"]).resume
+    assert (state["status"], state["reason"]) == ("rejected", "unreadable")
