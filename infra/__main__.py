@@ -37,15 +37,25 @@ def main(argv: list[str] | None = None) -> int:
             print(problem)
         print(f"{len(problems)} violation(s) in table {db.bind()}")
         return 1 if problems else 0
-    elif args.action == "create":
-        key, item = auth.create_key(args.role, args.name, args.key)
+    else:
+        return key_command(args.action, args)
+    return 0
+
+
+def key_command(action: str, args: argparse.Namespace) -> int:
+    """``create`` (prints the key once), ``list`` (never the keys) or ``revoke`` one key.
+
+    Shared with ``infra.stage_keys``, which also brings a deployed stage's usage plans in step.
+    """
+    if action == "create":
+        key, item = auth.create_key(args.role, args.name, getattr(args, "key", None))
         print(json.dumps({"key": key, "key_id": item.key_id, "role": item.role,
                           "name": item.name}))
-    elif args.action == "list":
+    elif action == "list":
         for item in auth.list_keys():
             print(json.dumps({"key_id": item.key_id, "role": item.role, "name": item.name,
                               "created_at": item.created_at, "revoked_at": item.revoked_at}))
-    elif args.action == "revoke":
+    elif action == "revoke":
         if not auth.revoke_key(args.key_id):
             print(f"no active key with key_id {args.key_id}", file=sys.stderr)
             return 1

@@ -125,21 +125,11 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("AWS_REGION", info.region)
     os.environ.setdefault("STAGE", "ops")
     os.environ.setdefault("SIGNING_SECRET", "unused-by-key-commands")  # settings want one
-    from chalicelib import auth
-    if args.command == "create":
-        key, item = auth.create_key(args.role, args.name)
-        print(json.dumps({"key": key, "key_id": item.key_id, "role": item.role,
-                          "name": item.name}))
-    elif args.command == "list":
-        for item in auth.list_keys():
-            print(json.dumps({"key_id": item.key_id, "role": item.role, "name": item.name,
-                              "created_at": item.created_at, "revoked_at": item.revoked_at}))
-        return 0
-    elif args.command == "revoke":
-        if not auth.revoke_key(args.key_id):
-            print(f"no active key with key_id {args.key_id}", file=sys.stderr)
-            return 1
-        print(f"revoked {args.key_id}", file=sys.stderr)
+    from infra.__main__ import key_command
+    if args.command != "sync":
+        code = key_command(args.command, args)
+        if code or args.command == "list":
+            return code
     result = sync(info)
     print(json.dumps({"usage_plan_sync": result.__dict__}), file=sys.stderr)
     return 0

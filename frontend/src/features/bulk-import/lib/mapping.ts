@@ -1,3 +1,5 @@
+import { FIELD_LABELS } from '@/lib/professional-schema';
+
 import type { SourceTable } from './parse';
 
 export const TARGET_FIELDS = ['full_name', 'email', 'phone', 'company_name', 'job_title', 'source'] as const;
@@ -6,14 +8,8 @@ export type TargetField = (typeof TARGET_FIELDS)[number];
 /** One entry per source column: the API field it fills, or null to leave it out. */
 export type ColumnMapping = (TargetField | null)[];
 
-export const TARGET_LABELS: Record<TargetField, string> = {
-  full_name: 'Full name',
-  email: 'Email',
-  phone: 'Phone',
-  company_name: 'Company',
-  job_title: 'Job title',
-  source: 'Source',
-};
+/** The form's labels: one wording for a field across the app. */
+export const TARGET_LABELS: Record<TargetField, string> = FIELD_LABELS;
 
 const SYNONYMS: Record<string, TargetField> = {
   fullname: 'full_name',
