@@ -56,6 +56,8 @@ describe('public sign-up', () => {
   test('validates inline, then signs up with a real PDF that reaches "ready"', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(BASE_URL + '/');
+    // React renders after the load event; on a loaded machine the first Tab could land first.
+    await page.getByRole('link', { name: 'Skip to content' }).waitFor({ state: 'attached' });
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
     await shot('01-signup-mobile');
