@@ -5,10 +5,14 @@ import uuid
 from datetime import datetime, timezone
 
 
+def iso(moment: datetime) -> str:
+    """A moment in UTC as YYYY-MM-DDTHH:MM:SS.sssZ."""
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
 def now_iso() -> str:
-    """UTC now as YYYY-MM-DDTHH:MM:SS.sssZ."""
-    now = datetime.now(timezone.utc)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+    return iso(datetime.now(timezone.utc))
 
 
 def new_id() -> str:

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from chalicelib import clients, db, logs, metrics
-from chalicelib.clock import now_iso
+from chalicelib.clock import iso, now_iso
 from chalicelib.errors import NotFound, Unavailable, ValidationFailed
 from chalicelib.models import ProfessionalItem, professional_pk
 from chalicelib.settings import get_settings
@@ -90,7 +90,7 @@ def upload_form(item: ProfessionalItem) -> dict[str, Any]:
         ExpiresIn=UPLOAD_TTL_SECONDS)
     expires = datetime.now(timezone.utc) + timedelta(seconds=UPLOAD_TTL_SECONDS)
     return {"url": post["url"], "fields": post["fields"], "key": key, "max_bytes": MAX_BYTES,
-            "expires_at": _iso(expires)}
+            "expires_at": iso(expires)}
 
 
 def start_upload(professional_id: str, body: Any) -> ProfessionalItem:
@@ -132,7 +132,7 @@ def download_link(item: ProfessionalItem) -> dict[str, str]:
         "ResponseContentDisposition": disposition, "ResponseContentType": PDF},
         ExpiresIn=DOWNLOAD_TTL_SECONDS)
     expires = datetime.now(timezone.utc) + timedelta(seconds=DOWNLOAD_TTL_SECONDS)
-    return {"url": url, "expires_at": _iso(expires)}
+    return {"url": url, "expires_at": iso(expires)}
 
 
 def delete_files(item: ProfessionalItem) -> None:
@@ -200,7 +200,7 @@ def process_upload(key: str) -> str:
             return _outcome("missing", key)
         raise
     size = head["ContentLength"]
-    uploaded_at = _iso(head["LastModified"])
+    uploaded_at = iso(head["LastModified"])
     if not _update(professional_id, key, status="processing", size_bytes=size,
                    uploaded_at=uploaded_at):
         return _outcome("stale", key)
@@ -347,7 +347,3 @@ def _safe_filename(name: str) -> str:
     cleaned = re.sub(r'[^\w.\- ]', "_", name.strip().rsplit("/", 1)[-1])[:255]
     return cleaned or "resume.pdf"
 
-
-def _iso(moment: datetime) -> str:
-    moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
