@@ -5,8 +5,11 @@ for API Gateway) and the SPA's static files at ``/``.
 ``/...``     -> ``frontend/dist`` if it exists (unknown paths without a file extension get
                ``index.html``, for client-side routes), else a placeholder page.
 
-Requests run one at a time through the app (a lock), like one Lambda instance: Chalice keeps the
-current request on the app object. Static files are served outside the lock.
+Like Lambda, several instances of the app run at once, each handling one request at a time:
+``LOCAL_API_WORKERS`` processes (default 4) forked after the app is imported, all accepting on
+the one listening socket. Within a process a lock serialises the app (Chalice keeps the current
+request on the app object); static files are served outside it. Concurrency between requests is
+therefore real (separate processes, separate connections to the store), as it is deployed.
 
 Run by ``infra.local_stack``, which binds the port first and passes the listening socket
 (``--fd``); alone: ``python -m infra.local_server --port 8000`` with the stack's env.
@@ -161,27 +164,91 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
+    def server_activate(self) -> None:
+        super().server_activate()
+        self.socket.setblocking(False)
 
-def serve(sock: socket.socket | None, host: str, port: int) -> None:
-    Handler.gateway = load_gateway()
+    def get_request(self) -> tuple[socket.socket, Any]:
+        # Every worker wakes for a new connection and one wins it; the others' accept() raises
+        # BlockingIOError (an OSError: socketserver moves on) instead of blocking them for good,
+        # deaf to shutdown. Hence a non-blocking listener, and blocking connections.
+        conn, address = self.socket.accept()
+        conn.setblocking(True)
+        return conn, address
+
+
+def serve(sock: socket.socket | None, host: str, port: int, workers: int = 1) -> int:
+    Handler.gateway = load_gateway()  # imported once, before forking: the pages are shared
     if sock is not None:
         server = Server(sock.getsockname()[:2], Handler, bind_and_activate=False)
         server.socket.close()
         server.socket = sock
         server.server_address = sock.getsockname()[:2]
+        sock.setblocking(False)
     else:
         server = Server((host, port), Handler)
+    host, port = server.server_address[:2]
+    logging.getLogger("signup.local").info("serving http://%s:%s (API under %s, %d process%s)",
+                                           host, port, API_PREFIX, workers,
+                                           "" if workers == 1 else "es")
+    if workers <= 1:
+        _serve_forever(server)
+        return 0
+    return _supervise([_fork(server) for _ in range(workers)])
 
+
+def _serve_forever(server: Server) -> None:
     def stop(signum: int, frame: Any) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    host, port = server.server_address[:2]
-    logging.getLogger("signup.local").info("serving http://%s:%s (API under %s)", host, port,
-                                           API_PREFIX)
     server.serve_forever(poll_interval=0.2)
     server.server_close()
+
+
+def _fork(server: Server) -> int:
+    pid = os.fork()
+    if pid == 0:  # the child serves until SIGTERM and never returns into the parent's code
+        code = 1
+        try:
+            _serve_forever(server)
+            code = 0
+        except BaseException:
+            import traceback
+            traceback.print_exc()
+        finally:
+            os._exit(code)
+    return pid
+
+
+def _supervise(pids: list[int]) -> int:
+    """Wait for the workers; SIGTERM/SIGINT is passed on to them, and one dying stops the rest
+    (the stack then reports the API as exited rather than serving at reduced strength)."""
+    alive = set(pids)
+    stopping = False
+
+    def forward(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in alive:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    code = 0
+    while alive:
+        pid, status = os.waitpid(-1, 0)
+        alive.discard(pid)
+        if os.waitstatus_to_exitcode(status) != 0 or not stopping:
+            code = code or 1
+            if not stopping:
+                sys.stderr.write(f"API worker {pid} exited ({status}); stopping the others\n")
+                forward(signal.SIGTERM, None)
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,10 +257,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fd", type=int, help="an already listening socket to serve on")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--workers", type=int,
+                        default=int(os.environ.get("LOCAL_API_WORKERS", "4")),
+                        help="API processes (default: LOCAL_API_WORKERS or 4)")
     args = parser.parse_args(argv)
     sock = socket.socket(fileno=args.fd) if args.fd is not None else None
-    serve(sock, args.host, args.port)
-    return 0
+    return serve(sock, args.host, args.port, max(1, args.workers))
 
 
 if __name__ == "__main__":
