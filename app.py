@@ -31,6 +31,9 @@ def api_boundary(event, get_response):
         response = get_response(event)
     except ApiError as exc:
         response = _error(exc.status, exc.body())
+    except db.StoreUnavailable:  # throttled, unreachable or contended past its retries
+        log.warning("store unavailable", exc_info=True)
+        response = _error(503, Unavailable("The data store is busy; please retry.").body())
     except Exception:  # the one place an unexpected error becomes a clean 500
         log.exception("unhandled error")
         response = _internal_error(request_id)

@@ -8,10 +8,11 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
-from pynamodb.connection import Connection
 from botocore.exceptions import BotoCoreError, ClientError
+from chalice.app import ChaliceUnhandledError
+from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.models import ApiKeyItem, GuardItem, ProfessionalItem, TableItem
@@ -29,8 +30,14 @@ THROTTLE_CODES = {"ProvisionedThroughputExceededException", "ThrottlingException
                   "ServiceUnavailable"}
 
 
-class StoreUnavailable(Exception):
-    """DynamoDB could not be reached or kept throttling after bounded retries."""
+T = TypeVar("T")
+WRITE_ATTEMPTS = 5
+
+
+class StoreUnavailable(ChaliceUnhandledError):
+    """DynamoDB could not be reached, kept throttling, or kept cancelling a conditional write,
+    after bounded retries. The HTTP boundary (app.py) answers it with 503 ``unavailable``; the
+    base class is what lets it through Chalice, which turns other exceptions into its own 500."""
 
 
 def bind() -> str:
@@ -163,6 +170,20 @@ def exists(pk: str) -> bool:
 
 def mark_ready() -> None:
     _client().put_item(TableName=bind(), Item={"pk": {"S": READY_MARKER}})
+
+
+def retrying(attempt: Callable[[], T], *, what: str, attempts: int = WRITE_ATTEMPTS) -> T:
+    """Optimistic concurrency: run ``attempt`` (read, decide, conditional write) again while its
+    transaction is cancelled, i.e. another writer changed what it read. Raising anything else
+    (a conflict the caller decided on, say) ends it; so does a bounded number of tries, with
+    jittered backoff between them, after which the store counts as unavailable."""
+    for n in range(attempts):
+        try:
+            return attempt()
+        except Cancelled:
+            if n + 1 < attempts:
+                backoff(n)
+    raise StoreUnavailable(f"{what}: still contended after {attempts} attempts")
 
 
 def backoff(attempt: int, base: float = 0.05, cap: float = 2.0) -> None:

@@ -10,13 +10,12 @@ from typing import Any
 from chalicelib import db, resumes, validation
 from chalicelib.auth import ANONYMOUS, PARTNER, STAFF, TOKEN, Caller
 from chalicelib.clock import new_id, now_iso
-from chalicelib.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
+from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.models import GuardItem, ProfessionalItem, guard_pk, professional_pk
 from chalicelib.settings import get_settings
 
 UNIQUE_FIELDS = ("email", "phone")
 OPTIONAL_FIELDS = ("email", "phone", "company_name", "job_title")
-WRITE_ATTEMPTS = 5
 
 
 def to_resource(item: ProfessionalItem) -> dict[str, Any]:
@@ -81,7 +80,7 @@ def create(body: Any, caller: Caller) -> ProfessionalItem:
     actions += [db.Action("put", GuardItem(pk=guard_pk(f, getattr(item, f)), owner_id=item.id),
                           GuardItem.pk.does_not_exist(), tag=f, return_old=True)
                 for f in UNIQUE_FIELDS if getattr(item, f)]
-    _write(actions, caller)
+    db.retrying(lambda: _transact(actions, caller), what="create")
     return item
 
 
@@ -119,7 +118,8 @@ def get(professional_id: str) -> ProfessionalItem:
 def patch(professional_id: str, body: Any, caller: Caller) -> ProfessionalItem:
     fields = validation.clean(body, mode=validation.PATCH,
                               default_region=get_settings().default_phone_region)
-    for attempt in range(WRITE_ATTEMPTS):
+
+    def attempt() -> ProfessionalItem:
         old = get(professional_id)
         new = copy_item(old)
         for name, value in fields.items():
@@ -131,17 +131,11 @@ def patch(professional_id: str, body: Any, caller: Caller) -> ProfessionalItem:
             return old
         new.updated_at = now_iso()
         new.version = old.version + 1
-        actions = [db.Action("put", new, ProfessionalItem.version == old.version)]
-        actions += guard_moves(old, new)
-        try:
-            db.transact(actions)
-            return new
-        except db.Cancelled as cancelled:
-            _raise_if_taken(cancelled, caller)
-            db.backoff(attempt)  # lost a race with another writer: read again and retry
-        except db.StoreUnavailable as exc:
-            raise Unavailable("The data store is busy; please retry.") from exc
-    raise Unavailable("The professional kept changing under this update; please retry.")
+        _transact([db.Action("put", new, ProfessionalItem.version == old.version),
+                   *guard_moves(old, new)], caller)
+        return new
+
+    return db.retrying(attempt, what="update")
 
 
 def guard_moves(old: ProfessionalItem | None, new: ProfessionalItem | None) -> list[db.Action]:
@@ -163,18 +157,14 @@ def guard_moves(old: ProfessionalItem | None, new: ProfessionalItem | None) -> l
 
 def delete(professional_id: str) -> ProfessionalItem:
     """Delete the professional and free their e-mail and phone; returns what was deleted."""
-    for attempt in range(WRITE_ATTEMPTS):
+
+    def attempt() -> ProfessionalItem:
         item = get(professional_id)
-        actions = [db.Action("delete", item, ProfessionalItem.version == item.version)]
-        actions += guard_moves(item, None)
-        try:
-            db.transact(actions)
-            return item
-        except db.Cancelled:
-            db.backoff(attempt)
-        except db.StoreUnavailable as exc:
-            raise Unavailable("The data store is busy; please retry.") from exc
-    raise Unavailable("The professional kept changing under this delete; please retry.")
+        db.transact([db.Action("delete", item, ProfessionalItem.version == item.version),
+                     *guard_moves(item, None)])
+        return item
+
+    return db.retrying(attempt, what="delete")
 
 
 def find_by(field: str, value: str) -> ProfessionalItem | None:
@@ -193,17 +183,14 @@ def conflict_entry(field: str, owner_id: str | None, caller: Caller) -> dict[str
     return entry
 
 
-def _write(actions: list[db.Action], caller: Caller) -> None:
-    for attempt in range(WRITE_ATTEMPTS):
-        try:
-            db.transact(actions)
-            return
-        except db.Cancelled as cancelled:
-            _raise_if_taken(cancelled, caller)
-            db.backoff(attempt)  # TransactionConflict: another writer held an item; retry
-        except db.StoreUnavailable as exc:
-            raise Unavailable("The data store is busy; please retry.") from exc
-    raise Unavailable("Too many concurrent writers; please retry.")
+def _transact(actions: list[db.Action], caller: Caller) -> None:
+    """The write; a guard that is taken is a 409 naming the field, any other cancellation (a
+    concurrent writer) goes back to db.retrying."""
+    try:
+        db.transact(actions)
+    except db.Cancelled as cancelled:
+        _raise_if_taken(cancelled, caller)
+        raise
 
 
 def _raise_if_taken(cancelled: db.Cancelled, caller: Caller) -> None:

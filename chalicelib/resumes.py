@@ -26,7 +26,7 @@ from urllib.parse import unquote_plus
 
 from chalicelib import clients, db, logs, metrics
 from chalicelib.clock import iso, now_iso
-from chalicelib.errors import NotFound, Unavailable, ValidationFailed
+from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.models import ProfessionalItem, professional_pk
 from chalicelib.settings import get_settings
 
@@ -96,16 +96,17 @@ def upload_form(item: ProfessionalItem) -> dict[str, Any]:
 def start_upload(professional_id: str, body: Any) -> ProfessionalItem:
     """A new attempt for an existing professional; the previous ready file stays served."""
     descriptor = parse_descriptor(body)
-    for attempt in range(5):
+
+    def attempt() -> ProfessionalItem:
         item = _get(professional_id)
         if item is None:
             raise NotFound(f"No professional with id '{professional_id}'.")
         before = item.version
         begin_attempt(item, descriptor)
-        if _save(item, before):
-            return item
-        db.backoff(attempt)
-    raise Unavailable("The professional kept changing; please retry.")
+        _save(item, before)
+        return item
+
+    return db.retrying(attempt, what="resume upload")
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -298,7 +299,8 @@ def _update(professional_id: str, key: str, *, ready: dict | None = None,
     Returns ``{"old_ready": ...}`` on success (the ready file this replaced, if any), or None
     when a newer attempt (or a deletion) superseded this one.
     """
-    for attempt in range(8):
+
+    def attempt() -> dict[str, Any] | None:
         item = _get(professional_id)
         if item is None or (item.resume_upload or {}).get("key") != key \
                 or item.resume["status"] in FINAL:
@@ -307,20 +309,17 @@ def _update(professional_id: str, key: str, *, ready: dict | None = None,
         item.resume = {**item.resume, **fields}
         if ready is not None:
             item.resume_ready = ready
-        if _save(item, before):
-            return {"old_ready": old_ready if ready is not None else None}
-        db.backoff(attempt)
-    raise Unavailable("The professional kept changing while its resume was processed.")
+        _save(item, before)
+        return {"old_ready": old_ready if ready is not None else None}
+
+    return db.retrying(attempt, what="resume state", attempts=8)
 
 
-def _save(item: ProfessionalItem, expected_version: int) -> bool:
+def _save(item: ProfessionalItem, expected_version: int) -> None:
+    """Write ``item`` as the next version; db.Cancelled if someone else wrote first."""
     item.version = expected_version + 1
     item.updated_at = now_iso()
-    try:
-        db.transact([db.Action("put", item, ProfessionalItem.version == expected_version)])
-        return True
-    except db.Cancelled:
-        return False
+    db.transact([db.Action("put", item, ProfessionalItem.version == expected_version)])
 
 
 def _get(professional_id: str) -> ProfessionalItem | None:

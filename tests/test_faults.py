@@ -97,3 +97,73 @@ def test_persistent_throttling_ends_in_unavailable_rows_and_nothing_half_written
     assert {r["error"]["code"] for r in result["results"]} == {"unavailable"}
     assert bulk_upsert(rows(20), STAFF)["summary"]["created"] == 20  # nothing was left behind
     assert_invariants()
+
+
+# -- single-record routes: a store that keeps failing is a 503 in the envelope, bounded ----------
+
+def counting_fail(operation: str, error: dict):
+    """fail_first for ever, counting the calls it answered."""
+    calls = {"n": 0}
+    inner = fail_first(operation, 10**6, error)
+
+    def hook(**kwargs):
+        calls["n"] += 1
+        return inner(**kwargs)
+    db.connection().client.meta.events.unregister(f"before-call.dynamodb.{operation}", inner)
+    db.connection().client.meta.events.register(f"before-call.dynamodb.{operation}", hook)
+    return hook, calls
+
+
+def test_a_store_outage_on_read_is_a_503_envelope_not_a_500(api):
+    from chalicelib.models import TableItem
+    created = api.call("POST", "/professionals", body={"full_name": "A", "email": "a@example.com"})
+    calls = {"n": 0}
+
+    def down(**kwargs):  # on the model's own connection: db.get reads through PynamoDB
+        calls["n"] += 1
+        return AWSResponse("https://dynamodb", 500, {}, None), {
+            "Error": {"Code": "InternalServerError", "Message": "down"},
+            "ResponseMetadata": {"HTTPStatusCode": 500}}
+    events = TableItem._get_connection().connection.client.meta.events
+    events.register("before-call.dynamodb.GetItem", down)
+    try:
+        response = api.call("GET", f"/professionals/{created.json['id']}")
+    finally:
+        events.unregister("before-call.dynamodb.GetItem", down)
+    assert response.status_code == 503, response.body
+    assert response.json["error"]["code"] == "unavailable"
+    assert "Traceback" not in response.body.decode()
+    assert calls["n"] >= 1
+
+
+def test_a_patch_that_keeps_losing_its_race_gives_up_after_bounded_attempts(api):
+    created = api.call("POST", "/professionals", body={"full_name": "A", "email": "a@example.com"})
+    conflict = {"Code": "TransactionCanceledException", "Message": "conflict",
+                "CancellationReasons": [{"Code": "ConditionalCheckFailed"}]}
+    hook, calls = counting_fail("TransactWriteItems", conflict)
+    try:
+        response = api.call("PATCH", f"/professionals/{created.json['id']}",
+                            body={"job_title": "CTO"})
+    finally:
+        unregister("TransactWriteItems", hook)
+    assert response.status_code == 503, response.body
+    assert response.json["error"]["code"] == "unavailable"
+    assert calls["n"] == db.WRITE_ATTEMPTS  # re-read and re-tried, then given up: not for ever
+    after = api.call("GET", f"/professionals/{created.json['id']}").json
+    assert after["job_title"] is None and after["updated_at"] == created.json["updated_at"]
+    assert_invariants()
+
+
+def test_a_create_throttled_for_ever_is_a_503_and_leaves_nothing(api):
+    hook, calls = counting_fail("TransactWriteItems",
+                                {"Code": "ThrottlingException", "Message": "slow down"})
+    try:
+        response = api.call("POST", "/professionals",
+                            body={"full_name": "A", "email": "a@example.com"})
+    finally:
+        unregister("TransactWriteItems", hook)
+    assert response.status_code == 503 and response.json["error"]["code"] == "unavailable"
+    assert calls["n"] >= 1
+    retried = api.call("POST", "/professionals", body={"full_name": "A", "email": "a@example.com"})
+    assert retried.status_code == 201  # the e-mail was not left taken by a half-write
+    assert_invariants()
