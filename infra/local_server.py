@@ -177,8 +177,20 @@ class Server(ThreadingHTTPServer):
         return conn, address
 
 
+def warm_clients() -> None:
+    """Build the app's botocore clients before forking. Loading their service models is most of
+    a first request's time (~1-2 s here); a client that has sent nothing holds no connection, so
+    each worker still opens its own."""
+    from chalicelib import clients, db
+    from chalicelib.models import TableItem
+    db.connection().client  # noqa: B018  (the properties build the clients)
+    TableItem._get_connection().connection.client  # noqa: B018
+    clients.s3()
+
+
 def serve(sock: socket.socket | None, host: str, port: int, workers: int = 1) -> int:
     Handler.gateway = load_gateway()  # imported once, before forking: the pages are shared
+    warm_clients()
     if sock is not None:
         server = Server(sock.getsockname()[:2], Handler, bind_and_activate=False)
         server.socket.close()
