@@ -119,7 +119,7 @@ def delete_professional(professional_id):
     request = app.current_request
     auth.require(auth.identify(request.headers), STAFF)
     payloads.check_query(request.query_params, ())
-    resumes.delete_files(professionals.delete(professional_id))
+    professionals.delete(professional_id)
     return Response(body="", status_code=204)
 
 

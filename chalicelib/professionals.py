@@ -5,17 +5,20 @@ conditions; the e-mail/phone indexes are only for look-ups (they are eventually 
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from chalicelib import db, resumes, validation
 from chalicelib.auth import ANONYMOUS, PARTNER, STAFF, TOKEN, Caller
 from chalicelib.clock import new_id, now_iso
-from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from chalicelib.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
 from chalicelib.models import GuardItem, ProfessionalItem, guard_pk, professional_pk
 from chalicelib.settings import get_settings
 
 UNIQUE_FIELDS = ("email", "phone")
 OPTIONAL_FIELDS = ("email", "phone", "company_name", "job_title")
+
+log = logging.getLogger("signup.professionals")
 
 
 def to_resource(item: ProfessionalItem) -> dict[str, Any]:
@@ -156,7 +159,9 @@ def guard_moves(old: ProfessionalItem | None, new: ProfessionalItem | None) -> l
 
 
 def delete(professional_id: str) -> ProfessionalItem:
-    """Delete the professional and free their e-mail and phone; returns what was deleted."""
+    """Delete the professional and their resume files, and free their e-mail and phone."""
+    files = resumes.file_keys(get(professional_id))
+    resumes.delete_keys(files)  # first: if S3 fails (503), the record is there for a retry
 
     def attempt() -> ProfessionalItem:
         item = get(professional_id)
@@ -164,7 +169,14 @@ def delete(professional_id: str) -> ProfessionalItem:
                      *guard_moves(item, None)])
         return item
 
-    return db.retrying(attempt, what="delete")
+    item = db.retrying(attempt, what="delete")
+    late = resumes.file_keys(item) - files  # a resume that became ready in between
+    if late:
+        try:
+            resumes.delete_keys(late)
+        except Unavailable:  # the record is gone; a 503 now would only make a retry 404
+            log.exception("could not delete resume files", extra={"fields": {"id": item.id}})
+    return item
 
 
 def find_by(field: str, value: str) -> ProfessionalItem | None:

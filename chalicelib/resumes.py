@@ -19,14 +19,17 @@ import subprocess
 import sys
 import tempfile
 import threading
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 from urllib.parse import unquote_plus
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import clients, db, logs, metrics
 from chalicelib.clock import iso, now_iso
-from chalicelib.errors import NotFound, ValidationFailed
+from chalicelib.errors import NotFound, Unavailable, ValidationFailed
 from chalicelib.models import ProfessionalItem, professional_pk
 from chalicelib.settings import get_settings
 
@@ -116,11 +119,13 @@ def resume_text(item: ProfessionalItem) -> str | None:
     ready = item.resume_ready
     if not ready:
         return None
-    try:
-        body = clients.s3().get_object(Bucket=get_settings().resume_bucket, Key=ready["text_key"])
-    except clients.s3().exceptions.NoSuchKey:
-        return None
-    return body["Body"].read().decode("utf-8")[:TEXT_LIMIT]
+    with file_store():
+        try:
+            body = clients.s3().get_object(Bucket=get_settings().resume_bucket,
+                                           Key=ready["text_key"])
+        except clients.s3().exceptions.NoSuchKey:
+            return None
+        return body["Body"].read().decode("utf-8")[:TEXT_LIMIT]
 
 
 def download_link(item: ProfessionalItem) -> dict[str, str]:
@@ -136,15 +141,32 @@ def download_link(item: ProfessionalItem) -> dict[str, str]:
     return {"url": url, "expires_at": iso(expires)}
 
 
-def delete_files(item: ProfessionalItem) -> None:
-    """Best effort after a professional is deleted; a late upload event is dropped anyway."""
-    keys = [item.resume_upload["key"]] if item.resume_upload else []
+def file_keys(item: ProfessionalItem) -> set[str]:
+    """Every object the record knows of: the awaited upload and the ready PDF and text."""
+    keys = {item.resume_upload["key"]} if item.resume_upload else set()
     if item.resume_ready:
-        keys += [item.resume_ready["pdf_key"], item.resume_ready["text_key"]]
+        keys |= {item.resume_ready["pdf_key"], item.resume_ready["text_key"]}
+    return keys
+
+
+def delete_keys(keys: set[str]) -> None:
+    """Delete objects, or raise Unavailable (a 503) if S3 refuses any of them."""
+    with file_store():
+        _delete(*sorted(keys))
+
+
+@contextmanager
+def file_store() -> Iterator[None]:
+    """S3 failing on an API request is a 503, as the table failing is (see db.StoreUnavailable);
+    the worker needs no such translation: any exception fails the record for a retry."""
     try:
-        _delete(*keys)
-    except Exception:  # the record is gone already; orphaned files are not worth a 500
-        log.exception("could not delete resume files", extra={"fields": {"id": item.id}})
+        yield
+    except (ClientError, BotoCoreError, FilesNotDeleted) as exc:
+        raise Unavailable("The resume store is unavailable; please retry.") from exc
+
+
+class FilesNotDeleted(Exception):
+    """DeleteObjects answered 200 but listed keys it could not delete."""
 
 
 # -- processing -----------------------------------------------------------------------------
@@ -185,7 +207,12 @@ def process_upload(key: str) -> str:
         return _outcome("dropped_deleted_professional", key)
     current = item.resume_upload or {}
     if current.get("key") != key or item.resume["status"] in FINAL:
-        _delete(key)  # a superseded attempt, or a replay of one already decided
+        # A superseded attempt, or a replay of one already decided. If this upload is the one
+        # that became ready, finish what an earlier delivery may not have: deleting the files
+        # it replaced.
+        replaced = (item.resume_ready or {}).get("replaces", []) \
+            if current.get("key") == key and item.resume["status"] == "ready" else []
+        _delete(key, *replaced)
         return _outcome("stale", key)
     s3, bucket = clients.s3(), get_settings().resume_bucket
     try:
@@ -224,20 +251,17 @@ def process_upload(key: str) -> str:
                   ContentType="text/plain; charset=utf-8")
     s3.copy_object(Bucket=bucket, Key=ready["pdf_key"], CopySource={"Bucket": bucket, "Key": key},
                    ContentType=PDF, MetadataDirective="REPLACE")
-    previous = _update(professional_id, key, status="ready", pages=result["pages"],
-                       text_chars=len(text), text_truncated=len(text) > TEXT_LIMIT,
-                       processed_at=now_iso(), ready=ready)
-    if not previous:
+    written = _update(professional_id, key, status="ready", pages=result["pages"],
+                      text_chars=len(text), text_truncated=len(text) > TEXT_LIMIT,
+                      processed_at=now_iso(), ready=ready)
+    if not written:
         # Superseded while we worked, or a duplicate delivery finished first: keep the files
         # only if they are what the record now serves.
         now = _get(professional_id)
         if now is None or (now.resume_ready or {}).get("pdf_key") != ready["pdf_key"]:
             _delete(ready["pdf_key"], ready["text_key"])
         return _outcome("stale", key)
-    old = previous.get("old_ready")
-    if old and old["pdf_key"] != ready["pdf_key"]:
-        _delete(old["pdf_key"], old["text_key"])
-    _delete(key)
+    _delete(key, *written.resume_ready["replaces"])
     return _outcome("ready", key, pages=result["pages"], text_chars=len(text))
 
 
@@ -293,24 +317,27 @@ def _reject(professional_id: str, key: str, reason: str, pages: int | None = Non
 
 
 def _update(professional_id: str, key: str, *, ready: dict | None = None,
-            **fields: Any) -> dict[str, Any] | None:
+            **fields: Any) -> ProfessionalItem | None:
     """Set fields of the resume state if ``key`` is still the newest, undecided attempt.
 
-    Returns ``{"old_ready": ...}`` on success (the ready file this replaced, if any), or None
-    when a newer attempt (or a deletion) superseded this one.
+    Returns the item as written, or None when a newer attempt (or a deletion) superseded this
+    one. A new ready file records the files it ``replaces``, so that whichever delivery gets
+    there can delete them (the write and the deletion cannot be one atomic step).
     """
 
-    def attempt() -> dict[str, Any] | None:
+    def attempt() -> ProfessionalItem | None:
         item = _get(professional_id)
         if item is None or (item.resume_upload or {}).get("key") != key \
                 or item.resume["status"] in FINAL:
             return None
-        before, old_ready = item.version, item.resume_ready
+        before, old = item.version, item.resume_ready
         item.resume = {**item.resume, **fields}
         if ready is not None:
-            item.resume_ready = ready
+            replaces = [old["pdf_key"], old["text_key"]] \
+                if old and old["pdf_key"] != ready["pdf_key"] else []
+            item.resume_ready = {**ready, "replaces": replaces}
         _save(item, before)
-        return {"old_ready": old_ready if ready is not None else None}
+        return item
 
     return db.retrying(attempt, what="resume state", attempts=8)
 
@@ -328,9 +355,12 @@ def _get(professional_id: str) -> ProfessionalItem | None:
 
 
 def _delete(*keys: str) -> None:
-    if keys:
-        clients.s3().delete_objects(Bucket=get_settings().resume_bucket, Delete={
-            "Objects": [{"Key": k} for k in keys], "Quiet": True})
+    if not keys:
+        return
+    answer = clients.s3().delete_objects(Bucket=get_settings().resume_bucket, Delete={
+        "Objects": [{"Key": k} for k in keys], "Quiet": True})
+    if answer.get("Errors"):  # a 200 that failed for some keys: not done, so not a success
+        raise FilesNotDeleted([(e.get("Key"), e.get("Code")) for e in answer["Errors"]])
 
 
 def _outcome(what: str, key: str, **fields: Any) -> str:

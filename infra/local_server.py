@@ -8,8 +8,11 @@ for API Gateway) and the SPA's static files at ``/``.
 Like Lambda, several instances of the app run at once, each handling one request at a time:
 ``LOCAL_API_WORKERS`` processes (default 4) forked after the app is imported, all accepting on
 the one listening socket. Within a process a lock serialises the app (Chalice keeps the current
-request on the app object); static files are served outside it. Concurrency between requests is
-therefore real (separate processes, separate connections to the store), as it is deployed.
+request on the app object); static files are served outside it. A process accepts connections
+only while its app is idle, and closes a connection after an API response, so an API request
+goes to an idle process, as API Gateway routes to an idle Lambda instance (keep-alive would pin
+a client to one process). Concurrency between requests is therefore real: separate processes,
+separate connections to the store.
 
 Run by ``infra.local_stack``, which binds the port first and passes the listening socket
 (``--fd``); alone: ``python -m infra.local_server --port 8000`` with the stack's env.
@@ -74,7 +77,6 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "professionals-local"
     gateway: Any = None
-    gateway_lock = threading.Lock()
     dist_dir: Path = DIST_DIR
 
     def _dispatch(self) -> None:
@@ -98,7 +100,7 @@ class Handler(BaseHTTPRequestHandler):
         if not target.startswith("/"):
             target = "/" + target
         headers = dict(self.headers)
-        with self.gateway_lock:
+        with self.server.busy:
             response = self.gateway.handle_request(self.command, target, headers, body)
         out = dict(response.get("headers") or {})
         out.update(response.get("multiValueHeaders") or {})
@@ -108,6 +110,7 @@ class Handler(BaseHTTPRequestHandler):
             payload = base64.b64decode(payload)
         if isinstance(payload, str):
             payload = payload.encode()
+        out["Connection"] = "close"  # the next request may find an idle process (see above)
         self._send(response["statusCode"], out, payload or b"")
 
     def _static(self, path: str) -> None:
@@ -143,7 +146,7 @@ class Handler(BaseHTTPRequestHandler):
         if "content-type" not in lowered and body:
             headers["Content-Type"] = "application/json"
         for name, value in headers.items():
-            if name.lower() in ("content-length", "connection", "transfer-encoding"):
+            if name.lower() in ("content-length", "transfer-encoding"):
                 continue
             for item in value if isinstance(value, list) else [value]:
                 self.send_header(name, str(item))
@@ -164,6 +167,10 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.busy = threading.Lock()  # held while the app handles a request
+
     def server_activate(self) -> None:
         super().server_activate()
         self.socket.setblocking(False)
@@ -172,6 +179,8 @@ class Server(ThreadingHTTPServer):
         # Every worker wakes for a new connection and one wins it; the others' accept() raises
         # BlockingIOError (an OSError: socketserver moves on) instead of blocking them for good,
         # deaf to shutdown. Hence a non-blocking listener, and blocking connections.
+        with self.busy:  # a busy process leaves new connections to idle ones
+            pass
         conn, address = self.socket.accept()
         conn.setblocking(True)
         return conn, address
