@@ -74,8 +74,9 @@ test: install localstack spa chromium package
 	cd frontend && npm test --silent
 	$(VPY) -m pytest
 
+# Every benchmark (bench/README.md); refreshes docs/benchmarks.md with the summary. ~10 min.
 bench: install
-	$(VPY) bench/run_all.py
+	$(VPY) bench/run_all.py --write-docs
 
 clean:
 	rm -rf $(VENV) .cache dist .pytest_cache

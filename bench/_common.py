@@ -1,4 +1,5 @@
-"""Shared helpers for the benchmarks: environment, DynamoDB request counting, tables.
+"""Shared helpers for the benchmarks: environment, DynamoDB request counting, tables, headline
+figures for run_all.py, and a whole local stack for the HTTP benchmarks.
 
 Import this module before anything creates a botocore client: it patches
 ``botocore.session.Session.create_client`` so that every client created afterwards (boto3's,
@@ -6,8 +7,14 @@ PynamoDB's) counts its DynamoDB HTTP requests, retries included, by operation na
 """
 from __future__ import annotations
 
+import json
 import os
+import secrets
+import shutil
+import signal
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -126,6 +133,8 @@ def _is_number(value: object) -> bool:
 
 def _fmt(value: object) -> str:
     if isinstance(value, float):
+        if 0 < abs(value) < 0.01:  # seconds per page and the like: keep 3 significant digits
+            return f"{value:.3g}"
         return f"{value:.3f}" if abs(value) < 10 else f"{value:.2f}" if abs(value) < 1000 \
             else f"{value:.0f}"
     return str(value)
@@ -133,3 +142,162 @@ def _fmt(value: object) -> str:
 
 def ops_text(counts: Counter[str]) -> str:
     return ", ".join(f"{op}={n}" for op, n in sorted(counts.items())) or "-"
+
+
+# --- headline figures for run_all.py's summary ------------------------------------------------
+
+SUMMARY_ENV = "BENCH_SUMMARY_JSON"
+
+
+def headline(what: str, value: str, compare: str = "-", ratio: str = "-", budget: str = "-",
+             **raw: object) -> dict:
+    """One row of the summary table; ``raw`` keeps the unformatted numbers for tools."""
+    return {"what": what, "value": value, "compare": compare, "ratio": ratio,
+            "budget": budget, "raw": raw}
+
+
+def write_summary(rows: list[dict], sizes: str) -> None:
+    """Write the headline rows and the sizes used where run_all.py asked
+    (``$BENCH_SUMMARY_JSON``), if it did: it reads figures from here, not the printed tables."""
+    path = os.environ.get(SUMMARY_ENV)
+    if path:
+        Path(path).write_text(json.dumps({"script": Path(sys.argv[0]).name, "sizes": sizes,
+                                          "rows": rows}, indent=1))
+
+
+# --- a whole local stack (python -m infra.local_stack), as tests/e2e/conftest.py starts it ----
+
+LOCALSTACK_STAMP = ROOT / ".cache" / "localstack-venv" / ".installed"
+# What would point the stack at another stack's resources, or at AWS; LOCAL_API_WORKERS is
+# passed on on purpose (the process count is part of what is measured).
+_STACK_ENV_DROP = ("PORT", "EMULATOR", "TABLE_NAME", "RESUME_BUCKET", "UPLOAD_QUEUE_URL",
+                   "UPLOAD_QUEUE_NAME", "DYNAMODB_PORT", "S3_SQS_PORT", "STAGE", "AWS_PROFILE")
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+try:  # resolved before any fork: the child only calls it
+    import ctypes
+    _prctl = ctypes.CDLL(None).prctl
+except (OSError, AttributeError):
+    _prctl = None
+
+
+def _term_with_parent() -> None:
+    if _prctl is not None:
+        _prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class Stack:
+    """The stack on a free port with its own data folder, table and keys, no demo data.
+
+    Use as a context manager: stopped with SIGTERM on exit, error or Ctrl-C included (its
+    process group is killed if it does not stop within a minute)."""
+
+    def __init__(self, emulator: str = "moto", **extra_env: str) -> None:
+        if emulator == "localstack" and not LOCALSTACK_STAMP.exists():
+            raise SystemExit("LocalStack is not installed: run `make localstack` first")
+        self.emulator = emulator
+        self.staff_key = f"sta_bench_{secrets.token_hex(12)}"
+        self.data_dir = Path(tempfile.mkdtemp(prefix=f"bench-stack-{emulator}-"))
+        self.log_path = self.data_dir / "stack.log"
+        self.env = {k: v for k, v in os.environ.items()
+                    if not k.startswith(("AWS_ENDPOINT_URL", "MOTO_"))
+                    and not (k.startswith("LOCAL_") and k != "LOCAL_API_WORKERS")
+                    and k not in _STACK_ENV_DROP}
+        self.env.update(LOCAL_STAFF_KEY=self.staff_key,
+                        LOCAL_PARTNER_KEY=f"par_bench_{secrets.token_hex(12)}",
+                        TABLE_NAME=f"bench-{secrets.token_hex(4)}", PYTHONUNBUFFERED="1",
+                        **extra_env)
+        self.proc: subprocess.Popen | None = None
+        self.state: dict = {}
+        self.ready_seconds = 0.0
+
+    @property
+    def api(self) -> str:
+        return self.state["api"]
+
+    def __enter__(self) -> "Stack":
+        began = time.perf_counter()
+        print(f"starting the local stack ({self.emulator}) in {self.data_dir} ...",
+              file=sys.stderr, flush=True)
+        # A SIGTERM to the benchmark unwinds through __exit__ (stack stopped, folder removed);
+        # were it killed outright, the stack gets SIGTERM from the kernel (PR_SET_PDEATHSIG).
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "infra.local_stack", "--port", "0", "--emulator",
+                 self.emulator, "--data-dir", str(self.data_dir), "--no-seed"],
+                cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+                preexec_fn=_term_with_parent)
+        try:
+            deadline = time.monotonic() + 180
+            while self.state.get("status") != "ready":
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"the local stack did not start (exit {self.proc.poll()}):"
+                                     f"\n{self.log_tail()}")
+                time.sleep(0.2)
+                try:
+                    self.state = json.loads((self.data_dir / "stack.json").read_text())
+                except (OSError, ValueError):
+                    self.state = {}
+        except BaseException:
+            self.stop()
+            raise
+        self.ready_seconds = time.perf_counter() - began
+        print(f"local stack ready at {self.state['url']} in {self.ready_seconds:.1f} s",
+              file=sys.stderr, flush=True)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                print(f"the stack did not stop within 60 s; killing it:\n{self.log_tail()}",
+                      file=sys.stderr)
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def api_pids(self) -> list[int]:
+        """Processes serving the API: the server's forked workers, or itself when it forks none."""
+        pid = self.state.get("children", {}).get("api")
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            return []
+        return [int(c) for c in children] or [pid]
+
+    def connections_per_process(self) -> list[int]:
+        """Established client connections each API process holds, busiest first: how evenly the
+        server spread the clients (each process serves one request at a time)."""
+        port = int(self.state["url"].rsplit(":", 1)[1])
+        sockets = set()
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()  # local address (hex ip:port), remote, state, ..., inode
+            if int(fields[1].split(":")[1], 16) == port and fields[3] == "01":  # ESTABLISHED
+                sockets.add(f"socket:[{fields[9]}]")
+        counts = []
+        for pid in self.api_pids():
+            held = 0
+            for fd in Path(f"/proc/{pid}/fd").glob("*"):
+                try:
+                    held += os.readlink(fd) in sockets
+                except OSError:  # closed meanwhile
+                    pass
+            counts.append(held)
+        return sorted(counts, reverse=True)

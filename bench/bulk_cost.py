@@ -21,7 +21,7 @@ import time
 import uuid
 
 import _common  # noqa: F401  (sets env, installs the request counter)  # isort: skip
-from _common import COUNTER, format_table, ops_text, use_table
+from _common import COUNTER, format_table, headline, ops_text, use_table, write_summary
 
 import phonenumbers
 
@@ -58,6 +58,32 @@ def measure(label: str, rows: list, *, calls: list[list] | None = None) -> dict:
     counts = COUNTER.snapshot()
     return {"label": label, "rows": len(rows), "summary": summary, "counts": counts,
             "total": sum(counts.values()), "seconds": elapsed, "store": COUNTER.wait_seconds}
+
+
+def summary_rows(results: dict[str, dict]) -> list[dict]:
+    """Requests per row of each scenario and (a)'s wall time, against the baseline's."""
+    base = results.get("base")
+    base_per_row = base["total"] / base["rows"] if base else None
+    rows = []
+    for key, what in (("a", "all new"), ("b", "20% updates"), ("c", "5% invalid")):
+        r = results[key]
+        per_row = r["total"] / r["rows"]
+        budget = BUDGETS.get(key)
+        rows.append(headline(
+            f"bulk {r['rows']:,} rows, {what}: DynamoDB requests/row",
+            f"{per_row:.3f} ({r['total']} requests)",
+            f"one row per call: {base_per_row:.3f}" if base else "baseline skipped",
+            f"{base_per_row / per_row:.0f}x fewer" if base else "-",
+            f"<= {budget} requests: {'ok' if r['total'] <= budget else 'BROKEN'}"
+            if budget else "-",
+            requests=r["total"], rows=r["rows"], baseline_requests=base and base["total"]))
+    a = results["a"]
+    rows.append(headline(
+        f"bulk {a['rows']:,} rows, all new: wall time (DynamoDB Local)", f"{a['seconds']:.2f} s",
+        f"one row per call: {base['seconds']:.2f} s" if base else "baseline skipped",
+        f"{base['seconds'] / a['seconds']:.1f}x faster" if base else "-",
+        seconds=a["seconds"], baseline_seconds=base and base["seconds"]))
+    return rows
 
 
 def main() -> int:
@@ -148,6 +174,8 @@ def main() -> int:
         holds = total <= budget
         ok &= holds
         verdicts.append(f"({key}) {total} <= {budget}: {'HOLDS' if holds else 'BROKEN'}")
+    write_summary(summary_rows(results), f"{n:,} rows per scenario, one-row-per-call baseline "
+                  + ("skipped" if args.skip_baseline else f"of {n:,} calls"))
     print("\nBUDGETS " + ("OK" if ok else "BROKEN") + ": " + "; ".join(verdicts))
     return 0 if ok else 1
 

@@ -1,10 +1,20 @@
-"""Cold-start import cost of the Chalice app: ``python -X importtime -c "import app"``.
+"""Cold-start import cost of the API module and of the resume handler's cold path.
 
-Runs the import in a fresh subprocess (cwd = project root, STAGE=test): once unmeasured (so
-.pyc files exist), then --runs times; reports the median total import time of ``app``, the top
-10 imports by cumulative time (from the median run), and checks that none of pdfplumber,
-pdfminer or magic is imported (the resume processor's heavy dependencies must stay out of the
-API's cold start). Exit 1 if one is imported or the import fails.
+Each step runs in a fresh subprocess (cwd = project root, STAGE=test) under
+``python -X importtime``: once unmeasured (so .pyc files exist), then --runs times; medians.
+
+  - ``import app``: every Lambda cold start, the API's and the resume handler's alike (the SQS
+    handler lives in the same app module). Also: the 10 largest cumulative imports, and the
+    check that none of pdfplumber, pdfminer or magic is imported (the resume processor's heavy
+    dependencies must stay out of the API's cold start).
+  - ``import chalicelib.resumes`` alone, and its share inside ``import app``.
+  - ``resumes._magic()``'s first call: imports pylibmagic and python-magic, opens libmagic and
+    loads its database; paid by the first SQS record of each worker instance.
+  - the extraction child (chalicelib/pdftext.py, one process per resume): its imports of
+    pdfplumber and pdfminer.pdfdocument, and the process's wall time for start + those imports,
+    beside a bare ``python -c pass``.
+
+Exit 1 if ``import app`` pulls in a forbidden module or a step fails.
 
     .venv/bin/python bench/import_time.py [--runs 3]
 """
@@ -15,24 +25,28 @@ import os
 import statistics
 import subprocess
 import sys
-from pathlib import Path
+import time
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import format_table  # noqa: E402
+from _common import ROOT, format_table, headline, write_summary
 
 FORBIDDEN = ("pdfplumber", "pdfminer", "magic")
 ALSO_REPORTED = ("pypdfium2", "pylibmagic", "PIL", "boto3", "moto")
+MAGIC_CODE = ("import time, chalicelib.resumes as r\n"
+              "t = time.perf_counter(); r._magic(); print(time.perf_counter() - t)")
+CHILD_CODE = "import pdfplumber; import pdfminer.pdfdocument"  # what pdftext.extract imports
 
 
-def run_once() -> list[tuple[int, int, int, str]]:
-    """(self us, cumulative us, depth, module) for every import line, in order."""
+def run(code: str, importtime: bool = True) -> tuple[list[tuple[int, int, int, str]], str, float]:
+    """(self us, cumulative us, depth, module) per import line, stdout, wall seconds."""
     env = dict(os.environ, STAGE="test")
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # let the warm-up run write .pyc files
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "import app"], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=120)
+    flags = ["-X", "importtime"] if importtime else []
+    began = time.perf_counter()
+    proc = subprocess.run([sys.executable, *flags, "-c", code], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    wall = time.perf_counter() - began
     if proc.returncode != 0:
-        raise SystemExit(f"`import app` failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
+        raise SystemExit(f"{code!r} failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
     rows = []
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
@@ -40,25 +54,44 @@ def run_once() -> list[tuple[int, int, int, str]]:
         self_us, cumulative, name = line[len("import time:"):].split("|", 2)
         depth = (len(name) - len(name.lstrip(" "))) // 2
         rows.append((int(self_us), int(cumulative), depth, name.strip()))
-    return rows
+    return rows, proc.stdout, wall
 
 
 def top_name(module: str) -> str:
     return module.split(".", 1)[0]
 
 
+def cumulative_ms(rows: list[tuple[int, int, int, str]], *tops: str) -> float:
+    """Time of the outermost imports of these packages (depth 0: what the code itself ran)."""
+    return sum(c for _, c, d, m in rows if d == 0 and top_name(m) in tops) / 1000
+
+
+def measure_once() -> dict:
+    app_rows, _, _ = run("import app")
+    magic_rows, magic_out, _ = run(MAGIC_CODE)
+    child_rows, _, _ = run(CHILD_CODE)
+    return {
+        "app_rows": app_rows,
+        "app": cumulative_ms(app_rows, "app"),
+        "resumes_in_app": next((c for _, c, _, m in app_rows if m == "chalicelib.resumes"),
+                               0) / 1000,
+        "resumes": cumulative_ms(magic_rows, "chalicelib"),
+        "magic": float(magic_out.strip().splitlines()[-1]) * 1000,
+        "magic_imports": cumulative_ms(magic_rows, "pylibmagic", "magic"),
+        "child_imports": cumulative_ms(child_rows, "pdfplumber", "pdfminer"),
+        "child_wall": run(CHILD_CODE, importtime=False)[2] * 1000,
+        "bare_wall": run("pass", importtime=False)[2] * 1000,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="measured runs, median (default 3)")
     args = parser.parse_args()
-    run_once()  # warm: bytecode caches written, files in the page cache
-    runs = []
-    for _ in range(args.runs):
-        rows = run_once()
-        app_rows = [r for r in rows if r[3] == "app" and r[2] == 0]
-        runs.append((app_rows[-1][1] if app_rows else sum(r[1] for r in rows if r[2] == 0), rows))
-    runs.sort(key=lambda run: run[0])
-    total_us, rows = runs[len(runs) // 2]
+    measure_once()  # warm: bytecode caches written, files in the page cache
+    runs = [measure_once() for _ in range(args.runs)]
+    med = {key: statistics.median(r[key] for r in runs) for key in runs[0] if key != "app_rows"}
+    rows = sorted(runs, key=lambda r: r["app"])[len(runs) // 2]["app_rows"]
     modules = [r[3] for r in rows]
 
     top = sorted(rows, key=lambda r: r[1], reverse=True)[:10]
@@ -67,15 +100,53 @@ def main() -> int:
     print(format_table(["module (indent = depth)", "cumulative ms", "self ms"],
                        [["  " * d + m, round(c / 1000, 1), round(s / 1000, 1)]
                         for s, c, d, m in top]))
-    print(f"total import time of app: {total_us / 1000:.1f} ms "
-          f"(runs: {', '.join(f'{t / 1000:.1f}' for t, _ in sorted(runs))} ms); "
-          f"{len(modules)} modules imported")
+    print(f"{len(modules)} modules imported by `import app`")
     present = {name: sorted(m for m in modules if top_name(m) == name) for name in ALSO_REPORTED}
     print("also imported: " + ", ".join(
         f"{name} {'yes (' + str(len(ms)) + ' modules)' if ms else 'no'}"
         for name, ms in present.items()))
+
+    def runs_text(key: str) -> str:
+        return ", ".join(f"{r[key]:.0f}" for r in sorted(runs, key=lambda r: r[key]))
+
+    steps = [
+        ("import app", "every cold start (API and resume handler)", "app",
+         f"chalicelib.resumes's own share: {med['resumes_in_app']:.0f} ms"),
+        ("import chalicelib.resumes, alone", "within import app", "resumes",
+         "its dependencies included"),
+        ("resumes._magic() first call", "first SQS record per instance", "magic",
+         f"imports pylibmagic + magic {med['magic_imports']:.0f} ms"),
+        ("extraction child: import pdfplumber", "every resume (a child per file)",
+         "child_imports", "+ pdfminer.pdfdocument"),
+        ("extraction child start, wall", "every resume", "child_wall",
+         f"python + imports; bare `python -c pass`: {med['bare_wall']:.0f} ms"),
+    ]
+    print()
+    print("Cold path of the API and of the resume handler (median ms; each run in a fresh "
+          "process)")
+    print(format_table(["step", "paid", "median ms", "runs ms", "note"],
+                       [[what, paid, round(med[key], 1), runs_text(key), note]
+                        for what, paid, key, note in steps]))
+
     bad = {name: sorted(m for m in modules if top_name(m) == name) for name in FORBIDDEN}
     bad = {name: ms for name, ms in bad.items() if ms}
+    write_summary([
+        headline("cold import: app (API and resume handler)", f"{med['app']:.0f} ms",
+                 f"chalicelib.resumes's own share {med['resumes_in_app']:.0f} ms", "-",
+                 "no pdfplumber/pdfminer/magic: " + ("ok" if not bad else "BROKEN"),
+                 ms=med["app"]),
+        headline("cold import: chalicelib.resumes alone", f"{med['resumes']:.0f} ms",
+                 "its dependencies included (most of import app)", ms=med["resumes"]),
+        headline("resume handler, first record: libmagic (resumes._magic())",
+                 f"{med['magic']:.0f} ms", f"imports {med['magic_imports']:.0f} ms",
+                 ms=med["magic"]),
+        headline("resume extraction child: import pdfplumber (every resume)",
+                 f"{med['child_imports']:.0f} ms", ms=med["child_imports"]),
+        headline("resume extraction child: process start + imports, wall",
+                 f"{med['child_wall']:.0f} ms", f"bare python: {med['bare_wall']:.0f} ms",
+                 f"{med['child_wall'] / med['bare_wall']:.1f}x bare python",
+                 ms=med["child_wall"], bare_ms=med["bare_wall"]),
+    ], f"median of {args.runs} runs after one warm-up")
     if bad:
         print("\nBUDGETS BROKEN: imported at cold start: "
               + "; ".join(f"{name} ({', '.join(ms[:5])})" for name, ms in bad.items()))

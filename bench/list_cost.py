@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import _common  # noqa: F401  (sets env, installs the request counter)  # isort: skip
-from _common import COUNTER, format_table, ops_text, use_table
+from _common import COUNTER, format_table, headline, ops_text, use_table, write_summary
 
 import boto3
 from botocore.config import Config
@@ -138,6 +138,28 @@ def measure(size: int, runs: int) -> list[dict]:
     return out
 
 
+def summary_rows(results: list[dict], problems: list[str]) -> list[dict]:
+    """Each page at the large size against the same page at 1,000."""
+    def text(r: dict) -> str:
+        return (f"{r['total']} request{'s' if r['total'] != 1 else ''}, {r['read']} items read, "
+                f"{r['ms']:.1f} ms")
+
+    measured = {(r["size"], r["label"]): r for r in results if not r.get("skipped")}
+    large = max(r["size"] for r in results)
+    rows = []
+    for label, _, _, covered in CASES:
+        small_r, large_r = measured.get((SMALL, label)), measured.get((large, label))
+        if not small_r or not large_r or large == SMALL:
+            continue
+        broken = [p for p in problems if label in p]
+        rows.append(headline(
+            f"list {label}, at {large:,} items", text(large_r), f"at {SMALL:,}: "
+            + text(small_r), f"{large_r['ms'] / small_r['ms']:.2f}x time",
+            f"<= {covered} Query, same at both sizes: " + ("BROKEN" if broken else "ok"),
+            size=large, requests=large_r["total"], ms=large_r["ms"], small_ms=small_r["ms"]))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000,
@@ -208,6 +230,8 @@ def main() -> int:
             problems.append(f"{label}: request counts differ between sizes {sorted(variants)}")
     if len(sizes) < 2:
         problems.append("only one size measured")
+    write_summary(summary_rows(results, problems),
+                  " and ".join(f"{s:,}" for s in sizes) + f" items, {args.runs} runs per page")
     print("\nBUDGETS " + ("OK: <= 1 Query per source covered, equal request counts at "
                           + " and ".join(f"{s:,}" for s in sizes)
                           if not problems else "BROKEN: " + "; ".join(problems)))

@@ -1,19 +1,130 @@
-"""Run every benchmark; progress goes to stderr as it happens, the tables are printed last.
+"""Run every benchmark; progress goes to stderr as it happens, the tables are printed last,
+then one summary table of the headline figures.
 
-    .venv/bin/python bench/run_all.py [--size 100000] [--skip-baseline]
+    .venv/bin/python bench/run_all.py [--size 100000] [--skip-baseline] [--creates N]
+                                      [--write-docs]
 
-Exit status: 0 when every script exits 0 (every budget holds), else 1.
+Each script writes its headline figures as JSON to the file named by $BENCH_SUMMARY_JSON
+(bench/_common.py: write_summary); the summary is built from those, not from the printed text.
+--write-docs (re)writes docs/benchmarks.md: date, machine, the exact commands and sizes, the
+summary table. Exit status: 0 when every script exits 0 (every budget holds), else 1.
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import platform
+import shlex
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+from _common import ROOT, SUMMARY_ENV, format_table
+
+from infra.dynamodb_local import DEFAULT_CACHE_DIR
+
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+DDB_MARKER = DEFAULT_CACHE_DIR / ".installed"  # "<npm package> <emulator's dated folder>"
+COLUMNS = ["what", "value", "baseline / compare", "ratio", "budget"]
+FIELDS = ["what", "value", "compare", "ratio", "budget"]
+
+
+def run_scripts(scripts: list[tuple[str, list[str]]], out_dir: Path) -> list[dict]:
+    runs = []
+    for name, extra in scripts:
+        print(f"== running bench/{name} {' '.join(extra)}".rstrip(), file=sys.stderr, flush=True)
+        summary = out_dir / f"{name}.json"
+        began = time.perf_counter()
+        proc = subprocess.run([sys.executable, str(HERE / name), *extra], cwd=ROOT,
+                              env={**os.environ, SUMMARY_ENV: str(summary)},
+                              stdout=subprocess.PIPE, text=True)  # stderr streams through
+        try:
+            figures = json.loads(summary.read_text())
+        except (OSError, ValueError):  # the script failed before its figures
+            figures = {"sizes": "?", "rows": [{
+                "what": f"bench/{name}", "value": f"no figures (exit {proc.returncode})",
+                "compare": "-", "ratio": "-", "budget": "BROKEN"}]}
+        runs.append({"name": name, "args": extra, "code": proc.returncode,
+                     "seconds": time.perf_counter() - began, "stdout": proc.stdout,
+                     **figures})
+    return runs
+
+
+def machine(load: tuple[float, float, float]) -> dict[str, str]:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    models = [line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
+              if line.startswith("model name")]
+    meminfo = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+    os_name = next((line.split("=", 1)[1].strip('"') for line in
+                    Path("/etc/os-release").read_text().splitlines()
+                    if line.startswith("PRETTY_NAME=")), platform.system())
+    java = subprocess.run(["java", "-version"], capture_output=True, text=True)
+    ddb = DDB_MARKER.read_text().split() if DDB_MARKER.exists() else ["not installed"]
+    return {
+        "cpu": f"{models[0] if models else platform.machine()}, {len(models)} logical CPUs "
+               f"({len(os.sched_getaffinity(0))} available to the run)",
+        "ram": f"{int(meminfo['MemTotal'].split()[0]) / 1024 ** 2:.1f} GiB",
+        "os": f"{os_name}, Linux {platform.release()} ({platform.machine()})",
+        "python": f"Python {platform.python_version()} ({sys.executable})",
+        "dynamodb": " ".join(ddb[:1] + [f"({x})" for x in ddb[1:]]) + ", on "
+                    + (java.stderr.splitlines()[0] if java.stderr else "java ?"),
+        "load": " / ".join(f"{x:.2f}" for x in load) + " (1 / 5 / 15 min)",
+        "cores": str(len(models) or os.cpu_count()),
+    }
+
+
+def ran_text(run: dict, quote: str = "") -> str:
+    command = shlex.join([f"bench/{run['name']}", *run["args"]])
+    return (f"{quote}{command}{quote}: {run['sizes']} (exit {run['code']}, "
+            f"{run['seconds']:.0f} s)")
+
+
+def markdown_table(rows: list[dict]) -> str:
+    def cell(value: object) -> str:
+        return str(value).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(cell(row.get(f, "-")) for f in FIELDS) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_docs(runs: list[dict], command: str, date: str, info: dict[str, str],
+               note: str, verdict: str) -> None:
+    rows = [row for run in runs for row in run["rows"]]
+    ran = "\n".join(f"  - {ran_text(r, '`')}" for r in runs)
+    DOC.parent.mkdir(exist_ok=True)
+    DOC.write_text(f"""# Benchmarks
+
+Generated by `bench/run_all.py --write-docs` (`make bench`); rerun it rather than editing by
+hand. The full tables of each script are in its output; what each one measures is in
+`bench/README.md`.
+{note}
+- Date: {date}
+- Machine: {info['cpu']}; {info['ram']} RAM; {info['os']}
+- {info['python']}
+- DynamoDB Local: {info['dynamodb']}
+- Load average at start: {info['load']}
+- Command: `{command}`, which ran:
+{ran}
+- Budgets: {verdict}
+
+## Summary
+
+{markdown_table(rows)}
+
+## How to read
+
+Counts (DynamoDB requests, items read, errors) are exact and the same from run to run.
+Timings are wall-clock on a shared {info['cores']}-core machine (other work was running: see the
+load average) and can move by tens of percent between runs; read them as orders of magnitude.
+Ratios compare two figures from the same run against the same emulator, so they hold better
+than the timings they come from. Nothing here touches AWS: DynamoDB is DynamoDB Local, S3 and
+SQS are moto.
+""")
 
 
 def main() -> int:
@@ -22,25 +133,50 @@ def main() -> int:
                         help="large table size for list_cost.py (default 100000)")
     parser.add_argument("--skip-baseline", action="store_true",
                         help="bulk_cost.py without the one-row-at-a-time baseline")
+    parser.add_argument("--creates", type=int,
+                        help="create_rate.py --creates (per client; default: the script's, 100)")
+    parser.add_argument("--write-docs", action="store_true",
+                        help=f"(re)write {DOC.relative_to(ROOT)} with the summary")
     args = parser.parse_args()
+    load = os.getloadavg()
+    date = subprocess.run(["date", "-u"], capture_output=True, text=True).stdout.strip()
     scripts = [
         ("bulk_cost.py", ["--skip-baseline"] if args.skip_baseline else []),
         ("list_cost.py", ["--size", str(args.size)]),
+        ("create_rate.py", ["--creates", str(args.creates)] if args.creates else []),
         ("import_time.py", []),
         ("resume_speed.py", []),
     ]
-    outputs = []
-    for name, extra in scripts:
-        print(f"== running bench/{name} {' '.join(extra)}".rstrip(), file=sys.stderr, flush=True)
-        began = time.perf_counter()
-        proc = subprocess.run([sys.executable, str(HERE / name), *extra], cwd=ROOT,
-                              stdout=subprocess.PIPE, text=True)  # stderr streams through
-        outputs.append((name, proc.returncode, time.perf_counter() - began, proc.stdout))
-    for name, code, seconds, stdout in outputs:
-        print(f"\n===== bench/{name} (exit {code}, {seconds:.0f} s) =====")
-        print(stdout.strip("\n"))
-    failed = [name for name, code, _, _ in outputs if code != 0]
-    print("\nALL BUDGETS " + ("HOLD" if not failed else "NOT MET in: " + ", ".join(failed)))
+    with tempfile.TemporaryDirectory(prefix="bench-summary-") as tmp:
+        runs = run_scripts(scripts, Path(tmp))
+
+    for run in runs:
+        print(f"\n===== bench/{run['name']} (exit {run['code']}, {run['seconds']:.0f} s) =====")
+        print(run["stdout"].strip("\n"))
+    failed = [run["name"] for run in runs if run["code"] != 0]
+    verdict = "all hold" if not failed else "NOT MET in " + ", ".join(failed)
+    executable = Path(sys.executable)
+    python = (str(executable.relative_to(ROOT)) if executable.is_relative_to(ROOT)
+              else str(executable))
+    command = shlex.join([python, "bench/run_all.py", *sys.argv[1:]])
+    quick = [flag for flag, on in ((f"--size {args.size}", args.size != 100_000),
+                                   ("--skip-baseline", args.skip_baseline),
+                                   (f"--creates {args.creates}", args.creates not in (None, 100)))
+             if on]
+    note = ("\n**Not the reference sizes**: run with " + ", ".join(f"`{q}`" for q in quick)
+            + " (the reference run: 100,000 items, with the baseline, 100 creates per "
+            "client).\n" if quick else "")
+    print(f"\n===== summary: {command} ({date}; load average {load[0]:.1f} at start) =====")
+    for run in runs:
+        print(ran_text(run))
+    if quick:
+        print("NOT THE REFERENCE SIZES: " + ", ".join(quick))
+    print("ALL BUDGETS " + ("HOLD" if not failed else "NOT MET in: " + ", ".join(failed)))
+    print(format_table(COLUMNS, [[row.get(f, "-") for f in FIELDS]
+                                 for run in runs for row in run["rows"]]))
+    if args.write_docs:
+        write_docs(runs, command, date, machine(load), note, verdict)
+        print(f"wrote {DOC.relative_to(ROOT)}", file=sys.stderr)
     return 1 if failed else 0
 
 
