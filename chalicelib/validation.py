@@ -79,8 +79,9 @@ def clean(body: Any, *, mode: str, default_region: str) -> dict[str, str | None]
                 {"email", "phone"} & errors.keys()):
             errors["email"] = errors["phone"] = ["Provide an email or a phone."]
     elif mode == PATCH:
-        if "full_name" in out and out["full_name"] is None:
-            errors["full_name"] = ["Cannot be cleared."]
+        for required in ("full_name", "source"):  # every professional keeps one of each
+            if required in out and out[required] is None:
+                errors[required] = ["Cannot be cleared."]
     if errors:
         raise ValidationFailed(errors)
     return out

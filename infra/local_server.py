@@ -93,6 +93,13 @@ class Handler(BaseHTTPRequestHandler):
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _dispatch
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, QUERY, FOO) goes to the app too, which answers 405 in the
+        # envelope, rather than http.server's own HTML "501 Unsupported method".
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
+
     def _api(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else None

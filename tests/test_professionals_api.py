@@ -158,6 +158,10 @@ def test_patch_rules(api):
     other = create(api, email="grace@example.com", phone="+442071838750").json["id"]
     assert_error(api.call("PATCH", f"/professionals/{pid}", body={"full_name": None}), 400,
                  "validation_error")
+    for cleared in (None, "", "  "):  # found by schemathesis: was a 500 from PynamoDB
+        response = api.call("PATCH", f"/professionals/{pid}", body={"source": cleared})
+        assert_error(response, 400, "validation_error")
+        assert response.json["error"]["details"]["fields"] == {"source": ["Cannot be cleared."]}
     assert_error(api.call("PATCH", f"/professionals/{pid}", body={"id": "x"}), 400,
                  "validation_error")
     assert api.call("PATCH", f"/professionals/{pid}", body={"phone": None}).status_code == 200
