@@ -107,6 +107,10 @@ def test_routes_and_methods_errors_use_the_envelope(api):
     assert_error(api.call("GET", "/nowhere", who=None), 404, "not_found")
     response = api.call("PUT", "/professionals", who=None, body=ADA)
     assert_error(response, 405, "method_not_allowed")
+    # OPTIONS too, as deployed (ANY method -> the app), not Chalice local's automatic 200
+    response = api.call("OPTIONS", "/professionals/bulk", who=None)
+    assert_error(response, 405, "method_not_allowed")
+    assert response.headers["Allow"] == "POST"
 
 
 def test_keys_and_tokens_are_checked_before_anything_else(api):
