@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -165,113 +163,63 @@ def write_summary(rows: list[dict], sizes: str) -> None:
                                           "rows": rows}, indent=1))
 
 
-# --- a whole local stack (python -m infra.local_stack), as tests/e2e/conftest.py starts it ----
-
-LOCALSTACK_STAMP = ROOT / ".cache" / "localstack-venv" / ".installed"
-# What would point the stack at another stack's resources, or at AWS; LOCAL_API_WORKERS is
-# passed on on purpose (the process count is part of what is measured).
-_STACK_ENV_DROP = ("PORT", "EMULATOR", "TABLE_NAME", "RESUME_BUCKET", "UPLOAD_QUEUE_URL",
-                   "UPLOAD_QUEUE_NAME", "DYNAMODB_PORT", "S3_SQS_PORT", "STAGE", "AWS_PROFILE")
-
+# --- a whole local stack (python -m infra.local_stack), started as the e2e tests start it -----
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-try:  # resolved before any fork: the child only calls it
-    import ctypes
-    _prctl = ctypes.CDLL(None).prctl
-except (OSError, AttributeError):
-    _prctl = None
-
-
-def _term_with_parent() -> None:
-    if _prctl is not None:
-        _prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
 class Stack:
-    """The stack on a free port with its own data folder, table and keys, no demo data.
-
-    Use as a context manager: stopped with SIGTERM on exit, error or Ctrl-C included (its
-    process group is killed if it does not stop within a minute)."""
+    """The stack on a free port with its own data folder, table and keys, no demo data
+    (tests/e2e/stack.py). Use as a context manager: stopped with SIGTERM on exit, error or Ctrl-C
+    included; were the benchmark killed outright, the stack gets SIGTERM from the kernel."""
 
     def __init__(self, emulator: str = "moto", **extra_env: str) -> None:
+        from tests.e2e.stack import LOCALSTACK_STAMP
         if emulator == "localstack" and not LOCALSTACK_STAMP.exists():
             raise SystemExit("LocalStack is not installed: run `make localstack` first")
         self.emulator = emulator
-        self.staff_key = f"sta_bench_{secrets.token_hex(12)}"
+        self.extra_env = extra_env
         self.data_dir = Path(tempfile.mkdtemp(prefix=f"bench-stack-{emulator}-"))
-        self.log_path = self.data_dir / "stack.log"
-        self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith(("AWS_ENDPOINT_URL", "MOTO_"))
-                    and not (k.startswith("LOCAL_") and k != "LOCAL_API_WORKERS")
-                    and k not in _STACK_ENV_DROP}
-        self.env.update(LOCAL_STAFF_KEY=self.staff_key,
-                        LOCAL_PARTNER_KEY=f"par_bench_{secrets.token_hex(12)}",
-                        TABLE_NAME=f"bench-{secrets.token_hex(4)}", PYTHONUNBUFFERED="1",
-                        **extra_env)
-        self.proc: subprocess.Popen | None = None
-        self.state: dict = {}
+        self.running = None
         self.ready_seconds = 0.0
 
     @property
     def api(self) -> str:
-        return self.state["api"]
+        return self.running.api
+
+    @property
+    def staff_key(self) -> str:
+        return self.running.keys["staff"]
+
+    @property
+    def state(self) -> dict:
+        return self.running.state
 
     def __enter__(self) -> "Stack":
+        from tests.e2e.stack import start_stack
         began = time.perf_counter()
         print(f"starting the local stack ({self.emulator}) in {self.data_dir} ...",
               file=sys.stderr, flush=True)
-        # A SIGTERM to the benchmark unwinds through __exit__ (stack stopped, folder removed);
-        # were it killed outright, the stack gets SIGTERM from the kernel (PR_SET_PDEATHSIG).
-        signal.signal(signal.SIGTERM, _exit_on_sigterm)
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "infra.local_stack", "--port", "0", "--emulator",
-                 self.emulator, "--data-dir", str(self.data_dir), "--no-seed"],
-                cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True,
-                preexec_fn=_term_with_parent)
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)  # unwinds through __exit__
         try:
-            deadline = time.monotonic() + 180
-            while self.state.get("status") != "ready":
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"the local stack did not start (exit {self.proc.poll()}):"
-                                     f"\n{self.log_tail()}")
-                time.sleep(0.2)
-                try:
-                    self.state = json.loads((self.data_dir / "stack.json").read_text())
-                except (OSError, ValueError):
-                    self.state = {}
+            self.running = start_stack(self.emulator, self.data_dir, SEED_DEMO_DATA="0",
+                                       **self.extra_env)
         except BaseException:
-            self.stop()
+            shutil.rmtree(self.data_dir, ignore_errors=True)
             raise
         self.ready_seconds = time.perf_counter() - began
-        print(f"local stack ready at {self.state['url']} in {self.ready_seconds:.1f} s",
+        print(f"local stack ready at {self.running.url} in {self.ready_seconds:.1f} s",
               file=sys.stderr, flush=True)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                print(f"the stack did not stop within 60 s; killing it:\n{self.log_tail()}",
-                      file=sys.stderr)
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        shutil.rmtree(self.data_dir, ignore_errors=True)
-
-    def log_tail(self, lines: int = 40) -> str:
+        from tests.e2e.stack import stop_stack
         try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+            if self.running is not None:
+                stop_stack(self.running)
+        finally:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def api_pids(self) -> list[int]:
         """Processes serving the API: the server's forked workers, or itself when it forks none."""

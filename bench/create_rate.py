@@ -106,12 +106,13 @@ def main() -> int:
     args = parser.parse_args()
     single = args.single_creates or 2 * args.creates
     tag = secrets.token_hex(3)
-    extra = {"LOCAL_API_WORKERS": str(args.workers)} if args.workers else {}
+    workers = args.workers or os.environ.get("LOCAL_API_WORKERS")
+    extra = {"LOCAL_API_WORKERS": str(workers)} if workers else {}
     load_before = os.getloadavg()[0]
 
     with Stack(args.emulator, **extra) as stack:
         processes = len(stack.api_pids()) or None
-        setting = stack.env.get("LOCAL_API_WORKERS", "unset (server default 4)")
+        setting = extra.get("LOCAL_API_WORKERS", "unset (server default 4)")
         print(f"warm-up: {args.clients} clients x {args.warmup} creates ...", file=sys.stderr)
         warm = run_clients(stack, args.clients, args.warmup, 0, tag)
         first = warm["creates"]

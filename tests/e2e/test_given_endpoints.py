@@ -8,7 +8,8 @@ import socket
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tests.e2e.conftest import get_json, process_group_alive, start_stack, stop_stack
+from tests.e2e.conftest import get_json
+from tests.e2e.stack import process_group_alive, start_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,8 @@ from botocore.config import Config
 
 from infra import resources
 from infra.local_stack import DEMO_PROFESSIONALS
-from tests.e2e.conftest import PROJECT_ROOT, get_json, stack_env, unique_email, wait_until
+from tests.e2e.conftest import get_json, unique_email, wait_until
+from tests.e2e.stack import PROJECT_ROOT, stack_env
 from tests.e2e.pdf import tiny_pdf
 
 pytestmark = pytest.mark.e2e
