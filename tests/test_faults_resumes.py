@@ -395,9 +395,11 @@ STEPS = [
 ]
 
 
-def run_cases(faults: Faults, cases: list[Case], check: Callable[[Case], None]) -> None:
+def run_cases(faults: Callable[[], Faults], cases: list[Case],
+              check: Callable[[Case], None]) -> None:
     """Each case on its own professional in one moto backend (one fixture set-up for all:
-    they are slow here); every failing case is reported, by id."""
+    they are slow here); every failing case is reported, by id. ``faults()`` is the case's
+    Faults, cleared after it."""
     failures = []
     for case in cases:
         try:
@@ -405,8 +407,8 @@ def run_cases(faults: Faults, cases: list[Case], check: Callable[[Case], None]) 
         except AssertionError as exc:
             failures.append(f"[{case.id}] {exc}")
         finally:
-            faults.clear()
-            faults.hits.clear()
+            faults().clear()
+            faults().hits.clear()
     assert not failures, "\n\n".join(failures)
 
 
@@ -426,7 +428,7 @@ def test_a_fault_at_any_step_is_redelivered_and_the_redelivery_finishes(api, fau
         assert up.deliver() == []                     # the redelivery finishes the job
         assert_finished_ready(up)
         assert_duplicates_change_nothing(up, faults)
-    run_cases(faults, STEPS, check)
+    run_cases(lambda: faults, STEPS, check)
 
 
 # -- rejections -------------------------------------------------------------------------------
@@ -455,7 +457,7 @@ def test_a_fault_while_rejecting_is_redelivered_and_ends_rejected(api, faults):
         assert up.deliver() == []
         assert_finished_rejected(up, "not_pdf")
         assert_duplicates_change_nothing(up, faults)
-    run_cases(faults, REJECT_STEPS, check)
+    run_cases(lambda: faults, REJECT_STEPS, check)
 
 
 # -- botocore's own retries --------------------------------------------------------------------
@@ -483,7 +485,7 @@ def test_a_single_failed_attempt_is_absorbed_by_botocore_retries(api, faults, sl
         assert faults.s3_calls.count(operation) == 1      # one call as far as the app knows
         assert len(sleeps) == 1
         assert_finished_ready(up)
-    run_cases(faults, BLIPS, check)
+    run_cases(lambda: faults, BLIPS, check)
 
 
 # -- persistent faults are bounded per invocation ---------------------------------------------
@@ -532,15 +534,7 @@ def test_a_persistent_s3_fault_fails_every_delivery_after_bounded_calls(api, sle
         assert_finished_ready(up)
 
     holder: dict[str, Faults] = {"faults": Faults()}
-    failures = []
-    for case in PERSISTENT:
-        try:
-            check(case)
-        except AssertionError as exc:
-            failures.append(f"[{case.id}] {exc}")
-        finally:
-            holder["faults"].clear()
-    assert not failures, "\n\n".join(failures)
+    run_cases(lambda: holder["faults"], PERSISTENT, check)
 
 
 def test_a_record_that_keeps_changing_fails_the_delivery_after_bounded_writes(api, faults,
