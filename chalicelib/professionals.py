@@ -160,11 +160,12 @@ def guard_moves(old: ProfessionalItem | None, new: ProfessionalItem | None) -> l
 
 def delete(professional_id: str) -> ProfessionalItem:
     """Delete the professional and their resume files, and free their e-mail and phone."""
-    files = resumes.file_keys(get(professional_id))
+    unread = [get(professional_id)]
+    files = resumes.file_keys(unread[0])
     resumes.delete_keys(files)  # first: if S3 fails (503), the record is there for a retry
 
     def attempt() -> ProfessionalItem:
-        item = get(professional_id)
+        item = unread.pop() if unread else get(professional_id)  # a retry reads afresh
         db.transact([db.Action("delete", item, ProfessionalItem.version == item.version),
                      *guard_moves(item, None)])
         return item

@@ -178,10 +178,6 @@ class Server(ThreadingHTTPServer):
         super().__init__(*args, **kwargs)
         self.busy = threading.Lock()  # held while the app handles a request
 
-    def server_activate(self) -> None:
-        super().server_activate()
-        self.socket.setblocking(False)
-
     def get_request(self) -> tuple[socket.socket, Any]:
         # Every worker wakes for a new connection and one wins it; the others' accept() raises
         # BlockingIOError (an OSError: socketserver moves on) instead of blocking them for good,
@@ -212,9 +208,9 @@ def serve(sock: socket.socket | None, host: str, port: int, workers: int = 1) ->
         server.socket.close()
         server.socket = sock
         server.server_address = sock.getsockname()[:2]
-        sock.setblocking(False)
     else:
         server = Server((host, port), Handler)
+    server.socket.setblocking(False)  # see Server.get_request
     host, port = server.server_address[:2]
     logging.getLogger("signup.local").info("serving http://%s:%s (API under %s, %d process%s)",
                                            host, port, API_PREFIX, workers,
