@@ -10,6 +10,7 @@ from chalice import Chalice, Response
 
 from chalicelib import (apidocs, auth, bulk, db, gateway_auth, listing, logs, metrics, payloads,
                         professionals, resumes)
+from chalicelib.search import indexer
 from chalicelib.auth import PARTNER, STAFF, TOKEN
 from chalicelib.errors import ApiError, NotFound, Unavailable, envelope
 from chalicelib.settings import get_settings
@@ -148,6 +149,16 @@ def process_resume_uploads(event):
     """S3 ObjectCreated (uploads/) -> SQS -> here; failed records go back for a retry alone."""
     failed = resumes.handle_sqs_records([record.to_dict() for record in event])
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
+
+
+# Deployed, the template points this at the table's stream (Fn::GetAtt StreamArn) and adds
+# bisection, bounded retries and the on-failure queue; locally infra's stream worker calls it.
+@app.on_dynamodb_record(stream_arn=os.environ.get("PROFESSIONALS_STREAM_ARN", indexer.PLACEHOLDER_ARN),
+                        batch_size=100, starting_position="TRIM_HORIZON", name="index_search")
+def index_search(event):
+    """The professionals table's stream -> the search index; failures are retried from the first."""
+    failed = indexer.handle_stream_records(event.to_dict().get("Records", []))
+    return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failed]}
 
 
 @app.lambda_function(name="key_authorizer")

@@ -14,6 +14,7 @@ _DEV_SECRET = "local-development-secret-not-for-deployed-stages"
 @dataclass(frozen=True)
 class Settings:
     table_name: str
+    search_table_name: str
     region: str
     signing_secret: str
     default_phone_region: str
@@ -30,8 +31,10 @@ def get_settings() -> Settings:
         if stage not in ("local", "test"):
             raise RuntimeError("SIGNING_SECRET must be set outside the local stage")
         secret = _DEV_SECRET
+    table_name = os.environ.get("TABLE_NAME", "professionals")
     return Settings(
-        table_name=os.environ.get("TABLE_NAME", "professionals"),
+        table_name=table_name,
+        search_table_name=os.environ.get("SEARCH_TABLE_NAME") or f"{table_name}-search",
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
         signing_secret=secret,
         default_phone_region=os.environ.get("DEFAULT_PHONE_REGION", "US"),

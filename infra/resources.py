@@ -48,6 +48,8 @@ class TableSpec:
     attribute_definitions: list[dict[str, str]]
     global_secondary_indexes: list[dict[str, Any]]
     billing_mode: str = "PAY_PER_REQUEST"
+    stream_view_type: str | None = None  # e.g. NEW_AND_OLD_IMAGES: the table has a stream
+    ttl_attribute: str | None = None
 
     def api_kwargs(self) -> dict[str, Any]:
         """Arguments of DynamoDB CreateTable (also the CloudFormation properties)."""
@@ -59,6 +61,9 @@ class TableSpec:
         }
         if self.global_secondary_indexes:
             kwargs["GlobalSecondaryIndexes"] = self.global_secondary_indexes
+        if self.stream_view_type:
+            kwargs["StreamSpecification"] = {"StreamEnabled": True,
+                                             "StreamViewType": self.stream_view_type}
         return kwargs
 
 
@@ -131,13 +136,18 @@ class StageResources:
     bucket: BucketSpec
     upload_queue: QueueSpec
     dead_letter_queue: QueueSpec
+    search_table: TableSpec
+    index_dead_letter_queue: QueueSpec  # the search indexer's on-failure destination
 
     def queues(self) -> list[QueueSpec]:
         """Dead-letter queue first: the upload queue's redrive policy names it."""
-        return [self.dead_letter_queue, self.upload_queue]
+        return [self.dead_letter_queue, self.upload_queue, self.index_dead_letter_queue]
+
+    def tables(self) -> list[TableSpec]:
+        return [self.table, self.search_table]
 
     def by_logical_id(self, logical_id: str) -> Any:
-        for spec in (self.table, self.bucket, *self.queues()):
+        for spec in (*self.tables(), self.bucket, *self.queues()):
             if spec.logical_id == logical_id:
                 return spec
         raise KeyError(logical_id)
@@ -164,6 +174,22 @@ def table_spec(name: str) -> TableSpec:
         attribute_definitions=sorted(schema["attribute_definitions"],
                                      key=lambda a: a["AttributeName"]),
         global_secondary_indexes=indexes,
+        # The search indexer reads every change from the stream, with both images.
+        stream_view_type="NEW_AND_OLD_IMAGES",
+    )
+
+
+def search_table_spec(name: str) -> TableSpec:
+    """The search index's own table (chalicelib/search/index.py): postings and documents."""
+    return TableSpec(
+        logical_id="SearchTable",
+        name=name,
+        key_schema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"}],
+        attribute_definitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                               {"AttributeName": "sk", "AttributeType": "S"}],
+        global_secondary_indexes=[],
+        ttl_attribute="expires_at",
     )
 
 
@@ -195,6 +221,7 @@ def define(stage: str, *, suffix: str | None = None, origins: Sequence[str] = ()
     bucket_name = bucket_name or (configured.get("RESUME_BUCKET")
                                   or f"{APP_NAME}-resumes-{stage}") + tail
     queue_name = (configured.get("UPLOAD_QUEUE_NAME") or f"{APP_NAME}-uploads-{stage}") + tail
+    search_table_name = configured.get("SEARCH_TABLE_NAME") or f"{table_name}-search"
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") \
         or "us-east-1"
     upload_queue = QueueSpec(
@@ -220,8 +247,16 @@ def define(stage: str, *, suffix: str | None = None, origins: Sequence[str] = ()
         notifications=[QueueNotification(id="resume-uploads", queue=upload_queue.logical_id,
                                           events=["s3:ObjectCreated:*"], prefix=UPLOAD_PREFIX)],
     )
+    index_dead_letter_queue = QueueSpec(
+        logical_id="SearchIndexDeadLetterQueue",
+        name=f"{search_table_name}-dlq" + tail,
+        visibility_timeout=VISIBILITY_TIMEOUT.get(stage, DEFAULT_VISIBILITY_TIMEOUT),
+        message_retention_period=DLQ_RETENTION_SECONDS,
+    )
     return StageResources(stage=stage, region=region, table=table_spec(table_name), bucket=bucket,
-                          upload_queue=upload_queue, dead_letter_queue=dead_letter_queue)
+                          upload_queue=upload_queue, dead_letter_queue=dead_letter_queue,
+                          search_table=search_table_spec(search_table_name),
+                          index_dead_letter_queue=index_dead_letter_queue)
 
 
 def queue_policy(queue_arn: str, bucket_arn: str) -> dict[str, Any]:
@@ -266,14 +301,19 @@ def create(resources: StageResources, *, session: Any = None,
     bucket_arn = f"arn:aws:s3:::{resources.bucket.name}"
     # DynamoDB is one service, S3 and SQS (often one emulator) another: create them side by side.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        table = pool.submit(_create_table, ddb, resources.table, say)
+        tables = [pool.submit(_create_table, ddb, spec, say) for spec in resources.tables()]
         for spec in resources.queues():
             url, arn = _create_queue(sqs, spec, queue_arns, bucket_arn, say)
             queue_urls[spec.logical_id], queue_arns[spec.logical_id] = url, arn
         _create_bucket(s3, resources.bucket, resources.region, queue_arns, say)
-        table.result()
+        for table in tables:
+            table.result()
     return {
         "TABLE_NAME": resources.table.name,
+        "SEARCH_TABLE_NAME": resources.search_table.name,
+        "PROFESSIONALS_STREAM_ARN": ddb.describe_table(
+            TableName=resources.table.name)["Table"].get("LatestStreamArn", ""),
+        "SEARCH_DLQ_URL": queue_urls[resources.index_dead_letter_queue.logical_id],
         "RESUME_BUCKET": resources.bucket.name,
         "UPLOAD_QUEUE_NAME": resources.upload_queue.name,
         "UPLOAD_QUEUE_URL": queue_urls[resources.upload_queue.logical_id],
@@ -292,13 +332,29 @@ def _create_table(ddb: Any, spec: TableSpec, say: Any) -> None:
             pass  # created meanwhile by someone else
         ddb.get_waiter("table_exists").wait(TableName=spec.name,
                                             WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        _enable_ttl(ddb, spec)
         return
     have = {gsi["IndexName"] for gsi in table.get("GlobalSecondaryIndexes", [])}
     want = {gsi["IndexName"] for gsi in spec.global_secondary_indexes}
     if want - have:
         raise ResourceError(f"table {spec.name} exists without the indexes {sorted(want - have)}; "
                             "delete it (or use another TABLE_NAME) so it can be created anew")
+    if spec.stream_view_type and not table.get("StreamSpecification", {}).get("StreamEnabled"):
+        ddb.update_table(TableName=spec.name, StreamSpecification={
+            "StreamEnabled": True, "StreamViewType": spec.stream_view_type})
+        say(f"table {spec.name}: stream enabled")
+    _enable_ttl(ddb, spec)
     say(f"table {spec.name} exists")
+
+
+def _enable_ttl(ddb: Any, spec: TableSpec) -> None:
+    if not spec.ttl_attribute:
+        return
+    status = ddb.describe_time_to_live(TableName=spec.name).get("TimeToLiveDescription", {})
+    if status.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
+        return
+    ddb.update_time_to_live(TableName=spec.name, TimeToLiveSpecification={
+        "Enabled": True, "AttributeName": spec.ttl_attribute})
 
 
 def _create_queue(sqs: Any, spec: QueueSpec, arns: dict[str, str], bucket_arn: str,
