@@ -29,6 +29,12 @@ def s3() -> Any:
     return _client("s3", get_settings().region)
 
 
+def dynamodb() -> Any:
+    """The search index's client (the professionals table goes through PynamoDB, chalicelib.db)."""
+    from chalicelib.settings import get_settings
+    return _client("dynamodb", get_settings().region)
+
+
 def reset() -> None:
     """Forget clients (tests swap the emulator under them)."""
     _client.cache_clear()

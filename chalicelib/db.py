@@ -1,14 +1,16 @@
-"""The DynamoDB table: binding the models to the configured table, transactions, batch reads.
+"""The DynamoDB table: binding the models to the configured table, reads, queries, transactions.
 
-The only module that talks to DynamoDB directly. Connections are created lazily, once per
+The only module that talks to DynamoDB directly, and the one place where the store's failures
+(throttling, server errors, no connection) become ``StoreUnavailable``, a 503 at the boundary. Connections are created lazily, once per
 table name, so importing the app touches nothing and tests can point it at moto or an emulator.
 """
 from __future__ import annotations
 
 import random
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 from chalice.app import ChaliceUnhandledError
@@ -40,6 +42,15 @@ class StoreUnavailable(ChaliceUnhandledError):
     base class is what lets it through Chalice, which turns other exceptions into its own 500."""
 
 
+@contextmanager
+def unavailable_on_error(what: str) -> Iterator[None]:
+    """Any failure of a DynamoDB call inside is the store's: StoreUnavailable (503), not a 500."""
+    try:
+        yield
+    except (PynamoDBException, ClientError, BotoCoreError) as exc:
+        raise StoreUnavailable(f"{what} failed: {exc}") from exc
+
+
 def bind() -> str:
     """Point every model at the configured table; returns the table name."""
     settings = get_settings()
@@ -64,9 +75,13 @@ def _client() -> Any:
 
 
 def create_table(wait: bool = True) -> None:
+    """The professionals table (with its stream) and the search index's table, for tests and
+    tools; stages are provisioned by infra/resources.py and the deployment template."""
+    from chalicelib.search import index
     bind()
     if not ProfessionalItem.exists():
         ProfessionalItem.create_table(wait=wait, billing_mode="PAY_PER_REQUEST")
+    index.create_table()
 
 
 @dataclass
@@ -131,10 +146,8 @@ def batch_get(pks: Iterable[str], *, attempts: int = 8) -> dict[str, TableItem]:
         request = {table: {"Keys": [{"pk": {"S": pk}} for pk in pending[start:start + BATCH_GET_MAX]],
                            "ConsistentRead": True}}
         for attempt in range(attempts):
-            try:
+            with unavailable_on_error("BatchGetItem"):
                 data = _client().batch_get_item(RequestItems=request)
-            except (ClientError, BotoCoreError) as exc:
-                raise StoreUnavailable(f"BatchGetItem failed: {exc}") from exc
             for raw in data.get("Responses", {}).get(table, []):
                 item = TableItem.from_raw_data(raw)
                 found[item.pk] = item
@@ -149,22 +162,27 @@ def batch_get(pks: Iterable[str], *, attempts: int = 8) -> dict[str, TableItem]:
 
 def get(pk: str) -> TableItem | None:
     bind()
-    try:
-        return TableItem.get(pk, consistent_read=True)
-    except TableItem.DoesNotExist:
-        return None
-    except PynamoDBException as exc:
-        raise StoreUnavailable(str(exc)) from exc
+    with unavailable_on_error("GetItem"):
+        try:
+            return TableItem.get(pk, consistent_read=True)
+        except TableItem.DoesNotExist:  # a PynamoDBException too: caught before the mapping
+            return None
+
+
+def query(index: Any, hash_key: str, **kwargs: Any) -> list[TableItem]:
+    """A Query of one of the table's indexes (PynamoDB's arguments), read to the end: the
+    iterator fetches pages lazily, so a failure can come at any item, not only at the call."""
+    bind()
+    with unavailable_on_error("Query"):
+        return list(index.query(hash_key, **kwargs))
 
 
 def exists(pk: str) -> bool:
     """Whether an item exists, whatever its kind (reads the key only)."""
     table = bind()
-    try:
+    with unavailable_on_error("GetItem"):
         found = _client().get_item(TableName=table, Key={"pk": {"S": pk}}, ConsistentRead=True,
                                    ProjectionExpression="pk")
-    except (ClientError, BotoCoreError) as exc:
-        raise StoreUnavailable(f"GetItem failed: {exc}") from exc
     return "Item" in found
 
 

@@ -1,4 +1,5 @@
-"""The staff list: newest first, by source or across all sources, with signed cursors.
+"""The staff list: newest first, by source or across all sources, with signed cursors; with
+``q``, a search (chalicelib.search.query).
 
 Each page costs at most one Query per source it covers, whatever the table's size: the
 ``by_source`` index is sorted by ``created_at#id``, and a cursor is the last key served.
@@ -12,9 +13,10 @@ from chalicelib import db, signing, validation
 from chalicelib.errors import BadRequest
 from chalicelib.models import ProfessionalItem, SourceIndex
 from chalicelib.professionals import find_by, to_resource
+from chalicelib.search import query
 from chalicelib.settings import get_settings
 
-QUERY_PARAMS = ("source", "limit", "cursor", "email", "phone")
+QUERY_PARAMS = ("source", "limit", "cursor", "email", "phone", "q")
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
 _PURPOSE = "list-cursor"
 
@@ -29,6 +31,12 @@ def list_professionals(params: dict[str, str]) -> dict[str, Any]:
     if source is not None and source not in validation.SOURCES:
         raise BadRequest(f"source must be one of: {', '.join(validation.SOURCES)}.",
                          {"fields": {"source": ["Unknown source."]}})
+    if "q" in params:
+        if "email" in params or "phone" in params:
+            raise BadRequest("q cannot be combined with an email or phone look-up.",
+                             {"fields": {"q": ["Search, or look up by email or phone, not both."]}})
+        return query.search(query.parse_q(params["q"]), source=source, limit=limit,
+                            cursor=params.get("cursor"))
     if "email" in params or "phone" in params:
         if "cursor" in params:
             raise BadRequest("A cursor cannot be used with an email or phone look-up.")
@@ -36,12 +44,11 @@ def list_professionals(params: dict[str, str]) -> dict[str, Any]:
     filters = {"source": source}
     after = _cursor_key(params["cursor"], filters) if "cursor" in params else None
     sources = [source] if source else list(validation.SOURCES)
-    db.bind()
     fetched = []
     for s in sources:
         condition = SourceIndex.list_key < after if after else None
-        fetched.append(list(ProfessionalItem.by_source.query(
-            s, range_key_condition=condition, scan_index_forward=False, limit=limit + 1)))
+        fetched.append(db.query(ProfessionalItem.by_source, s, range_key_condition=condition,
+                                scan_index_forward=False, limit=limit + 1))
     merged = list(heapq.merge(*fetched, key=lambda item: item.list_key, reverse=True))
     page = merged[:limit]
     next_cursor = None

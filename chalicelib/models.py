@@ -18,6 +18,7 @@ class TableItem(Model):
     class Meta:
         table_name = "professionals"
         billing_mode = "PAY_PER_REQUEST"
+        stream_view_type = "NEW_AND_OLD_IMAGES"  # feeds the search index (chalicelib/search)
 
     pk = UnicodeAttribute(hash_key=True)
     kind = DiscriminatorAttribute()

@@ -9,6 +9,7 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
+from tests import search_sync
 from tests.ddb_local_fixture import dynamodb_local_endpoint  # noqa: F401  (session fixture)
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -33,6 +34,7 @@ def store(table_env):
     with mock_aws():
         db._bound["table"] = None  # a fresh moto backend needs fresh connections
         clients.reset()
+        search_sync.forget()
         db.create_table()
         clients.s3().create_bucket(Bucket=os.environ["RESUME_BUCKET"])
         yield

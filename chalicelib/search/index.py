@@ -1,0 +1,303 @@
+"""The search index's own table: what its items are, and the only code that reads or writes it.
+
+Keys (``pk``, ``sk``; no secondary index):
+
+- ``P#<prefix>`` / ``<9 - tier>#<created_at>#<id>``: a profile posting. One per professional and
+  prefix (2..MAX_PREFIX characters) of a word of their name, company, title, email or phone. The
+  sort key puts the best tier first and, within it, the newest first (queried descending), so a
+  one-term query reads its first page off the front of one partition.
+- ``R#<word>`` / ``<score>#<created_at>#<id>``: a resume posting, one per professional and
+  distinct word of their resume text. ``score`` is how much the resume uses the word for its
+  length (tf / words, fixed width), so tier 4 of a one-term query is also read in order.
+- ``DOC#<id>`` / ``DOC``: what is indexed for one professional: the stream version it reflects,
+  a digest of the indexed content, the keys of its postings (so stale ones can be removed), and
+  the resume's word counts and text (compressed) for multi-term checks and snippets.
+
+Every posting carries the professional's profile words (``pf``), source and list key, so a
+candidate can be checked against every other term, and ranked, without another read.
+"""
+from __future__ import annotations
+
+import json
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib import clients, db
+from chalicelib.search import analyzer
+from chalicelib.settings import get_settings
+
+MAX_PREFIX = 20  # longer terms query the 20-character prefix and are checked word by word
+SCORE_SCALE = 10 ** 9
+DOC_SK = "DOC"
+BATCH_WRITE_MAX = 25
+TOMBSTONE_SECONDS = 7 * 24 * 3600  # longer than a stream keeps records (24 h)
+
+_ser = TypeSerializer()
+_de = TypeDeserializer()
+
+
+def doc_pk(professional_id: str) -> str:
+    return f"DOC#{professional_id}"
+
+
+def profile_pk(prefix: str) -> str:
+    return f"P#{prefix}"
+
+
+def resume_pk(word: str) -> str:
+    return f"R#{word}"
+
+
+def score(tf: int, total: int) -> int:
+    """A resume's use of a word for its length, as a whole number (0..SCORE_SCALE)."""
+    return (tf * SCORE_SCALE) // total if total else 0
+
+
+def profile_sk(tier: int, list_key: str) -> str:
+    return f"{9 - tier}#{list_key}"
+
+
+def resume_sk(points: int, list_key: str) -> str:
+    return f"{points:010d}#{list_key}"
+
+
+def pack(value: Any) -> bytes:
+    return zlib.compress(json.dumps(value, separators=(",", ":"),
+                                    ensure_ascii=False).encode("utf-8"), 6)
+
+
+def unpack(value: Any) -> Any:
+    if isinstance(value, Binary):
+        value = value.value
+    return json.loads(zlib.decompress(value).decode("utf-8"))
+
+
+@dataclass
+class Document:
+    """What the index holds for one professional at one version."""
+
+    id: str
+    version: int
+    list_key: str
+    source: str
+    profile: dict[str, list[str]]
+    text_key: str | None = None
+    resume_text: str | None = None  # capped, as indexed
+    counts: dict[str, int] = field(default_factory=dict)
+    total_words: int = 0
+
+    def digest(self) -> str:
+        import hashlib
+        content = [self.list_key, self.source, self.profile, self.text_key]
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
+
+    def postings(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """Every posting of this document, by (pk, sk)."""
+        shared = {"id": self.id, "lk": self.list_key, "src": self.source,
+                  "pf": json.dumps(self.profile, separators=(",", ":"), ensure_ascii=False),
+                  "rn": self.total_words}
+        best: dict[str, int] = {}
+        for name, found in self.profile.items():
+            tier = analyzer.FIELD_TIER[name]
+            for word in found:
+                for prefix in analyzer.prefixes(word, MAX_PREFIX):
+                    best[prefix] = min(best.get(prefix, 9), tier)
+        out = {(profile_pk(p), profile_sk(t, self.list_key)): shared for p, t in best.items()}
+        all_profile = [w for found in self.profile.values() for w in found]
+        for word, tf in self.counts.items():
+            if len(word) < analyzer.MIN_TERM:
+                continue
+            item = {**shared, "tf": tf}
+            if any(w.startswith(word) for w in all_profile):
+                item["pm"] = 1  # a profile tier already covers this term
+            out[(resume_pk(word), resume_sk(score(tf, self.total_words), self.list_key))] = item
+        return out
+
+
+@dataclass
+class IndexedState:
+    """The DOC item as stored."""
+
+    version: int
+    digest: str | None
+    keys: list[tuple[str, str]]
+    text_key: str | None
+    gone: bool
+    raw: dict[str, Any]
+
+    def resume(self) -> tuple[str | None, dict[str, int], int]:
+        text = unpack(self.raw["rt"]) if "rt" in self.raw else None
+        counts = unpack(self.raw["rw"]) if "rw" in self.raw else {}
+        return text, counts, int(self.raw.get("rn", 0))
+
+
+# -- table access ------------------------------------------------------------------------------
+
+def create_table() -> None:
+    """The search table as infra/resources.search_table_spec defines it (tests and tools)."""
+    client = _client()
+    try:
+        client.create_table(TableName=_table(), BillingMode="PAY_PER_REQUEST",
+                            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                       {"AttributeName": "sk", "KeyType": "RANGE"}],
+                            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                                  {"AttributeName": "sk", "AttributeType": "S"}])
+    except client.exceptions.ResourceInUseException:
+        return
+    client.get_waiter("table_exists").wait(TableName=_table(),
+                                           WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+
+
+@contextmanager
+def _store(what: str) -> Iterator[None]:
+    try:
+        yield
+    except (ClientError, BotoCoreError) as exc:
+        code = exc.response.get("Error", {}).get("Code") if isinstance(exc, ClientError) else ""
+        if code == "ConditionalCheckFailedException":
+            raise
+        raise db.StoreUnavailable(f"search index {what} failed: {exc}") from exc
+
+
+def _table() -> str:
+    return get_settings().search_table_name
+
+
+def _client() -> Any:
+    return clients.dynamodb()
+
+
+def to_raw(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(v) for k, v in item.items()}
+
+
+def from_raw(raw: dict[str, Any]) -> dict[str, Any]:
+    return {k: _de.deserialize(v) for k, v in raw.items()}
+
+
+def read_state(professional_id: str) -> IndexedState | None:
+    with _store("GetItem"):
+        raw = _client().get_item(TableName=_table(), ConsistentRead=True,
+                                 Key=to_raw({"pk": doc_pk(professional_id), "sk": DOC_SK}),
+                                 ).get("Item")
+    if raw is None:
+        return None
+    item = from_raw(raw)
+    keys = [tuple(k.split("\t", 1)) for k in unpack(item["ks"])] if "ks" in item else []
+    return IndexedState(version=int(item.get("v", 0)), digest=item.get("dg"), keys=keys,
+                        text_key=item.get("rk"), gone=bool(item.get("gone")), raw=item)
+
+
+def write_state(professional_id: str, *, expected: IndexedState | None,
+                attributes: dict[str, Any]) -> None:
+    """Put the DOC item if it is still as ``expected`` (else ConditionalCheckFailedException)."""
+    item = {"pk": doc_pk(professional_id), "sk": DOC_SK, "id": professional_id, **attributes}
+    if "keys" in item:
+        item["ks"] = pack(["\t".join(k) for k in item.pop("keys")])
+    if expected is None:
+        condition, values = "attribute_not_exists(pk)", None
+    else:
+        condition, values = "v = :v", {":v": _ser.serialize(expected.version)}
+    kwargs: dict[str, Any] = {"TableName": _table(), "Item": to_raw(item),
+                              "ConditionExpression": condition}
+    if values:
+        kwargs["ExpressionAttributeValues"] = values
+    with _store("PutItem"):
+        _client().put_item(**kwargs)
+
+
+def write_postings(puts: dict[tuple[str, str], dict[str, Any]],
+                   deletes: list[tuple[str, str]], *, attempts: int = 8) -> int:
+    """BatchWriteItem every put and delete (25 a request), retrying unprocessed ones; returns
+    the number of requests made."""
+    requests = [{"PutRequest": {"Item": to_raw({"pk": pk, "sk": sk, **attrs})}}
+                for (pk, sk), attrs in puts.items()]
+    requests += [{"DeleteRequest": {"Key": to_raw({"pk": pk, "sk": sk})}} for pk, sk in deletes]
+    made = 0
+    table = _table()
+    for start in range(0, len(requests), BATCH_WRITE_MAX):
+        pending = {table: requests[start:start + BATCH_WRITE_MAX]}
+        for attempt in range(attempts):
+            with _store("BatchWriteItem"):
+                answer = _client().batch_write_item(RequestItems=pending)
+            made += 1
+            pending = answer.get("UnprocessedItems") or {}
+            if not pending:
+                break
+            db.backoff(attempt)
+        else:
+            raise db.StoreUnavailable("BatchWriteItem kept returning unprocessed items")
+    return made
+
+
+def query_page(pk: str, *, start: dict[str, Any] | None = None, limit: int | None = None,
+               source: str | None = None, skip_profile_matches: bool = False,
+               ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """One Query of a posting partition, best first; returns items and LastEvaluatedKey."""
+    kwargs: dict[str, Any] = {"TableName": _table(), "KeyConditionExpression": "pk = :pk",
+                              "ExpressionAttributeValues": {":pk": {"S": pk}},
+                              "ScanIndexForward": False}
+    filters = []
+    if source:
+        filters.append("src = :src")
+        kwargs["ExpressionAttributeValues"][":src"] = {"S": source}
+    if skip_profile_matches:
+        filters.append("attribute_not_exists(pm)")
+    if filters:
+        kwargs["FilterExpression"] = " AND ".join(filters)
+    if start:
+        kwargs["ExclusiveStartKey"] = start
+    if limit:
+        kwargs["Limit"] = limit
+    with _store("Query"):
+        answer = _client().query(**kwargs)
+    return [from_raw(raw) for raw in answer.get("Items", [])], answer.get("LastEvaluatedKey")
+
+
+def read_documents(ids: list[str], attributes: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """BatchGetItem of DOC items (100 a request, in parallel), only ``attributes``."""
+    if not ids:
+        return {}
+    names = {f"#a{i}": a for i, a in enumerate(("id",) + attributes)}
+    chunks = [ids[i:i + db.BATCH_GET_MAX] for i in range(0, len(ids), db.BATCH_GET_MAX)]
+
+    def fetch(chunk: list[str]) -> list[dict[str, Any]]:
+        request = {_table(): {"Keys": [to_raw({"pk": doc_pk(i), "sk": DOC_SK}) for i in chunk],
+                              "ProjectionExpression": ", ".join(names),
+                              "ExpressionAttributeNames": names}}
+        got: list[dict[str, Any]] = []
+        for attempt in range(8):
+            with _store("BatchGetItem"):
+                answer = _client().batch_get_item(RequestItems=request)
+            got += answer.get("Responses", {}).get(_table(), [])
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                return got
+            db.backoff(attempt)
+        raise db.StoreUnavailable("BatchGetItem kept returning unprocessed keys")
+
+    found: dict[str, dict[str, Any]] = {}
+    for raws in parallel(fetch, chunks):
+        for raw in raws:
+            item = from_raw(raw)
+            found[item["id"]] = item
+    return found
+
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def parallel(fn: Any, args: list[Any]) -> list[Any]:
+    """Run independent reads side by side (the client is thread-safe)."""
+    global _pool
+    if len(args) <= 1:
+        return [fn(a) for a in args]
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="search")
+    return list(_pool.map(fn, args))
