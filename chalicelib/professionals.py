@@ -182,11 +182,9 @@ def delete(professional_id: str) -> ProfessionalItem:
 
 def find_by(field: str, value: str) -> ProfessionalItem | None:
     """Look-up through the e-mail or phone index (0 or 1 item)."""
-    db.bind()
     index = ProfessionalItem.by_email if field == "email" else ProfessionalItem.by_phone
-    for item in index.query(value, limit=1):
-        return item
-    return None
+    found = db.query(index, value, limit=1)
+    return found[0] if found else None
 
 
 def conflict_entry(field: str, owner_id: str | None, caller: Caller) -> dict[str, str]:
