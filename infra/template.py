@@ -5,23 +5,30 @@ generates (the functions, the REST API, the SQS event source): what is a dict he
 key into Chalice's, anything else replaces it. So this template both adds resources and overrides
 parts of Chalice's own:
 
-* data: the table (on-demand, point-in-time recovery, deletion protection on ``prod``), the private
+* data: the table (on-demand, point-in-time recovery, deletion protection on ``prod``, a stream of
+  new and old images for the search indexer), the search index's own table (the same, plus TTL on
+  ``expires_at`` and SSE with the AWS-managed KMS key), the private
   resume bucket (public access blocked, SSE, CORS for the SPA origin only, lifecycle for abandoned
   uploads, TLS only), the upload queue, its dead-letter queue and redrive, the queue policy that
   lets the bucket notify the queue (the bucket depends on it: S3 checks it when the notification
   is configured);
-* the functions (Chalice's ``APIHandler``, the SQS handler, the ``key_authorizer`` function):
+* the functions (Chalice's ``APIHandler``, the SQS handler, the stream handler that indexes for
+  search, the ``key_authorizer`` function):
   hand-written least-privilege roles (``.chalice/config.json`` says ``manage_iam_role: false``, so
   Chalice generates none), memory, timeouts, their log groups, the stage's environment (table,
   bucket, signing secret from Secrets Manager through a dynamic reference), and
-  ``FunctionResponseTypes: [ReportBatchItemFailures]`` on the SQS event source;
+  ``FunctionResponseTypes: [ReportBatchItemFailures]`` on the SQS event source; on the stream's
+  event source the real stream ARN (Chalice writes the literal string ``app.py`` saw at import
+  time), bisection, bounded retries and record age, and an on-failure SQS queue
+  (``infra/search_dlq.py`` replays it);
 * the REST API: regional endpoint, stage throttling, gateway responses in the contract's error
   envelope, a REQUEST authorizer that names the usage-plan key of each request
   (``apiKeySource: AUTHORIZER``), usage plans (partner: per key; staff; public), and an ANY method
   on every path so that a wrong method reaches Chalice, which answers 405 with ``Allow``;
 * the SPA: a private bucket behind CloudFront (origin access control), the API under ``/api`` on
   the same distribution (one origin, as locally);
-* alarms (dead-letter queue, stalled uploads, 5xx rate, throttles, worker errors) to an SNS topic.
+* alarms (dead-letter queue, stalled uploads, 5xx rate, throttles, worker errors, the indexer's
+  iterator age and its on-failure queue) to an SNS topic.
 
 Command line: ``python -m infra.template --stage dev [-o dist/dev/merge.json]``.
 """
@@ -45,6 +52,12 @@ AUTHORIZER_FUNCTION = "key_authorizer"  # @app.lambda_function(name=...) in app.
 AUTHORIZER_NAME = "usagePlanKey"  # the securityDefinitions entry of the REQUEST authorizer
 LAMBDA_RUNTIME = "python3.12"
 SQS_LAMBDA_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+# What Lambda's event source mapping does with the function's role to read a DynamoDB stream.
+STREAM_READ_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords",
+                       "dynamodb:GetShardIterator"]
+# The search indexer's calls on the search table (chalicelib/search/index.py): the DOC item's
+# read and conditional put, postings put and deleted in batches (tests/test_deploy_iam.py).
+SEARCH_INDEXER_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem"]
 
 # CloudFront managed policies (fixed ids, the same in every account).
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -95,6 +108,15 @@ class DeploySettings:
     alarm_5xx_rate: float = 0.05  # share of requests answered 5xx over 5 minutes...
     alarm_5xx_min_requests: int = 20  # ...once there are at least this many
     alarm_upload_age_s: int = 3600  # oldest message waiting in the upload queue
+    # The search indexer: batches of app.py's batch_size (100) records; a failing batch is
+    # halved until the bad record is alone, each half retried at most this often, and records
+    # this old are given up on: they go to the on-failure queue, well inside the stream's 24 h,
+    # so infra/search_dlq.py can still read them back.
+    indexer_memory_mb: int = 512
+    indexer_timeout_s: int = 120
+    indexer_max_retries: int = 5
+    indexer_max_record_age_s: int = 3600
+    alarm_iterator_age_s: int = 60  # the indexer's oldest record when read, 5-minute maximum
 
 
 STAGE_SETTINGS: dict[str, DeploySettings] = {
@@ -156,12 +178,14 @@ class AppFunctions:
     routes: dict[str, list[str]]
     sqs_function: str
     sqs_event: str
+    stream_function: str
+    stream_event: str
     authorizer: str | None
 
 
 def inspect_app() -> AppFunctions:
     """Read app.py's routes and functions the way Chalice names them in its template."""
-    from chalice.app import SQSEventConfig
+    from chalice.app import DynamoDBEventConfig, SQSEventConfig
     from chalice.utils import to_cfn_resource_name
     if str(PROJECT_ROOT) not in sys.path:
         sys.path.insert(0, str(PROJECT_ROOT))
@@ -170,12 +194,19 @@ def inspect_app() -> AppFunctions:
     if len(sqs) != 1:
         raise RuntimeError(f"expected one @app.on_sqs_message handler, found {len(sqs)}")
     sqs_function = to_cfn_resource_name(sqs[0].name)
+    streams = [s for s in app.event_sources if isinstance(s, DynamoDBEventConfig)]
+    if len(streams) != 1:
+        raise RuntimeError(f"expected one @app.on_dynamodb_record handler (the search indexer), "
+                           f"found {len(streams)}")
+    stream_function = to_cfn_resource_name(streams[0].name)
     authorizers = [f for f in app.pure_lambda_functions if f.name == AUTHORIZER_FUNCTION]
     return AppFunctions(
         api="APIHandler",
         routes={path: sorted(methods) for path, methods in app.routes.items()},
         sqs_function=sqs_function,
         sqs_event=f"{sqs_function}SqsEventSource",
+        stream_function=stream_function,
+        stream_event=f"{stream_function}DynamodbEventSource",
         authorizer=to_cfn_resource_name(AUTHORIZER_FUNCTION) if authorizers else None,
     )
 
@@ -273,15 +304,28 @@ class _Template:
     # -- data ---------------------------------------------------------------------------------
 
     def data(self) -> None:
-        table = self.d.table
-        self.add(table.logical_id, "AWS::DynamoDB::Table", {
-            **table.api_kwargs(),
-            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
-            "DeletionProtectionEnabled": self.s.protect_data,
-        }, **self.retention())
+        # The professionals table (with its stream: StreamSpecification is in api_kwargs) and the
+        # search index's table. The index can be rebuilt (python -m infra search reindex), but
+        # that takes a while on a big table: it is kept like the data it indexes.
+        for table in self.d.tables():
+            props = {
+                **table.api_kwargs(),
+                "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                "DeletionProtectionEnabled": self.s.protect_data,
+            }
+            if table.stream_view_type:  # CloudFormation has no StreamEnabled: a view type is on
+                props["StreamSpecification"] = {"StreamViewType": table.stream_view_type}
+            if table.ttl_attribute:
+                props["TimeToLiveSpecification"] = {"AttributeName": table.ttl_attribute,
+                                                    "Enabled": True}
+            if table is self.d.search_table:
+                # The index holds the resumes' words: encrypted with the AWS-managed KMS key
+                # (aws/dynamodb), which DynamoDB uses on its callers' behalf (no kms: actions).
+                props["SSESpecification"] = {"SSEEnabled": True}
+            self.add(table.logical_id, "AWS::DynamoDB::Table", props, **self.retention())
 
         dlq, queue = self.d.dead_letter_queue, self.d.upload_queue
-        for spec in (dlq, queue):
+        for spec in (dlq, queue, self.d.index_dead_letter_queue):
             props: dict[str, Any] = {
                 "QueueName": spec.name,
                 "VisibilityTimeout": spec.visibility_timeout,
@@ -347,6 +391,7 @@ class _Template:
             "SIGNING_SECRET": sub("{{resolve:secretsmanager:${SigningSecret}:SecretString}}"),
             "SIGNING_SECRET_REVISION": ref("SigningSecretRevision"),
             "METRICS_NAMESPACE": self.metrics_namespace,
+            "SEARCH_TABLE_NAME": ref(self.d.search_table.logical_id),
             **extra,
         }
 
@@ -382,11 +427,16 @@ class _Template:
                    for gsi in table.global_secondary_indexes]
         return getatt(table.logical_id, "Arn"), indexes
 
+    def stream_arn(self) -> dict[str, Any]:
+        return getatt(self.d.table.logical_id, "StreamArn")
+
     def objects(self, *prefixes: str) -> list[Any]:
         return [sub(f"{self.bucket_arn}/{p}*") for p in prefixes]
 
     def functions(self) -> None:
         table, indexes = self.table_arns()
+        search_table = getatt(self.d.search_table.logical_id, "Arn")
+        index_dlq = getatt(self.d.index_dead_letter_queue.logical_id, "Arn")
         bucket = [sub(self.bucket_arn)]
         # HeadObject/GetObject of a missing key answers 403 rather than 404 without ListBucket;
         # the code treats a missing object (a race with a newer upload) as a normal outcome.
@@ -404,6 +454,8 @@ class _Template:
             allow("ReadResumes", ["s3:GetObject"], self.objects("resumes/", "text/")),
             allow("DeleteResumeFiles", ["s3:DeleteObject"],
                   self.objects(res.UPLOAD_PREFIX, "resumes/", "text/")),
+            # GET /professionals?q= reads the index (postings, then documents).
+            allow("ReadSearchIndex", ["dynamodb:Query", "dynamodb:BatchGetItem"], [search_table]),
             list_bucket,
         ), self.s.api_memory_mb, self.s.api_timeout_s, self.env())
 
@@ -427,6 +479,31 @@ class _Template:
                              + self.d.upload_queue.name),
                 "FunctionResponseTypes": ["ReportBatchItemFailures"],
                 "ScalingConfig": {"MaximumConcurrency": self.s.worker_max_concurrency},
+            }}})
+
+        # The search indexer never touches the professionals table: the stream's images carry
+        # everything it indexes, and the resume's words come from text/.
+        self.function(self.f.stream_function, "SearchIndexerRole", policy(
+            # Lambda's event source mapping reads the stream with this role (SAM's
+            # DynamoDBStreamReadPolicy: ListStreams on the table's streams, the rest on this one).
+            allow("ReadProfessionalsStream", STREAM_READ_ACTIONS, [self.stream_arn()]),
+            allow("ListProfessionalsStreams", ["dynamodb:ListStreams"],
+                  [sub("${%s.Arn}/stream/*" % self.d.table.logical_id)]),
+            allow("ReadWriteSearchIndex", SEARCH_INDEXER_ACTIONS, [search_table]),
+            allow("ReadResumeText", ["s3:GetObject"], self.objects("text/")),
+            # Lambda sends a batch that failed every retry to the on-failure queue as this role.
+            allow("SendFailedBatchesToDeadLetterQueue", ["sqs:SendMessage"], [index_dlq]),
+            list_bucket,
+        ), self.s.indexer_memory_mb, self.s.indexer_timeout_s, self.env(), Events={
+            self.f.stream_event: {"Properties": {
+                # Chalice writes the ARN app.py saw at import time (a placeholder): replaced
+                # whole, as it is a plain string.
+                "Stream": self.stream_arn(),
+                "BisectBatchOnFunctionError": True,
+                "MaximumRetryAttempts": self.s.indexer_max_retries,
+                "MaximumRecordAgeInSeconds": self.s.indexer_max_record_age_s,
+                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": index_dlq}},
             }}})
 
         self.function(self.f.authorizer, "KeyAuthorizerRole", policy(
@@ -645,7 +722,7 @@ class _Template:
         fn_metrics = [_metric(f"f{i}", "AWS/Lambda", "Throttles",
                               [{"Name": "FunctionName", "Value": ref(name)}], "Sum")
                       for i, name in enumerate(("APIHandler", self.f.sqs_function,
-                                                self.f.authorizer))]
+                                                self.f.stream_function, self.f.authorizer))]
         self.alarm("LambdaThrottlesAlarm",
                    "Lambda throttled invocations (account concurrency exhausted)", 0, Metrics=[
                        {"Id": "throttles", "ReturnData": True, "Label": "throttles",
@@ -661,6 +738,19 @@ class _Template:
                    Namespace="AWS/Lambda", MetricName="Errors",
                    Dimensions=[{"Name": "FunctionName", "Value": ref(self.f.sqs_function)}],
                    Statistic="Sum", Period=300)
+        # IteratorAge is in milliseconds: the age of a batch's last record when Lambda read it.
+        self.alarm("SearchIndexerIteratorAgeAlarm",
+                   "the search indexer falls behind the professionals table's changes",
+                   self.s.alarm_iterator_age_s * 1000,
+                   Namespace="AWS/Lambda", MetricName="IteratorAge",
+                   Dimensions=[{"Name": "FunctionName", "Value": ref(self.f.stream_function)}],
+                   Statistic="Maximum", Period=300)
+        self.alarm("SearchIndexDeadLetterQueueAlarm",
+                   "changes the search indexer gave up on wait in its dead-letter queue", 0,
+                   Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesVisible",
+                   Dimensions=[{"Name": "QueueName", "Value": getatt(
+                       self.d.index_dead_letter_queue.logical_id, "QueueName")}],
+                   Statistic="Maximum", Period=300)
 
     def outputs_(self) -> None:
         out = {
@@ -679,6 +769,10 @@ class _Template:
             "PartnerUsagePlanId": (ref("PartnerUsagePlan"), None),
             "PartnerUsageKeyPrefix": (sub(usage_key_value("partner-")),
                                       "value prefix of partner keys' API Gateway keys"),
+            "SearchTableName": (ref(self.d.search_table.logical_id), None),
+            "SearchIndexDeadLetterQueueUrl": (
+                ref(self.d.index_dead_letter_queue.logical_id),
+                "batches the search indexer gave up on (python -m infra search replay-dlq)"),
             "SigningSecretArn": (ref("SigningSecret"), None),
             "AlarmTopicArn": (ref("AlarmTopic"), None),
         }

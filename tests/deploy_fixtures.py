@@ -21,6 +21,7 @@ from infra import package as packaging
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEPLOYED_STAGES = ("dev", "prod")
 ACCOUNT, REGION, PARTITION = "123456789012", "us-east-1", "aws"
+STREAM_LABEL = "2026-01-01T00:00:00.000"  # a stream ARN ends in its creation time
 _packaged: dict[str, packaging.Packaged] = {}
 _root = Path(tempfile.mkdtemp(prefix="packaged-"))
 atexit.register(shutil.rmtree, _root, True)
@@ -89,6 +90,8 @@ class Resolver:
         kind, props = resource["Type"], resource.get("Properties", {})
         if kind == "AWS::DynamoDB::Table" and attribute == "Arn":
             return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{self.ref(name)}"
+        if kind == "AWS::DynamoDB::Table" and attribute == "StreamArn":
+            return f"{self.getatt(name, 'Arn')}/stream/{STREAM_LABEL}"
         if kind == "AWS::SQS::Queue":
             queue = self.value(props["QueueName"])
             return {"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{queue}", "QueueName": queue}[attribute]

@@ -1,10 +1,12 @@
 """The hand-written IAM policies against what the code really calls.
 
-Every AWS call the API, the resume worker and the authorizer make while they go through their
-paths (on moto, in-process) is recorded with the resource it touches, including what presigned
-URLs let a browser do with the role's credentials; each must be allowed by that function's role in
-the packaged template, and each permission a role has must have been used (or be one the Lambda
-platform uses for the function: its logs, the SQS event source, 404s instead of 403s).
+Every AWS call the API, the resume worker, the search indexer and the authorizer make while they
+go through their paths (on moto, in-process; the indexer fed the table's real stream records) is
+recorded with the resource it touches, including what presigned URLs let a browser do with the
+role's credentials; each must be allowed by that function's role in the packaged template, and
+each permission a role has must have been used (or be one the Lambda platform uses for the
+function: its logs, the SQS and stream event sources, the on-failure queue, 404s instead of
+403s).
 """
 from __future__ import annotations
 
@@ -17,16 +19,20 @@ import botocore.client
 import pytest
 
 from chalicelib import clients
-from tests import pdf_corpus
+from tests import pdf_corpus, search_sync
 from tests.deploy_fixtures import Resolver, as_list, packaged, role_policies
 from tests.test_resumes import DESCRIPTOR, deliver, s3_event, sign_up, upload
 
 pytestmark = pytest.mark.package
 
 TEST_TABLE, TEST_BUCKET = "professionals-test", "professionals-resumes-test"
+TEST_SEARCH_TABLE = "professionals-test-search"
 # Used by the Lambda platform on the function's behalf, not by our code.
 PLATFORM = {"logs:CreateLogStream", "logs:PutLogEvents", "sqs:ReceiveMessage",
             "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+            # the stream's event source mapping, and its on-failure queue
+            "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+            "dynamodb:ListStreams", "sqs:SendMessage",
             "s3:ListBucket"}  # lets a HeadObject/GetObject of a missing key answer 404, not 403
 
 
@@ -41,16 +47,17 @@ class Recorder:
     def __init__(self):
         self.calls: list[tuple[str, str, dict[str, Any]]] = []
 
-    def accesses(self, table_arn: str, bucket: str) -> set[Access]:
+    def accesses(self, table_arns: dict[str, str], bucket: str) -> set[Access]:
         out: set[Access] = set()
         for service, operation, params in self.calls:
-            out |= to_accesses(service, operation, params, table_arn, bucket)
+            out |= to_accesses(service, operation, params, table_arns, bucket)
         return out
 
 
-def to_accesses(service: str, op: str, p: dict[str, Any], table_arn: str,
+def to_accesses(service: str, op: str, p: dict[str, Any], table_arns: dict[str, str],
                 bucket: str) -> set[Access]:
-    """The IAM actions and resources one API call needs (those our code makes)."""
+    """The IAM actions and resources one API call needs (those our code makes);
+    ``table_arns`` maps the test stage's table names to the deployed tables' ARNs."""
     def obj(key: str) -> str:
         return f"arn:aws:s3:::{bucket}/{key}"
 
@@ -58,6 +65,7 @@ def to_accesses(service: str, op: str, p: dict[str, Any], table_arn: str,
         return (key["pk"]["S"],)
 
     if service == "dynamodb":
+        table_arn = table_arns.get(p.get("TableName", ""), "")
         if op in ("GetItem", "DeleteItem", "UpdateItem"):
             return {Access(f"dynamodb:{op}", table_arn, pk(p["Key"]))}
         if op == "PutItem":
@@ -66,9 +74,14 @@ def to_accesses(service: str, op: str, p: dict[str, Any], table_arn: str,
             index = f"/index/{p['IndexName']}" if p.get("IndexName") else ""
             return {Access("dynamodb:Query", table_arn + index)}
         if op == "BatchGetItem":
-            return {Access("dynamodb:BatchGetItem", table_arn,
-                           tuple(k["pk"]["S"] for t in p["RequestItems"].values()
-                                 for k in t["Keys"]))}
+            return {Access("dynamodb:BatchGetItem", table_arns[name],
+                           tuple(k["pk"]["S"] for k in t["Keys"]))
+                    for name, t in p["RequestItems"].items()}
+        if op == "BatchWriteItem":
+            return {Access("dynamodb:BatchWriteItem", table_arns[name],
+                           tuple(pk(r.get("PutRequest", {}).get("Item")
+                                    or r["DeleteRequest"]["Key"])[0] for r in requests))
+                    for name, requests in p["RequestItems"].items()}
         if op == "TransactWriteItems":
             kinds = {"Put": ("PutItem", "Item"), "Delete": ("DeleteItem", "Key"),
                      "Update": ("UpdateItem", "Key"), "ConditionCheck": ("ConditionCheckItem",
@@ -77,7 +90,8 @@ def to_accesses(service: str, op: str, p: dict[str, Any], table_arn: str,
             for item in p["TransactItems"]:
                 (kind, body), = item.items()
                 action, key_field = kinds[kind]
-                out.add(Access(f"dynamodb:{action}", table_arn, pk(body[key_field])))
+                out.add(Access(f"dynamodb:{action}", table_arns[body["TableName"]],
+                               pk(body[key_field])))
             return out
     if service == "s3":
         if op in ("HeadObject", "GetObject", "PresignedGet"):
@@ -167,6 +181,18 @@ def put(key: str, data: bytes) -> None:
     clients.s3().put_object(Bucket=TEST_BUCKET, Key=key, Body=data)
 
 
+def index_changes(api, phase) -> None:
+    """The table's stream so far (read as the event source mapping would) -> the indexer."""
+    phase(None)
+    records = search_sync.pending_records()
+    assert records
+    phase("IndexSearch")
+    for start in range(0, len(records), 100):
+        answer = api.client.lambda_.invoke("index_search",
+                                           {"Records": records[start:start + 100]}).payload
+        assert answer == {"batchItemFailures": []}, answer
+
+
 def exercise(api, phase) -> None:
     """Every path of the three functions that touches AWS."""
     phase("APIHandler")
@@ -197,7 +223,10 @@ def exercise(api, phase) -> None:
     upload(form, pdf_corpus.pdf(2))  # the browser, with the presigned POST
     phase("ProcessResumeUploads")
     assert deliver(api, s3_event(form["key"])) == {"batchItemFailures": []}
+    index_changes(api, phase)  # sign-ups, guards, the resume's text from text/
     phase("APIHandler")
+    for query in ("?q=ada", "?q=grace+alan", "?q=gr&source=partner"):  # one term, several
+        assert api.call("GET", f"/professionals{query}").status_code == 200
     api.call("GET", f"/professionals/{pid}")  # resume_text from text/
     api.call("GET", f"/professionals/{pid}/resume")  # presigned GET of resumes/
     again = api.call("POST", f"/professionals/{pid}/resume", who=f"Bearer {token}",
@@ -219,6 +248,7 @@ def exercise(api, phase) -> None:
     deliver(api, s3_event(gone["key"]))  # the object is not there (yet)
     phase("APIHandler")
     assert api.call("DELETE", f"/professionals/{pid}").status_code == 204
+    index_changes(api, phase)  # the new resume, the deletion
     phase("KeyAuthorizer")
     for headers in ({"X-Api-Key": api.keys["partner"]}, {"x-api-key": api.keys["staff"]},
                     {"X-Api-Key": "not-a-key"}, {"Authorization": f"Bearer {token}"}, {}):
@@ -242,14 +272,17 @@ def test_each_role_allows_every_call_its_function_makes_and_nothing_unused(api, 
     exercise(api, record)
     doc = packaged("dev").load_template()
     resolve = Resolver(doc)
-    table_arn, bucket = resolve.getatt("ProfessionalsTable", "Arn"), resolve.ref("ResumeBucket")
+    bucket = resolve.ref("ResumeBucket")
+    # The test stage's names stand for the deployed ones.
+    table_arns = {TEST_TABLE: resolve.getatt("ProfessionalsTable", "Arn"),
+                  TEST_SEARCH_TABLE: resolve.getatt("SearchTable", "Arn")}
     policies = role_policies(doc)
     assert set(record.by_function) == set(policies)
     for function, recorder in record.by_function.items():
-        # The test stage's names stand for the deployed ones.
         assert {p.get("TableName") for s, _, p in recorder.calls if s == "dynamodb"} <= \
-            {TEST_TABLE, None}
-        accesses = recorder.accesses(table_arn, bucket)
+            {*table_arns, None}
+        assert {s for s, _, _ in recorder.calls} <= {"dynamodb", "s3"}, function
+        accesses = recorder.accesses(table_arns, bucket)
         denied = sorted((a.action, a.resource, a.keys) for a in accesses
                         if not allowed(a, policies[function], resolve))
         assert denied == [], f"{function} is denied what it does"
@@ -257,6 +290,12 @@ def test_each_role_allows_every_call_its_function_makes_and_nothing_unused(api, 
                    for a in as_list(s["Action"])}
         unused = granted - {a.action for a in accesses} - PLATFORM
         assert unused == set(), f"{function} may do what it never does"
+        # Who touches the search index: the indexer writes it, the search route reads it.
+        on_index = {a.action for a in accesses if a.resource == table_arns[TEST_SEARCH_TABLE]}
+        assert on_index == {
+            "IndexSearch": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem"},
+            "APIHandler": {"dynamodb:Query", "dynamodb:BatchGetItem"}}.get(function, set()), \
+            function
 
 
 def test_the_evaluator_denies_what_the_policies_do_not_grant():
@@ -264,6 +303,7 @@ def test_the_evaluator_denies_what_the_policies_do_not_grant():
     resolve = Resolver(doc)
     policies = role_policies(doc)
     table = resolve.getatt("ProfessionalsTable", "Arn")
+    search = resolve.getatt("SearchTable", "Arn")
     bucket = resolve.ref("ResumeBucket")
     denied = [
         ("APIHandler", Access("dynamodb:PutItem", table, ("KEY#abc",))),  # minting a key
@@ -273,8 +313,18 @@ def test_the_evaluator_denies_what_the_policies_do_not_grant():
         ("ProcessResumeUploads", Access("s3:PutObject", f"arn:aws:s3:::{bucket}/uploads/x")),
         ("KeyAuthorizer", Access("dynamodb:GetItem", table, ("PRO#x",))),
         ("KeyAuthorizer", Access("dynamodb:GetItem", table + "-other", ("KEY#x",))),
+        # The indexer: only the search table and text/, never the professionals table.
+        ("IndexSearch", Access("dynamodb:GetItem", table, ("PRO#x",))),
+        ("IndexSearch", Access("dynamodb:BatchWriteItem", table, ("PRO#x",))),
+        ("IndexSearch", Access("s3:GetObject", f"arn:aws:s3:::{bucket}/resumes/x.pdf")),
+        ("IndexSearch", Access("dynamodb:Scan", search)),
+        ("APIHandler", Access("dynamodb:PutItem", search, ("P#ad",))),
+        ("APIHandler", Access("dynamodb:BatchWriteItem", search, ("P#ad",))),
+        ("ProcessResumeUploads", Access("dynamodb:Query", search)),
     ]
     for function, access in denied:
         assert not allowed(access, policies[function], resolve), (function, access)
     assert allowed(Access("dynamodb:GetItem", table, ("KEY#x",)), policies["KeyAuthorizer"],
+                   resolve)
+    assert allowed(Access("dynamodb:BatchWriteItem", search, ("P#ad",)), policies["IndexSearch"],
                    resolve)

@@ -2,8 +2,8 @@
 
 Nothing can be deployed from here, so everything the deployment relies on is checked in the
 template: cfn-lint, before and after the SAM transform; the IAM policies, statement by statement;
-the event source mapping; the buckets, the queue, the table; the API's authorizer, usage plans
-and gateway responses; CloudFront; alarms.
+the event source mappings (the upload queue, the table's stream); the buckets, the queues, the
+tables; the API's authorizer, usage plans and gateway responses; CloudFront; alarms.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.search import indexer
 from infra import resources, template
 from tests.deploy_fixtures import (Resolver, as_list, cfn_lint, packaged, role_policies,
                                    sam_transform, stage)  # noqa: F401  (stage: fixture)
@@ -21,7 +22,10 @@ from tests.deploy_fixtures import (Resolver, as_list, cfn_lint, packaged, role_p
 pytestmark = pytest.mark.package
 
 FUNCTIONS = {"APIHandler": "ApiHandlerRole", "ProcessResumeUploads": "ResumeWorkerRole",
-             "KeyAuthorizer": "KeyAuthorizerRole"}
+             "IndexSearch": "SearchIndexerRole", "KeyAuthorizer": "KeyAuthorizerRole"}
+STREAM_ACTIONS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                  "dynamodb:ListStreams"}
+SEARCH_INDEX_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem"}
 # What each function calls (see test_deploy_iam.py, which records the calls), and nothing else.
 EXPECTED_ACTIONS = {
     "APIHandler": {
@@ -34,6 +38,10 @@ EXPECTED_ACTIONS = {
         "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
         "dynamodb:GetItem", "dynamodb:PutItem",
         "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"},
+    # Lambda reads the stream and sends failed batches to the on-failure queue with its role.
+    "IndexSearch": {
+        "logs:CreateLogStream", "logs:PutLogEvents", *STREAM_ACTIONS, *SEARCH_INDEX_ACTIONS,
+        "s3:GetObject", "s3:ListBucket", "sqs:SendMessage"},
     "KeyAuthorizer": {"logs:CreateLogStream", "logs:PutLogEvents", "dynamodb:GetItem"},
 }
 
@@ -93,16 +101,41 @@ def test_every_function_runs_python312_with_its_own_hand_written_role(doc, trans
 
 def test_the_resume_worker_reports_batch_item_failures(doc, transformed):
     mappings = resources_of(transformed, "AWS::Lambda::EventSourceMapping")
-    assert len(mappings) == 1
-    (name, mapping), = mappings.items()
-    assert name == "ProcessResumeUploadsProcessResumeUploadsSqsEventSource"
-    props = mapping["Properties"]
+    assert set(mappings) == {"ProcessResumeUploadsProcessResumeUploadsSqsEventSource",
+                             "IndexSearchIndexSearchDynamodbEventSource"}
+    props = mappings["ProcessResumeUploadsProcessResumeUploadsSqsEventSource"]["Properties"]
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert props["FunctionName"] == {"Ref": "ProcessResumeUploads"}
     assert props["BatchSize"] == 5
     resolve = Resolver(doc)
     assert resolve.value(props["EventSourceArn"]) == resolve.getatt("UploadQueue", "Arn")
     assert props["ScalingConfig"]["MaximumConcurrency"] >= 2
+
+
+def test_the_search_indexer_reads_the_stream_in_bounded_batches_and_gives_up_to_its_queue(
+        doc, transformed, stage):
+    mapping = resources_of(transformed, "AWS::Lambda::EventSourceMapping")[
+        "IndexSearchIndexSearchDynamodbEventSource"]["Properties"]
+    assert mapping["FunctionName"] == {"Ref": "IndexSearch"}
+    # The table's real stream, not the placeholder app.py saw when Chalice imported it.
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["ProfessionalsTable", "StreamArn"]}
+    assert indexer.PLACEHOLDER_ARN not in json.dumps(doc)
+    assert mapping["StartingPosition"] == "TRIM_HORIZON"
+    assert 1 <= mapping["BatchSize"] <= 100
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert 1 <= mapping["MaximumRetryAttempts"] <= 10  # not -1: AWS's default retries forever
+    # Records given up on reach the queue while the stream (24 h) still holds them for a replay.
+    assert 60 <= mapping["MaximumRecordAgeInSeconds"] <= 6 * 3600
+    on_failure = mapping["DestinationConfig"]["OnFailure"]
+    assert on_failure == {"Destination": {"Fn::GetAtt": ["SearchIndexDeadLetterQueue", "Arn"]}}
+    assert "ParallelizationFactor" not in mapping  # one batch per shard: changes stay in order
+    dlq = doc["Resources"]["SearchIndexDeadLetterQueue"]["Properties"]
+    assert dlq["MessageRetentionPeriod"] == 14 * 24 * 3600
+    assert dlq["SqsManagedSseEnabled"] is True
+    assert dlq["QueueName"] == resources.define(stage).index_dead_letter_queue.name
+    indexer_fn = doc["Resources"]["IndexSearch"]["Properties"]
+    assert indexer_fn["Timeout"] <= 900 and indexer_fn["MemorySize"] >= 256
 
 
 def test_resume_worker_sizing_and_queue_visibility(doc):
@@ -131,6 +164,8 @@ def test_stage_settings_reach_every_function(doc, stage):
         assert env["SIGNING_SECRET"] == {
             "Fn::Sub": "{{resolve:secretsmanager:${SigningSecret}:SecretString}}"}
         assert env["DEFAULT_PHONE_REGION"] == "US"
+        assert env["SEARCH_TABLE_NAME"] == {"Ref": "SearchTable"}
+        assert "PROFESSIONALS_STREAM_ARN" not in env  # the event source mapping knows the stream
     assert bucket.startswith(f"professionals-resumes-{stage}-{resolve.pseudo['AWS::AccountId']}")
     keys = doc["Resources"]["KeyAuthorizer"]["Properties"]["Environment"]["Variables"]
     for kind in ("Public", "Staff"):
@@ -174,6 +209,8 @@ def test_no_policy_allows_a_wildcard_action_or_resource(doc):
                     assert prefix in ("uploads/*", "resumes/*", "text/*"), (owner, arn)
                 elif arn == f"arn:aws:s3:::{resolve.ref('SpaBucket')}/*":
                     assert owner == "SpaBucketPolicy"  # CloudFront reads the whole SPA
+                elif arn == resolve.getatt("ProfessionalsTable", "Arn") + "/stream/*":
+                    assert owner == "SearchIndexerRole"  # ListStreams: the table's streams
                 elif arn.startswith("arn:aws:logs:"):  # a log group's streams
                     assert arn.endswith(":*") and "*" not in arn[:-2], (owner, arn)
                 else:
@@ -205,6 +242,45 @@ def test_writes_to_the_table_are_limited_to_the_item_kinds_each_function_owns(do
     assert prefixes["KeyAuthorizer"] == [(["dynamodb:GetItem"], ["KEY#*"])]
 
 
+def resources_by_action(doc, function):
+    """Action -> the resolved resources a function's role allows it on."""
+    resolve = Resolver(doc)
+    out: dict[str, set[str]] = {}
+    for s in role_policies(doc)[function]:
+        assert s["Effect"] == "Allow"
+        for action in as_list(s["Action"]):
+            out.setdefault(action, set()).update(resolve.value(r) for r in as_list(s["Resource"]))
+    return out
+
+
+def test_the_search_indexer_reads_its_stream_writes_its_index_and_reads_resume_text_only(doc):
+    resolve = Resolver(doc)
+    table = resolve.getatt("ProfessionalsTable", "Arn")
+    search = resolve.getatt("SearchTable", "Arn")
+    bucket = resolve.ref("ResumeBucket")
+    allowed = resources_by_action(doc, "IndexSearch")
+    for action in STREAM_ACTIONS - {"dynamodb:ListStreams"}:
+        assert allowed[action] == {resolve.getatt("ProfessionalsTable", "StreamArn")}, action
+    assert allowed["dynamodb:ListStreams"] == {f"{table}/stream/*"}
+    for action in SEARCH_INDEX_ACTIONS:
+        assert allowed[action] == {search}, action
+    assert allowed["s3:GetObject"] == {f"arn:aws:s3:::{bucket}/text/*"}
+    assert allowed["s3:ListBucket"] == {f"arn:aws:s3:::{bucket}"}  # a missing text/ is a 404
+    assert allowed["sqs:SendMessage"] == {resolve.getatt("SearchIndexDeadLetterQueue", "Arn")}
+    # Nothing on the professionals table itself, nor its indexes: only its stream.
+    named = set().union(*allowed.values())
+    assert not [arn for arn in named if arn == table or arn.startswith(f"{table}/index")]
+    # Nor does anything else read the stream or write the index.
+    for function in set(FUNCTIONS) - {"IndexSearch"}:
+        others = resources_by_action(doc, function)
+        assert not STREAM_ACTIONS & set(others), function
+        for action, arns in others.items():
+            if search in arns:
+                assert function == "APIHandler", (function, action)
+    assert {a for a, arns in resources_by_action(doc, "APIHandler").items() if search in arns} \
+        == {"dynamodb:Query", "dynamodb:BatchGetItem"}
+
+
 def test_the_spa_bucket_only_lets_cloudfront_read(doc):
     statements = doc["Resources"]["SpaBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     allows = [s for s in statements if s["Effect"] == "Allow"]
@@ -232,14 +308,31 @@ def test_the_table_is_the_models_table(doc, stage):
     table = doc["Resources"]["ProfessionalsTable"]
     props = table["Properties"]
     models = resources.table_spec(resources.stage_environment(stage)["TABLE_NAME"])
-    assert {k: props[k] for k in models.api_kwargs()} == models.api_kwargs()
+    expected = models.api_kwargs()
+    # The search indexer reads every change with both images (CloudFormation: no StreamEnabled).
+    assert expected.pop("StreamSpecification")["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert props["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert {k: props[k] for k in expected} == expected
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert props["DeletionProtectionEnabled"] is (stage == "prod")
     keep = "Retain" if stage == "prod" else "Delete"
-    for name in ("ProfessionalsTable", "ResumeBucket", "SigningSecret"):
+    for name in ("ProfessionalsTable", "SearchTable", "ResumeBucket", "SigningSecret"):
         assert doc["Resources"][name]["DeletionPolicy"] == keep
         assert doc["Resources"][name]["UpdateReplacePolicy"] == keep
+
+
+def test_the_search_table_is_on_demand_recoverable_encrypted_and_expires_entries(doc, stage):
+    props = doc["Resources"]["SearchTable"]["Properties"]
+    spec = resources.define(stage).search_table
+    assert spec.name == f"professionals-{stage}-search"
+    assert {k: props[k] for k in spec.api_kwargs()} == spec.api_kwargs()
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert props["SSESpecification"] == {"SSEEnabled": True}
+    assert props["DeletionProtectionEnabled"] is (stage == "prod")
+    assert "StreamSpecification" not in props  # nothing reads the index's changes
 
 
 def test_the_resume_bucket_notifies_the_queue_once_the_queue_lets_it(doc):
@@ -444,8 +537,8 @@ console.log(JSON.stringify(uris.map((uri) => handler({request: {uri}}).uri)));
 def test_alarms_watch_the_dead_letter_queue_5xx_and_throttles(doc):
     alarms = resources_of(doc, "AWS::CloudWatch::Alarm")
     assert {"DeadLetterQueueAlarm", "Api5xxRateAlarm", "LambdaThrottlesAlarm",
-            "TableThrottlesAlarm", "UploadQueueStalledAlarm",
-            "ResumeWorkerErrorsAlarm"} <= set(alarms)
+            "TableThrottlesAlarm", "UploadQueueStalledAlarm", "ResumeWorkerErrorsAlarm",
+            "SearchIndexerIteratorAgeAlarm", "SearchIndexDeadLetterQueueAlarm"} <= set(alarms)
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
         assert "docs/operations.md" in alarm["Properties"]["AlarmDescription"]
@@ -463,10 +556,32 @@ def test_alarms_watch_the_dead_letter_queue_5xx_and_throttles(doc):
     assert throttled == set(FUNCTIONS)
 
 
+def test_alarms_watch_the_search_indexer_falling_behind_and_giving_up(doc):
+    alarms = resources_of(doc, "AWS::CloudWatch::Alarm")
+    age = alarms["SearchIndexerIteratorAgeAlarm"]["Properties"]
+    assert (age["Namespace"], age["MetricName"], age["Statistic"], age["Period"]) == \
+        ("AWS/Lambda", "IteratorAge", "Maximum", 300)
+    assert age["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "IndexSearch"}}]
+    assert age["Threshold"] == 60_000  # IteratorAge is in milliseconds: one minute behind
+    assert age["ComparisonOperator"] == "GreaterThanThreshold"
+    dlq = alarms["SearchIndexDeadLetterQueueAlarm"]["Properties"]
+    assert (dlq["Namespace"], dlq["MetricName"], dlq["Threshold"]) == \
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible", 0)
+    assert dlq["Dimensions"] == [{"Name": "QueueName", "Value": {
+        "Fn::GetAtt": ["SearchIndexDeadLetterQueue", "QueueName"]}}]
+    for alarm in (age, dlq):
+        assert alarm["AlarmActions"] == alarm["OKActions"] == [{"Ref": "AlarmTopic"}]
+        assert "docs/operations.md" in alarm["AlarmDescription"]
+
+
 def test_outputs_give_the_urls_and_what_operators_need(doc):
     assert {"SiteUrl", "SiteApiUrl", "ApiUrl", "SpaBucketName", "DistributionId", "TableName",
             "DeadLetterQueueUrl", "DeadLetterQueueArn", "PartnerUsagePlanId",
-            "PartnerUsageKeyPrefix", "SigningSecretArn"} <= set(doc["Outputs"])
+            "PartnerUsageKeyPrefix", "SigningSecretArn", "SearchTableName",
+            "SearchIndexDeadLetterQueueUrl"} <= set(doc["Outputs"])
+    assert doc["Outputs"]["SearchTableName"]["Value"] == {"Ref": "SearchTable"}
+    assert doc["Outputs"]["SearchIndexDeadLetterQueueUrl"]["Value"] == {
+        "Ref": "SearchIndexDeadLetterQueue"}
 
 
 def test_merge_template_is_written_beside_the_package(stage):
