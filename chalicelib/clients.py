@@ -6,13 +6,22 @@ is how the local stack points them at emulators.
 from __future__ import annotations
 
 import functools
+import os
 from typing import Any
 
 
-@functools.lru_cache(maxsize=None)
-def _client(service: str, region: str) -> Any:
-    import os
+def _endpoint(service: str) -> str | None:
+    return os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or os.environ.get(
+        "AWS_ENDPOINT_URL")
 
+
+def _client(service: str, region: str) -> Any:
+    # Keyed by endpoint too: tests move between moto and DynamoDB Local in one process.
+    return _cached(service, region, _endpoint(service))
+
+
+@functools.lru_cache(maxsize=None)
+def _cached(service: str, region: str, endpoint: str | None) -> Any:
     import boto3
     from botocore.config import Config
 
@@ -37,4 +46,4 @@ def dynamodb() -> Any:
 
 def reset() -> None:
     """Forget clients (tests swap the emulator under them)."""
-    _client.cache_clear()
+    _cached.cache_clear()

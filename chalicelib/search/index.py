@@ -290,6 +290,32 @@ def read_documents(ids: list[str], attributes: tuple[str, ...]) -> dict[str, dic
     return found
 
 
+def existing_keys(keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these postings exist (verification: 100 keys a request)."""
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(keys), db.BATCH_GET_MAX):
+        request = {_table(): {"Keys": [to_raw({"pk": pk, "sk": sk})
+                                       for pk, sk in keys[start:start + db.BATCH_GET_MAX]],
+                              "ProjectionExpression": "pk, sk"}}
+        while request:
+            with _store("BatchGetItem"):
+                answer = _client().batch_get_item(RequestItems=request)
+            found |= {(r["pk"]["S"], r["sk"]["S"])
+                      for r in answer.get("Responses", {}).get(_table(), [])}
+            request = answer.get("UnprocessedKeys") or {}
+    return found
+
+
+def scan_items(segment: int = 0, segments: int = 1) -> Iterator[dict[str, Any]]:
+    """Every item of the index table (verification and reindexing only; never a search)."""
+    paginator = _client().get_paginator("scan")
+    with _store("Scan"):
+        for page in paginator.paginate(TableName=_table(), Segment=segment,
+                                       TotalSegments=segments,
+                                       ProjectionExpression="pk, sk, id, gone"):
+            yield from (from_raw(raw) for raw in page.get("Items", []))
+
+
 _pool: ThreadPoolExecutor | None = None
 
 
