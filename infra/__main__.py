@@ -1,4 +1,5 @@
-"""Operator commands: ``python -m infra keys create|list|revoke``, ``verify``, ``create-table``.
+"""Operator commands: ``python -m infra keys create|list|revoke``, ``verify``, ``create-table``,
+``search reindex``, ``search replay-dlq``.
 
 They act on the table named by TABLE_NAME (and AWS_ENDPOINT_URL_DYNAMODB, for an emulator).
 """
@@ -23,7 +24,20 @@ def main(argv: list[str] | None = None) -> int:
     key_commands.add_parser("list", help="list keys (never the keys themselves)")
     revoke = key_commands.add_parser("revoke", help="revoke a key by its key_id")
     revoke.add_argument("key_id")
-    commands.add_parser("verify", help="check the e-mail/phone uniqueness invariant")
+    verify = commands.add_parser("verify", help="check the e-mail/phone uniqueness invariant "
+                                 "and the search index against the table")
+    verify.add_argument("--sample", type=int, default=200,
+                        help="professionals whose index entries are checked (default 200)")
+    verify.add_argument("--whole", action="store_true",
+                        help="check every professional, and every entry of the index")
+    search = commands.add_parser("search", help="the search index: reindex")
+    search_commands = search.add_subparsers(dest="action", required=True)
+    reindex = search_commands.add_parser("reindex", help="rebuild the index from the table "
+                                         "(resumable; progress shown)")
+    reindex.add_argument("--restart", action="store_true",
+                         help="start over instead of going on where a run stopped")
+    from infra import search_dlq
+    search_dlq.add_command(search_commands)
     commands.add_parser("create-table", help="create the table and its indexes if missing")
     args = parser.parse_args(argv)
 
@@ -31,12 +45,22 @@ def main(argv: list[str] | None = None) -> int:
         db.create_table()
         print(f"table {db.bind()} ready")
     elif args.command == "verify":
-        from infra.verify import find_violations
+        from infra.verify import check_search_index, find_violations
         problems = find_violations()
         for problem in problems:
             print(problem)
         print(f"{len(problems)} violation(s) in table {db.bind()}")
-        return 1 if problems else 0
+        index = check_search_index(sample=None if args.whole else args.sample)
+        for problem in index["problems"]:
+            print(problem)
+        print(f"{len(index['problems'])} search index problem(s), {index['checked']} of "
+              f"{index['professionals']} professionals checked")
+        return 1 if problems or index["problems"] else 0
+    elif args.command == "search" and args.action == "replay-dlq":
+        return search_dlq.run(args)
+    elif args.command == "search" and args.action == "reindex":
+        from infra.search_reindex import reindex
+        reindex(restart=args.restart, say=lambda line: print(line, flush=True))
     else:
         return key_command(args.action, args)
     return 0

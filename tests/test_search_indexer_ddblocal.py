@@ -202,3 +202,32 @@ def test_a_bulk_import_is_searchable_and_the_indexer_never_reads_the_table(table
     assert len(search_ids("zq0123")) == 1
     assert len(search_ids("designer")) == 150
     assert check_search_index(sample=None)["problems"] == []
+
+
+def test_reindex_rebuilds_a_lost_index_resumably_and_prunes(tables, capsys):
+    from infra.__main__ import main
+    from infra.search_reindex import reindex
+    people = [create(full_name=f"Reindex Person{n}", email=f"r{n}@example.com",
+                     job_title="Welder" if n % 3 else "Painter") for n in range(45)]
+    search_sync.sync_search_index()
+    before = snapshot()
+    client = boto3.client("dynamodb")
+    for item in index_items():  # lose the whole index
+        client.delete_item(TableName=os.environ["SEARCH_TABLE_NAME"],
+                           Key=index.to_raw({"pk": item["pk"], "sk": item["sk"]}))
+    assert search_ids("reindex") == []
+    import infra.search_reindex as module
+    module.PAGE = 10
+    try:
+        first = reindex(say=lambda line: None, stop_after_pages=2)  # interrupted
+        assert sum(first.values()) < 45
+        professionals.delete(people[0].id)  # deleted meanwhile, its index entries still there
+        assert main(["search", "reindex"]) == 0  # goes on where it stopped
+    finally:
+        module.PAGE = 200
+    out = capsys.readouterr().out
+    assert "resuming the reindex" in out and "reindexed" in out
+    assert sorted(search_ids("reindex")) == sorted(p.id for p in people[1:])
+    assert len(search_ids("painter")) == 14
+    assert main(["verify", "--whole"]) == 0
+    assert snapshot() != before  # (people[0] is gone, so the index differs from before)

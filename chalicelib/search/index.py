@@ -212,6 +212,22 @@ def write_state(professional_id: str, *, expected: IndexedState | None,
         _client().put_item(**kwargs)
 
 
+def get_item(key: dict[str, str]) -> dict[str, Any] | None:
+    with _store("GetItem"):
+        raw = _client().get_item(TableName=_table(), Key=to_raw(key), ConsistentRead=True)
+    return from_raw(raw["Item"]) if "Item" in raw else None
+
+
+def put_item(item: dict[str, Any]) -> None:
+    with _store("PutItem"):
+        _client().put_item(TableName=_table(), Item=to_raw(item))
+
+
+def delete_item(key: dict[str, str]) -> None:
+    with _store("DeleteItem"):
+        _client().delete_item(TableName=_table(), Key=to_raw(key))
+
+
 def write_postings(puts: dict[tuple[str, str], dict[str, Any]],
                    deletes: list[tuple[str, str]], *, attempts: int = 8) -> int:
     """BatchWriteItem every put and delete (25 a request), retrying unprocessed ones; returns
