@@ -15,7 +15,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infra.local_stack import _set_parent_death_signal
+from infra.local.processes import set_parent_death_signal
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LOCALSTACK_STAMP = PROJECT_ROOT / ".cache" / "localstack-venv" / ".installed"
@@ -67,8 +67,9 @@ def stack_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("AWS_ENDPOINT_URL", "LOCAL_", "MOTO_"))
            and k not in ("PORT", "EMULATOR", "TABLE_NAME", "RESUME_BUCKET", "UPLOAD_QUEUE_URL",
-                         "UPLOAD_QUEUE_NAME", "DYNAMODB_PORT", "S3_SQS_PORT", "STAGE",
-                         "AWS_PROFILE")}
+                         "UPLOAD_QUEUE_NAME", "UPLOAD_DLQ_URL", "SEARCH_TABLE_NAME",
+                         "PROFESSIONALS_STREAM_ARN", "SEARCH_DLQ_URL", "STREAM_CHECKPOINT_FILE",
+                         "DYNAMODB_PORT", "S3_SQS_PORT", "STAGE", "AWS_PROFILE")}
     env.update(extra)
     return env
 
@@ -87,7 +88,7 @@ def start_stack(emulator: str, data_dir: Path, *, keys: dict[str, str] | None = 
              "--data-dir", str(data_dir)],
             cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True,
-            preexec_fn=_set_parent_death_signal)  # gone with its starter, even if SIGKILLed
+            preexec_fn=set_parent_death_signal)  # gone with its starter, even if SIGKILLed
     stack = RunningStack(emulator, data_dir, log_path, proc, keys)
     # Installing LocalStack the first time takes minutes; `make test` does it beforehand.
     timeout = 180.0 if emulator == "moto" or LOCALSTACK_STAMP.exists() else 900.0

@@ -13,7 +13,7 @@ Messages that succeeded are deleted; failed ones reappear after the visibility t
 the queue's ``maxReceiveCount`` deliveries, move to the dead-letter queue, as in AWS. A handler
 that raises fails the whole batch, as a Lambda invocation that raises does.
 
-Run by ``infra.local_stack``; alone: ``python -m infra.local_worker`` with the stack's env.
+Run by ``infra.local_stack``; alone: ``python -m infra.local.sqs_worker`` with the stack's env.
 """
 from __future__ import annotations
 
@@ -21,15 +21,14 @@ import importlib
 import json
 import logging
 import os
-import signal
 import sys
 import time
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import unquote_plus
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from infra.local.workers import (Handler, app_event_sources, lambda_caller, region,
+                                 run_until_sigterm, setup_logging)
+
 HANDLER_MODULE = "chalicelib.resumes"
 HANDLER_NAME = "handle_sqs_records"
 LONG_POLL_SECONDS = 5
@@ -38,39 +37,16 @@ MAX_BATCH = 10  # SQS ReceiveMessage's limit
 log = logging.getLogger("signup.worker")
 
 
-@dataclass
-class Handler:
-    name: str
-    call: Callable[[list[dict[str, Any]]], list[str]]  # records -> failed message ids
-    batch_size: int = MAX_BATCH
-
-
 def _app_handler() -> Handler | None:
     """The app's SQS handler for the upload queue, wrapped to take records, return failures."""
-    if not (PROJECT_ROOT / "app.py").is_file():
-        return None
-    if str(PROJECT_ROOT) not in sys.path:
-        sys.path.insert(0, str(PROJECT_ROOT))
-    app = importlib.import_module("app").app
-    sources = [s for s in getattr(app, "event_sources", [])
-               if hasattr(s, "queue") and hasattr(s, "handler_string")]
+    sources = app_event_sources(lambda s: hasattr(s, "queue"))
     queue_name = os.environ.get("UPLOAD_QUEUE_NAME")
     chosen = [s for s in sources if s.queue == queue_name] or (sources if len(sources) == 1
                                                                else [])
     if not chosen:
         return None
     source = chosen[0]
-    module_name, _, function_name = source.handler_string.rpartition(".")
-    function = getattr(importlib.import_module(module_name), function_name)
-
-    def call(records: list[dict[str, Any]]) -> list[str]:
-        from chalice.local import LambdaContext
-        context = LambdaContext(function_name=source.name, memory_size=1024)
-        result = function({"Records": records}, context)
-        failures = (result or {}).get("batchItemFailures", []) if isinstance(result, dict) else []
-        return [f["itemIdentifier"] for f in failures]
-
-    return Handler(f"{source.handler_string} (@app.on_sqs_message)", call,
+    return Handler(f"{source.handler_string} (@app.on_sqs_message)", lambda_caller(source),
                    min(MAX_BATCH, int(getattr(source, "batch_size", MAX_BATCH) or MAX_BATCH)))
 
 
@@ -82,11 +58,13 @@ def _library_handler() -> Handler | None:
             raise  # the module exists but one of its imports is missing: say so
         return None
     function = getattr(module, HANDLER_NAME, None)
-    return Handler(f"{HANDLER_MODULE}.{HANDLER_NAME}", function) if function else None
+    if function is None:
+        return None
+    return Handler(f"{HANDLER_MODULE}.{HANDLER_NAME}", function, MAX_BATCH)
 
 
 def find_handler() -> Handler:
-    return _app_handler() or _library_handler() or Handler("placeholder", placeholder)
+    return _app_handler() or _library_handler() or Handler("placeholder", placeholder, MAX_BATCH)
 
 
 def lambda_records(messages: list[dict[str, Any]], queue_arn: str, region: str) -> list[dict]:
@@ -196,29 +174,18 @@ class Worker:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, stream=sys.stdout,
-                        format="%(asctime)s %(levelname)s %(message)s")
-    for noisy in ("botocore", "boto3", "pynamodb", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    setup_logging()
     queue_url = os.environ.get("UPLOAD_QUEUE_URL")
     if not queue_url:
         print("UPLOAD_QUEUE_URL is not set", file=sys.stderr)
         return 2
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     batch = os.environ.get("WORKER_BATCH_SIZE")  # default: the handler's own batch size
-    worker = Worker(queue_url, region=region, batch_size=int(batch) if batch else None)
+    worker = Worker(queue_url, region=region(), batch_size=int(batch) if batch else None)
 
-    def stop(signum: int, frame: Any) -> None:
+    def stop() -> None:
         worker.stopping = True
-        raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        worker.run()
-    except KeyboardInterrupt:
-        pass
-    log.info("stopped")
-    return 0
+    return run_until_sigterm(worker.run, stop, log)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,97 @@
+"""``.local/`` (or LOCAL_DATA_DIR): one stack per folder, its description, the local keys."""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import secrets
+from pathlib import Path
+from typing import IO, Any
+
+from infra.local.config import EXIT_BUSY, StackError
+
+
+class DataDir:
+    """``.local/`` (or LOCAL_DATA_DIR): the lock, the stack's description, the local keys.
+
+    The data of the tables, bucket and queues is in the emulators' memory, never here.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path.resolve()
+        self.lock_file = self.path / "stack.lock"
+        self.state_file = self.path / "stack.json"
+        self.keys_file = self.path / "keys.json"
+        self.instance_file = self.path / "instance"
+        # Where the stream worker has got to, per stream and shard (infra/local/stream_worker.py)
+        self.stream_checkpoint_file = self.path / "stream-checkpoint.json"
+        self._lock: IO[str] | None = None
+
+    def acquire(self) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        lock = open(self.lock_file, "a+")  # noqa: SIM115  (held for the stack's life)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            state = self.read_state()
+            where = f" at {state['url']}" if state.get("url") else ""
+            pid = state.get("pid", "?")
+            raise StackError(
+                f"A local stack already runs from {self.path} (pid {pid}{where}). Use it, stop it "
+                f"(Ctrl-C in its terminal, or kill {pid}), or start another one with its own "
+                "LOCAL_DATA_DIR and PORT.", EXIT_BUSY) from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        self._lock = lock
+
+    def release(self) -> None:
+        try:
+            self.state_file.unlink()
+        except FileNotFoundError:
+            pass
+        if self._lock is not None:
+            self._lock.close()  # closing releases the flock
+            self._lock = None
+
+    def read_state(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.state_file.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def write_state(self, state: dict[str, Any]) -> None:
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, indent=2) + "\n")
+        os.replace(tmp, self.state_file)
+
+    def instance(self) -> str:
+        """A short id, made once per data folder, that makes bucket and queue names unique."""
+        try:
+            value = self.instance_file.read_text().strip()
+            if re.fullmatch(r"[a-z0-9]{6,12}", value):
+                return value
+        except OSError:
+            pass
+        value = secrets.token_hex(4)
+        self.instance_file.write_text(value + "\n")
+        return value
+
+    def keys(self, staff: str | None, partner: str | None) -> dict[str, str]:
+        """The given keys, else the ones generated on an earlier start, else new ones."""
+        try:
+            kept = json.loads(self.keys_file.read_text())
+        except (OSError, ValueError):
+            kept = {}
+        keys = {"staff": staff or kept.get("staff") or f"sta_{secrets.token_urlsafe(24)}",
+                "partner": partner or kept.get("partner") or f"par_{secrets.token_urlsafe(24)}"}
+        generated = {role: key for role, key in keys.items()
+                     if key != {"staff": staff, "partner": partner}[role]}
+        if generated and generated != {k: kept.get(k) for k in generated}:
+            fd = os.open(self.keys_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                json.dump({**kept, **generated}, f, indent=2)
+        return keys

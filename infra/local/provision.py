@@ -1,0 +1,56 @@
+"""The stage's resources in the emulators (``infra.resources``, the definition the deployment
+uses too) and the environment the API and the workers get, as Lambda would see it."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from infra.local.config import STAGE
+from infra.local.emulators import LOCALSTACK_S3_STORAGE, given_endpoint
+from infra.local.output import say
+
+
+def provision(endpoints: dict[str, str], *, url: str, port: int, instance: str,
+              table_name: str | None, localstack_storage: bool,
+              cleanup: list[Path]) -> dict[str, str]:
+    """Create (or find) every resource; returns the app's environment (also set in ours)."""
+    from infra import resources
+    env = {
+        "STAGE": STAGE,
+        "AWS_ENDPOINT_URL_DYNAMODB": endpoints["dynamodb"],
+        # The stream is DynamoDB's (DynamoDB Local serves both): without this a plain
+        # dynamodbstreams client would follow AWS_ENDPOINT_URL, to another emulator.
+        "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": (os.environ.get("AWS_ENDPOINT_URL_DYNAMODB_STREAMS")
+                                              or endpoints["dynamodb"]),
+        "AWS_ENDPOINT_URL_S3": endpoints["s3"],
+        "AWS_ENDPOINT_URL_SQS": endpoints["sqs"],
+        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION")
+        or os.environ.get("AWS_REGION") or "us-east-1",
+        "LOCAL_ORIGIN": url,
+        "HEALTH_REQUIRES_READY_MARKER": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env["AWS_REGION"] = os.environ.get("AWS_REGION") or env["AWS_DEFAULT_REGION"]
+    if not any(given_endpoint(s) for s in ("dynamodb", "s3", "sqs")):
+        # Only our own emulators: fake credentials, whatever profile the shell has.
+        env.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"})
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+            os.environ.pop(name, None)
+    else:
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+    os.environ.update(env)
+    # The stack's own origin, and Vite's dev server (`npm run dev` in frontend/).
+    origins = [url, f"http://localhost:{port}", "http://127.0.0.1:5173", "http://localhost:5173"]
+    spec = resources.define(STAGE, suffix=instance, origins=origins, table_name=table_name,
+                            region=env["AWS_DEFAULT_REGION"])
+    if localstack_storage:
+        # LocalStack keeps object data here whatever FILESYSTEM_ROOT says, shared by every
+        # LocalStack on the machine: the bucket name is ours alone, so is this folder.
+        cleanup.append(LOCALSTACK_S3_STORAGE / spec.bucket.name)
+    # TABLE_NAME, SEARCH_TABLE_NAME, PROFESSIONALS_STREAM_ARN, SEARCH_DLQ_URL, RESUME_BUCKET,
+    # UPLOAD_QUEUE_NAME, UPLOAD_QUEUE_URL, UPLOAD_DLQ_URL
+    created = resources.create(spec, log=say)
+    env.update(created)
+    os.environ.update(created)
+    return env
