@@ -132,7 +132,8 @@ def start_resume_upload(professional_id):
     body = payloads.json_body(request.headers, request.raw_body)
     item = resumes.start_upload(professional_id, body)
     resource = {**professionals.to_resource(item), "resume_upload": resumes.upload_form(item)}
-    return Response(resource, status_code=201)
+    # The body is the professional (with the new attempt): that is the resource it points to.
+    return Response(resource, status_code=201, headers={"Location": f"/professionals/{item.id}"})
 
 
 @app.route("/professionals/{professional_id}/resume", methods=["GET"])
@@ -181,6 +182,7 @@ def docs():
 
 @app.route("/docs/assets/{name}", methods=["GET"])
 def docs_asset(name):
+    payloads.check_query(app.current_request.query_params, ())
     found = apidocs.asset_text(name)
     if found is None:
         raise NotFound(f"No documentation asset '{name}'.")

@@ -77,14 +77,17 @@ def _cursor_key(cursor: str, filters: dict[str, Any]) -> str:
 
 def _look_up(params: dict[str, str], source: str | None) -> list[dict[str, Any]]:
     region = get_settings().default_phone_region
-    wanted = {}
-    try:
-        if "email" in params:
-            wanted["email"] = validation.normalise_email(params["email"])
-        if "phone" in params:
-            wanted["phone"] = validation.normalise_phone(params["phone"], region)
-    except ValueError as exc:
-        raise BadRequest(f"The look-up value is not valid: {exc}") from None
+    wanted, problems = {}, {}
+    for name, normalise in (("email", validation.normalise_email),
+                            ("phone", lambda v: validation.normalise_phone(v, region))):
+        if name in params:
+            try:
+                wanted[name] = normalise(params[name])
+            except ValueError as exc:
+                problems[name] = [str(exc)]
+    if problems:
+        raise BadRequest(f"The {' and '.join(problems)} to look up is not valid.",
+                         {"fields": problems})
     field, value = next(iter(wanted.items()))
     item = find_by(field, value)
     if item is None or any(getattr(item, f) != v for f, v in wanted.items()):

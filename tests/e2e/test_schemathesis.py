@@ -32,7 +32,7 @@ from schemathesis.engine import Status, events
 
 from tests.e2e.conftest import unique_email, wait_until
 from tests.e2e.pdf import tiny_pdf
-from tests.test_openapi import CONTRACT_ERROR_CODES as ERROR_CODES  # CONTRACT.md section 4
+from tests.test_openapi import CONTRACT_ERROR_CODES as ERROR_CODES  # docs/api.md, Errors
 
 pytestmark = pytest.mark.e2e
 
@@ -114,8 +114,8 @@ def without_source(value):
     return {k: v for k, v in value.items() if k != "source"} if isinstance(value, dict) else value
 
 
-# Partner keys: their `source`, whatever it is, is ignored (CONTRACT.md: "partner -> partner,
-# whatever the body says"; docs/decisions.md), in a sign-up and in bulk rows alike.
+# Partner keys: their `source`, whatever it is, is ignored (docs/api.md: "Partner keys always get
+# `partner`, whatever the body says"; docs/decisions.md), in a sign-up and in bulk rows alike.
 PARTNER_KEYS: set[str] = set()
 
 
