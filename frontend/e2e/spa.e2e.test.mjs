@@ -273,6 +273,80 @@ describe('staff console', () => {
     assert.ok(paint < TABLE_BUDGET_MS, `100 rows reached the screen in ${paint.toFixed(1)} ms`);
   });
 
+  test('searches as you type, keyboard only: where each result matched, highlights, source kept, empty state', async () => {
+    // The signed-up Ada's resume reaches the index asynchronously (contract: within 5 s).
+    const q = `lovelace ${RUN}`;
+    const deadline = Date.now() + 15_000;
+    while ((await api(`/professionals?q=${encodeURIComponent(q)}`)).body.items?.length !== 1) {
+      assert.ok(Date.now() < deadline, `the search index never found "${q}"`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+
+    await page.goto(`${BASE_URL}/staff`);
+    await page.getByRole('region', { name: /Professionals, page 1/ }).waitFor();
+    const box = page.getByRole('searchbox', { name: 'Search professionals' });
+    const focused = (locator) => locator.evaluate((el) => el === document.activeElement);
+    // Keyboard only: the skip link, into the page, and the search box is the first stop there.
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    assert.ok(await focused(box), 'the search box is the first thing in the page');
+
+    // A seeded (demo) professional, found by the start of words of the name, company and email.
+    await page.keyboard.type('grace comp');
+    await page.waitForURL(/[?&]q=grace(\+|%20)comp/);
+    const results = page.getByRole('list', { name: /Search results, page 1/ });
+    const grace = results.getByRole('listitem').filter({ hasText: 'Compiler Works' });
+    await grace.waitFor();
+    assert.equal(await results.getByRole('listitem').count(), 1);
+    assert.match(await grace.innerText(), /Matched in: Name, Company, Email$/m);
+    assert.deepEqual(await grace.locator('mark').allInnerTexts(), ['Grace', 'Comp', 'grace']);
+    assert.match(await page.getByText(/results 1 to 1 for/).innerText(), /for “grace comp”\./);
+    await shot('17-staff-search');
+
+    // The signed-up Ada: her name, her email and a whole word of her resume, with a snippet.
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(q);
+    const ada = results.getByRole('listitem').filter({ hasText: `ada.${RUN}@example.com` });
+    await ada.waitFor();
+    assert.match(await ada.innerText(), /Matched in: Name, Email, Resume/);
+    const snippet = ada.getByRole('blockquote');
+    assert.match(await snippet.innerText(), new RegExp(`Lovelace ${RUN}`));
+    assert.deepEqual(await snippet.locator('mark').allInnerTexts(), ['Lovelace', RUN]);
+    await shot('18-staff-search-resume');
+
+    // Tab to the result, Enter opens it; back returns to the same search.
+    for (let i = 0; i < 12 && !(await focused(ada.getByRole('link'))); i++) await page.keyboard.press('Tab');
+    assert.ok(await focused(ada.getByRole('link')), 'Tab reaches the result');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Ada Lovelace', level: 1 }).waitFor();
+    await page.goBack();
+    await ada.waitFor();
+    assert.equal(await box.inputValue(), q);
+
+    // The source filter stays with the search: only partner rows.
+    await page.getByLabel('Source').selectOption('partner');
+    await box.focus();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('engineer');
+    await page.getByText(/for “engineer”, source partner\./).waitFor();
+    const sources = await results.getByRole('listitem').locator('span.rounded-full').allInnerTexts();
+    assert.ok(sources.length > 0 && sources.every((s) => s.trim() === 'partner'), `only partner results: ${sources}`);
+    await results.getByRole('link', { name: 'Radia Perlman' }).waitFor();
+
+    // Nothing found says what was searched; Escape empties the box and the newest-first list is back.
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(`zzq${RUN}`);
+    await page.getByText(`No professional matches “zzq${RUN}” with source partner.`).waitFor();
+    await shot('19-staff-search-empty');
+    await page.keyboard.press('Escape');
+    await page.getByRole('region', { name: /Professionals, page 1/ }).waitFor();
+    assert.equal(await box.inputValue(), '');
+    assert.doesNotMatch(page.url(), /[?&]q=/);
+    await page.getByLabel('Source').selectOption('');
+  });
+
   test('finds the signed-up person, reads the resume text, downloads it, edits and deletes', async () => {
     await page.goto(`${BASE_URL}/staff`);
     await page.getByLabel('Find by email or phone').fill(`ADA.${RUN}@example.com`);

@@ -1,4 +1,4 @@
-/** Shapes of the API's responses (see CONTRACT.md §2-§4). */
+/** Shapes of the API's responses (see CONTRACT.md §2-§4, §7.1). */
 
 export const SOURCES = ['direct', 'partner', 'internal'] as const;
 export type Source = (typeof SOURCES)[number];
@@ -65,6 +65,18 @@ export type SignupResponse = Professional & {
 export type ResumeUploadResponse = Professional & { resume_upload: ResumeUpload };
 
 export type ProfessionalPage = { items: Professional[]; next_cursor: string | null };
+
+/** The fields a search term matched in (§7.1), in the order the API lists them. */
+export const MATCH_FIELDS = ['full_name', 'company_name', 'job_title', 'email', 'phone', 'resume'] as const;
+export type MatchField = (typeof MATCH_FIELDS)[number];
+
+/** Where a search result matched; `snippet` is resume text around the first match, when `resume` matched. */
+export type SearchMatch = { fields: MatchField[]; snippet: string | null };
+
+/** A search result: the list resource plus `match` (`GET /professionals?q=`). */
+export type SearchHit = Professional & { match: SearchMatch };
+
+export type SearchPage = { items: SearchHit[]; next_cursor: string | null };
 
 export type ResumeDownload = { url: string; expires_at: string };
 

@@ -1,0 +1,113 @@
+import { useMemo, type ReactNode } from 'react';
+import { Link } from 'react-router';
+
+import { cn } from '@/components/ui/cn';
+import { paths } from '@/config/paths';
+import { formatDateTime } from '@/lib/format';
+import { MATCH_FIELDS, type MatchField, type Professional, type SearchHit } from '@/types/api';
+
+import { highlight, highlightPhone, queryTerms, type Segment } from '../lib/search-text';
+
+import { ResumeStatusBadge } from './resume-status-badge';
+import { SourceBadge } from './source-badge';
+
+/** The fields a result matched in, named for people. */
+export const MATCH_FIELD_NAMES: Record<MatchField, string> = {
+  full_name: 'Name',
+  company_name: 'Company',
+  job_title: 'Title',
+  email: 'Email',
+  phone: 'Phone',
+  resume: 'Resume',
+};
+
+// Text nodes only: what the API returns is never parsed as markup.
+function Highlighted({ segments }: { segments: Segment[] }) {
+  return segments.map((segment, i) =>
+    segment.hit ? (
+      <mark key={i} className="rounded-sm bg-yellow-200 text-inherit">
+        {segment.text}
+      </mark>
+    ) : (
+      segment.text
+    ),
+  );
+}
+
+type SearchResultsProps = {
+  items: (Professional | SearchHit)[];
+  /** The search these items answer (for the highlights). */
+  q: string;
+  caption: string;
+  busy?: boolean;
+};
+
+export function SearchResults({ items, q, caption, busy }: SearchResultsProps) {
+  const terms = useMemo(() => queryTerms(q), [q]);
+  return (
+    <ol aria-label={caption} aria-busy={busy || undefined} className={cn('space-y-3', busy && 'opacity-60')}>
+      {items.map((item) => (
+        <SearchResult key={item.id} hit={item} terms={terms} />
+      ))}
+    </ol>
+  );
+}
+
+function SearchResult({ hit, terms }: { hit: Professional | SearchHit; terms: string[] }) {
+  const match = 'match' in hit ? hit.match : { fields: [], snippet: null };
+  const matched = new Set(match.fields);
+  // Highlights only where the server says a term matched.
+  const show = (field: Exclude<MatchField, 'resume'>): ReactNode => {
+    const value = hit[field];
+    if (!value || !matched.has(field)) return value;
+    return <Highlighted segments={field === 'phone' ? highlightPhone(value, terms) : highlight(value, terms, 'prefix')} />;
+  };
+  const details = (['job_title', 'company_name', 'email', 'phone'] as const).filter((field) => hit[field]);
+
+  return (
+    <li className="rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
+      <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
+        <h2 className="text-base font-semibold">
+          <Link
+            to={paths.staff.professional(hit.id)}
+            className="rounded text-blue-800 underline-offset-2 hover:underline focus-visible:outline-3 focus-visible:outline-blue-600"
+          >
+            {show('full_name')}
+          </Link>
+        </h2>
+        <SourceBadge source={hit.source} />
+        <span className="text-sm">
+          <span className="text-slate-600">Resume: </span>
+          <ResumeStatusBadge resume={hit.resume} />
+        </span>
+        <span className="text-sm text-slate-600">
+          Signed up <time dateTime={hit.created_at}>{formatDateTime(hit.created_at)}</time>
+        </span>
+      </div>
+      {details.length > 0 && (
+        <dl className="mt-2 flex flex-wrap gap-x-6 gap-y-1 text-sm">
+          {details.map((field) => (
+            <div key={field} className="max-w-full min-w-0">
+              <dt className="inline text-slate-600">{MATCH_FIELD_NAMES[field]}: </dt>
+              <dd className="inline break-words text-slate-900">{show(field)}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      <p className="mt-2 text-sm text-slate-700">
+        <span className="font-medium text-slate-900">Matched in: </span>
+        {MATCH_FIELDS.filter((field) => matched.has(field))
+          .map((field) => MATCH_FIELD_NAMES[field])
+          .join(', ') || '—'}
+      </p>
+      {match.snippet && (
+        <figure className="mt-2 text-sm">
+          <figcaption className="text-slate-600">From the resume:</figcaption>
+          <blockquote className="mt-1 border-l-4 border-slate-300 pl-3 break-words text-slate-800">
+            <Highlighted segments={highlight(match.snippet, terms, 'word')} />
+          </blockquote>
+        </figure>
+      )}
+    </li>
+  );
+}
