@@ -27,6 +27,7 @@ ANY = ["*/*"]  # media types are checked in chalicelib.payloads, after authentic
 def api_boundary(event, get_response):
     request_id = (event.context or {}).get("requestId") or uuid.uuid4().hex
     logs.set_request_id(request_id)
+    logs.set_caller()  # auth.identify names the caller, if the route asks who it is
     started = time.monotonic()
     try:
         response = get_response(event)
@@ -41,7 +42,8 @@ def api_boundary(event, get_response):
     response = _envelope_chalice_errors(response, request_id)
     response.headers["X-Request-Id"] = request_id
     logs.event(log, "request", method=event.method, path=event.context.get("resourcePath"),
-               status=response.status_code, ms=round((time.monotonic() - started) * 1000, 1))
+               status=response.status_code, ms=round((time.monotonic() - started) * 1000, 1),
+               **logs.caller())
     return response
 
 

@@ -7,7 +7,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from chalicelib import db, signing
+from chalicelib import db, logs, signing
 from chalicelib.clock import now_iso
 from chalicelib.errors import Forbidden, Unauthorized
 from chalicelib.models import ApiKeyItem, api_key_pk
@@ -39,6 +39,8 @@ def identify(headers: dict[str, str]) -> Caller:
     key = headers.get("x-api-key")
     if key is not None:
         item = db.get(api_key_pk(hash_key(key.strip())))
+        if isinstance(item, ApiKeyItem):  # a revoked key too: its id shows who still uses it
+            logs.set_caller(item.role, item.key_id)
         if not isinstance(item, ApiKeyItem) or item.revoked_at:
             raise Unauthorized("The API key is not valid.")
         return Caller(role=item.role, name=item.name, key_id=item.key_id)
@@ -51,7 +53,9 @@ def identify(headers: dict[str, str]) -> Caller:
         if not payload or not isinstance(payload.get("sub"), str) \
                 or not isinstance(payload.get("exp"), int) or payload["exp"] < time.time():
             raise Unauthorized("The access token is not valid or has expired.")
+        logs.set_caller(TOKEN)
         return Caller(role=TOKEN, professional_id=payload["sub"])
+    logs.set_caller(ANONYMOUS)
     return Caller(role=ANONYMOUS)
 
 

@@ -44,10 +44,13 @@ def usage_key(headers: dict[str, str] | None) -> str:
 def authorize(event: dict[str, Any]) -> dict[str, Any]:
     """The REQUEST authorizer's answer: allow this method, metered under ``usage_key``."""
     logs.set_request_id((event.get("requestContext") or {}).get("requestId"))
+    logs.set_caller()
     key = usage_key(event.get("headers"))
     return {
         "principalId": "caller",
         "policyDocument": {"Version": "2012-10-17", "Statement": [{
             "Action": "execute-api:Invoke", "Effect": "Allow", "Resource": event["methodArn"]}]},
         "usageIdentifierKey": key,
+        # For API Gateway's access log ($context.authorizer.key_id): the key's id, never the key.
+        "context": {"key_id": logs.caller()["key_id"] or ""},
     }

@@ -10,6 +10,9 @@ import logging
 import sys
 
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+# Who the current request's credential belongs to: role and key id (never the key itself).
+_caller: contextvars.ContextVar[dict[str, str | None]] = contextvars.ContextVar(
+    "caller", default={"role": None, "key_id": None})
 
 
 class JsonFormatter(logging.Formatter):
@@ -42,6 +45,16 @@ def set_request_id(request_id: str | None) -> None:
 
 def request_id() -> str | None:
     return _request_id.get()
+
+
+def set_caller(role: str | None = None, key_id: str | None = None) -> None:
+    _caller.set({"role": role, "key_id": key_id})
+
+
+def caller() -> dict[str, str | None]:
+    """The role and key id that ``auth.identify`` found for the current request, for its log
+    line (operators follow a key's use, e.g. during a rotation, by its id)."""
+    return _caller.get()
 
 
 def event(logger: logging.Logger, message: str, **fields: object) -> None:

@@ -228,6 +228,7 @@ def define(stage: str, *, suffix: str | None = None, origins: Sequence[str] = ()
         logical_id="UploadQueue",
         name=queue_name,
         visibility_timeout=VISIBILITY_TIMEOUT.get(stage, DEFAULT_VISIBILITY_TIMEOUT),
+        message_retention_period=DLQ_RETENTION_SECONDS,  # a stopped worker loses nothing for 14 days
         dead_letter_queue="UploadDeadLetterQueue",
         max_receive_count=MAX_RECEIVE_COUNT,
         allow_s3_from="ResumeBucket",

@@ -550,8 +550,11 @@ class _Template:
             }
             paths[path] = entry
         throttle = self.s.stage_throttle
-        self.resources["RestAPI"] = {"Properties": {
+        self.api_access_logs()
+        self.resources["RestAPI"] = {"DependsOn": ["ApiGatewayAccount"], "Properties": {
             "Name": self.api_name,
+            "AccessLogSetting": {"DestinationArn": getatt("ApiAccessLogGroup", "Arn"),
+                                 "Format": json.dumps(ACCESS_LOG_FORMAT, separators=(",", ":"))},
             "EndpointConfiguration": "REGIONAL",  # CloudFront is in front of it
             # Any value stops SAM from also deploying a stage named "Stage", which would be
             # reachable without the usage plans (they name the "api" stage only).
@@ -606,6 +609,24 @@ class _Template:
             self.add(f"{name}UsagePlanKey", "AWS::ApiGateway::UsagePlanKey", {
                 "KeyId": ref(f"{name}UsageKey"), "KeyType": "API_KEY",
                 "UsagePlanId": ref(f"{name}UsagePlan")})
+
+    def api_access_logs(self) -> None:
+        """One JSON line per request, errors of the gateway's own included, with the request id
+        and the caller's key id (named by the authorizer). API Gateway writes to CloudWatch Logs
+        through the account's logging role, one per account and region: the stack sets it, and
+        keeps the role when deleted, so another stage's stack that set it keeps logging."""
+        self.add("ApiAccessLogGroup", "AWS::Logs::LogGroup",
+                 {"RetentionInDays": self.s.log_retention_days})
+        self.add("ApiGatewayLogsRole", "AWS::IAM::Role", {
+            "Description": f"{APP} {self.stage}: API Gateway writes the access logs",
+            "AssumeRolePolicyDocument": policy({
+                "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"},
+                "Action": "sts:AssumeRole"}),
+            "ManagedPolicyArns": [sub("arn:${AWS::Partition}:iam::aws:policy/service-role/"
+                                      "AmazonAPIGatewayPushToCloudWatchLogs")],
+        }, DeletionPolicy="Retain", UpdateReplacePolicy="Retain")
+        self.add("ApiGatewayAccount", "AWS::ApiGateway::Account",
+                 {"CloudWatchRoleArn": getatt("ApiGatewayLogsRole", "Arn")})
 
     # -- SPA and CloudFront -------------------------------------------------------------------
 
@@ -795,6 +816,18 @@ def _public_access_block() -> dict[str, bool]:
 
 # API Gateway's own errors, in the contract's envelope: response type -> (status, code, message).
 # status None keeps API Gateway's; message None passes API Gateway's own message.
+# API Gateway's access log line (JSON). key_id comes from the authorizer's context; usage_key_id
+# is the API Gateway key the request was metered under.
+ACCESS_LOG_FORMAT = {
+    "request_id": "$context.requestId", "time": "$context.requestTime",
+    "method": "$context.httpMethod", "path": "$context.path",
+    "resource_path": "$context.resourcePath", "status": "$context.status",
+    "bytes": "$context.responseLength", "ms": "$context.responseLatency",
+    "integration_ms": "$context.integration.latency", "key_id": "$context.authorizer.key_id",
+    "usage_key_id": "$context.identity.apiKeyId", "ip": "$context.identity.sourceIp",
+    "error": "$context.error.responseType",
+}
+
 GATEWAY_ERRORS: dict[str, tuple[int | None, str, str | None]] = {
     "DEFAULT_4XX": (None, "bad_request", None),
     "DEFAULT_5XX": (None, "internal_error", None),
@@ -829,7 +862,10 @@ def gateway_responses() -> dict[str, Any]:
         details = ('{"request_id":"$context.requestId"}'
                    if code in ("internal_error", "unavailable") else "{}")
         body = '{"error":{"code":"%s","message":%s,"details":%s}}' % (code, text, details)
-        entry: dict[str, Any] = {"responseTemplates": {"application/json": body}}
+        entry: dict[str, Any] = {"responseTemplates": {"application/json": body},
+                                 # as the app's own responses: the id that finds the log lines
+                                 "responseParameters": {
+                                     "gatewayresponse.header.X-Request-Id": "context.requestId"}}
         if status is not None:
             entry["statusCode"] = status
         out[response_type] = entry
