@@ -4,8 +4,8 @@
 #   infra/deploy.sh deploy   STAGE              package, upload, deploy the stack, sync partner keys, print URLs
 #   infra/deploy.sh spa      STAGE              build the SPA and publish it behind CloudFront
 #   infra/deploy.sh outputs  STAGE              the stack's outputs (URLs, names)
-#   infra/deploy.sh releases STAGE              templates deployed so far (newest last)
-#   infra/deploy.sh rollback STAGE [RELEASE]    deploy a previous release again (default: the one before the last)
+#   infra/deploy.sh releases STAGE              templates deployed so far (newest last), and which one is live
+#   infra/deploy.sh rollback STAGE [RELEASE]    deploy a previous release again (default: the one live before the current one)
 #   infra/deploy.sh dlq      STAGE show|replay  look at the dead-letter queue / move its messages back
 #   infra/deploy.sh keys     STAGE create|list|revoke|sync ...   API keys of the stage (infra/stage_keys.py)
 #
@@ -75,6 +75,19 @@ deploy_template() {  # deploy_template FILE BUCKET: create or update the stack f
     ${overrides[@]+--parameter-overrides "${overrides[@]}"}
 }
 
+# What is live is a stack of releases in s3://BUCKET/STACK/deployed.txt, newest last: a deploy
+# (or a rollback to a named release) pushes one; a rollback without a name pops the live one and
+# deploys the one under it. So two rollbacks go back two steps, and a rollback after the next
+# deploy returns to what was live before it, not to a release that was rolled back from.
+deployed() {  # deployed BUCKET: the stack, one release a line (before this record existed: every release)
+  aws s3 cp "s3://$1/$STACK/deployed.txt" - 2>/dev/null \
+    || aws s3 ls "s3://$1/$STACK/releases/" | awk '{print $4}' | sed 's/\.json$//' | sort
+}
+
+record_deployed() {  # record_deployed BUCKET LINES: replace the stack
+  printf '%s' "$2" | aws s3 cp - "s3://$1/$STACK/deployed.txt" >/dev/null
+}
+
 show_urls() {
   say ""
   say "stack $STACK ($REGION):"
@@ -97,6 +110,10 @@ case "$command" in
     deploy_template "$DIST/$STAGE/packaged.json" "$bucket"
     release="$(date -u +%Y%m%dT%H%M%SZ)-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
     aws s3 cp "$DIST/$STAGE/packaged.json" "s3://$bucket/$STACK/releases/$release.json" >/dev/null
+    history=$(deployed "$bucket" | grep -vx -e "$release" -e "" || true)
+    record_deployed "$bucket" "${history:+$history
+}$release
+"
     say "release $release recorded (infra/deploy.sh rollback $STAGE to go back)"
     "$PYTHON" -m infra.stage_keys --stack "$STACK" sync
     show_urls
@@ -129,21 +146,33 @@ case "$command" in
     ;;
 
   releases)
-    aws s3 ls "s3://$(artifact_bucket)/$STACK/releases/" | awk '{print $4}' | sed 's/\.json$//' | sort
+    bucket=$(artifact_bucket)
+    aws s3 ls "s3://$bucket/$STACK/releases/" | awk '{print $4}' | sed 's/\.json$//' | sort
+    say "live: $(deployed "$bucket" | tail -n 1)"
     ;;
 
   rollback)
     bucket=$(artifact_bucket)
+    history=$(deployed "$bucket" | grep . || true)
     release=${1:-}
     if [[ -z "$release" ]]; then
-      release=$(aws s3 ls "s3://$bucket/$STACK/releases/" | awk '{print $4}' | sed 's/\.json$//' \
-        | sort | tail -n 2 | head -n 1)
-      [[ -n "$release" ]] || die "no release recorded for $STACK"
+      [[ $(printf '%s\n' "$history" | grep -c .) -ge 2 ]] \
+        || die "no release to go back to for $STACK (live: ${history:-none}); name one: infra/deploy.sh releases $STAGE"
+      history=$(printf '%s\n' "$history" | sed '$d')  # the live one goes
+      release=$(printf '%s\n' "$history" | tail -n 1)
+    else
+      history=$(printf '%s\n' "$history" | grep -vx -e "$release" -e "" || true)
+      history="${history:+$history
+}$release"
     fi
     mkdir -p "$DIST/$STAGE"
-    aws s3 cp "s3://$bucket/$STACK/releases/$release.json" "$DIST/$STAGE/rollback.json" >/dev/null
+    aws s3 cp "s3://$bucket/$STACK/releases/$release.json" "$DIST/$STAGE/rollback.json" >/dev/null \
+      || die "no release $release (infra/deploy.sh releases $STAGE)"
     say "deploying release $release again"
     deploy_template "$DIST/$STAGE/rollback.json" "$bucket"
+    record_deployed "$bucket" "$history
+"
+    say "live: $release"
     show_urls
     ;;
 

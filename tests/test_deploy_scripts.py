@@ -47,8 +47,36 @@ elif head == ["cloudformation", "describe-stacks"]:
 elif head == ["s3", "ls"]:
     for release in os.environ.get("FAKE_RELEASES", "").split():
         print(f"2026-11-26 05:00:00       1234 {release}.json")
-elif head == ["s3", "cp"] and args[2].startswith("s3://"):
-    open(args[3], "w").write("{}")
+    store = os.path.join(os.environ.get("FAKE_S3", "/nonexistent"), args[2][5:])
+    for name in sorted(os.listdir(store)) if os.path.isdir(store) else []:
+        print(f"2026-11-26 05:00:00       1234 {name}")
+elif head == ["s3", "cp"]:
+    # A bucket as a folder under FAKE_S3 (when set): what is written can be read back.
+    def where(url):
+        return os.path.join(os.environ["FAKE_S3"], url[5:])
+    source, target = args[2], args[3]
+    if source == "-":
+        data = sys.stdin.read()
+    elif source.startswith("s3://"):
+        if "FAKE_S3" not in os.environ:
+            if target == "-":  # a record nobody wrote
+                sys.exit(1)
+            data = "{}"
+        elif os.path.exists(where(source)):
+            data = open(where(source)).read()
+        else:
+            print(f"fatal error: {source} does not exist", file=sys.stderr)
+            sys.exit(1)
+    else:
+        data = open(source).read()
+    if target == "-":
+        sys.stdout.write(data)
+    elif target.startswith("s3://"):
+        if "FAKE_S3" in os.environ:
+            os.makedirs(os.path.dirname(where(target)), exist_ok=True)
+            open(where(target), "w").write(data)
+    else:
+        open(target, "w").write(data)
 '''
 FAKE_PYTHON = r'''#!PYTHON -S
 import json, os, sys
@@ -95,6 +123,11 @@ def flag(call, name):
     return call[call.index(name) + 1]
 
 
+def release_copies(calls):
+    """The `aws s3 cp` calls that store or fetch a release (not the record of what is live)."""
+    return [c for c in find(calls, "aws", "s3", "cp") if "/releases/" in c[3] + c[4]]
+
+
 def test_deploy_packages_uploads_deploys_records_syncs_and_prints_the_urls(fake):
     done = fake("deploy", "dev", ALARM_EMAIL="ops@example.com")
     assert done.returncode == 0, done.stderr
@@ -114,7 +147,7 @@ def test_deploy_packages_uploads_deploys_records_syncs_and_prints_the_urls(fake)
                                                                "CAPABILITY_AUTO_EXPAND"]
     assert "--no-fail-on-empty-changeset" in deploy
     assert deploy[deploy.index("--parameter-overrides") + 1:] == ["AlarmEmail=ops@example.com"]
-    release, = find(calls, "aws", "s3", "cp")
+    release, = release_copies(calls)
     assert release[3] == str(fake.dist / "dev" / "packaged.json")
     assert re.fullmatch(rf"s3://{bucket}/professionals-dev/releases/\d{{8}}T\d{{6}}Z-\w+\.json",
                         release[4])
@@ -191,12 +224,12 @@ def test_rollback_deploys_the_release_before_the_last_or_the_one_named(fake):
     done = fake("rollback", "dev", FAKE_BUCKET_EXISTS="1",
                 FAKE_RELEASES="20261120T100000Z-aaa 20261125T100000Z-bbb 20261126T100000Z-ccc")
     assert done.returncode == 0, done.stderr
-    copy, = find(done.calls, "aws", "s3", "cp")
+    copy, = release_copies(done.calls)
     assert copy[3].endswith("/professionals-dev/releases/20261125T100000Z-bbb.json")
     deploy, = find(done.calls, "aws", "cloudformation", "deploy")
     assert flag(deploy, "--template-file") == str(fake.dist / "dev" / "rollback.json")
     done = fake("rollback", "dev", "20261120T100000Z-aaa", FAKE_BUCKET_EXISTS="1")
-    copy, = find(done.calls, "aws", "s3", "cp")
+    copy, = release_copies(done.calls)
     assert copy[3].endswith("/releases/20261120T100000Z-aaa.json")
 
 
@@ -270,3 +303,75 @@ def test_the_deploy_script_documents_itself():
     done = subprocess.run(["bash", str(DEPLOY)], capture_output=True, text=True)
     assert done.returncode == 2 and "deploy   STAGE" in done.stderr
     assert Path(PROJECT_ROOT / "docs" / "operations.md").exists()
+
+
+# -- releases and rollback, against a fake S3 that keeps what is written (issue 14) ----------
+
+BUCKET = "professionals-artifacts-123456789012-eu-west-1"
+
+
+@pytest.fixture
+def releases(fake, tmp_path):
+    """Releases a, b, c in a fake artifact bucket; ``live()`` reads the record of what is live."""
+    s3 = tmp_path / "s3"
+    prefix = s3 / BUCKET / "professionals-dev"
+    (prefix / "releases").mkdir(parents=True)
+    for name in ("a", "b", "c"):
+        (prefix / "releases" / f"2026112{'abc'.index(name)}T100000Z-{name}.json").write_text(
+            json.dumps({"release": name}))
+
+    def run(*args, **env):
+        return fake(*args, FAKE_BUCKET_EXISTS="1", FAKE_S3=str(s3), **env)
+
+    def live():
+        return [line.rsplit("-", 1)[1] for line in
+                (prefix / "deployed.txt").read_text().split()]
+
+    def deployed_template():
+        return json.loads((fake.dist / "dev" / "rollback.json").read_text())
+
+    run.live, run.deployed_template, run.prefix = live, deployed_template, prefix
+    return run
+
+
+def test_rollbacks_walk_back_through_what_was_live_and_a_deploy_is_recorded(releases):
+    (releases.prefix / "deployed.txt").write_text(
+        "".join(f"2026112{i}T100000Z-{n}\n" for i, n in enumerate("abc")))
+    done = releases("rollback", "dev")
+    assert done.returncode == 0, done.stderr
+    assert releases.deployed_template() == {"release": "b"} and releases.live() == ["a", "b"]
+    done = releases("rollback", "dev")  # twice in a row: one more step back, not b again
+    assert done.returncode == 0, done.stderr
+    assert releases.deployed_template() == {"release": "a"} and releases.live() == ["a"]
+    done = releases("rollback", "dev")
+    assert done.returncode != 0 and "no release to go back to" in done.stderr
+    assert not find(done.calls, "aws", "cloudformation", "deploy")
+    assert releases.live() == ["a"]
+
+    done = releases("deploy", "dev")  # a new release from the working tree
+    assert done.returncode == 0, done.stderr
+    new = releases.live()[-1]
+    assert releases.live() == ["a", new] and new not in "abc"
+    stored = [p.name for p in (releases.prefix / "releases").iterdir()]
+    assert len(stored) == 4
+    # Back from the new one: to a, what was live before it, not c (rolled back from).
+    done = releases("rollback", "dev")
+    assert done.returncode == 0, done.stderr
+    assert releases.deployed_template() == {"release": "a"} and releases.live() == ["a"]
+
+    done = releases("rollback", "dev", "20261122T100000Z-c")  # a named release goes on top
+    assert done.returncode == 0, done.stderr
+    assert releases.deployed_template() == {"release": "c"} and releases.live() == ["a", "c"]
+    done = releases("releases", "dev")
+    assert done.stdout.split()[:3] == ["20261120T100000Z-a", "20261121T100000Z-b",
+                                       "20261122T100000Z-c"]
+    assert "live: 20261122T100000Z-c" in done.stderr
+    done = releases("rollback", "dev", "20261129T100000Z-nope")
+    assert done.returncode != 0 and "no release 20261129T100000Z-nope" in done.stderr
+    assert releases.live() == ["a", "c"]
+
+
+def test_a_stack_deployed_before_the_record_existed_rolls_back_by_release_order(releases):
+    done = releases("rollback", "dev")
+    assert done.returncode == 0, done.stderr
+    assert releases.deployed_template() == {"release": "b"} and releases.live() == ["a", "b"]
