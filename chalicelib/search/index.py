@@ -3,7 +3,8 @@
 Keys (``pk``, ``sk``; no secondary index):
 
 - ``P#<prefix>`` / ``<9 - tier>#<created_at>#<id>``: a profile posting. One per professional and
-  prefix (2..MAX_PREFIX characters) of a word of their name, company, title, email or phone. The
+  prefix (2..MAX_PREFIX characters) of a word of their name, company, title, email or phone;
+  ``w`` lists their words that start with it, for longer terms (" engineer engines"). The
   sort key puts the best tier first and, within it, the newest first (queried descending), so a
   one-term query reads its first page off the front of one partition.
 - ``R#<word>`` / ``<score>#<created_at>#<id>``: a resume posting, one per professional and
@@ -32,7 +33,10 @@ from chalicelib import clients, db
 from chalicelib.search import analyzer
 from chalicelib.settings import get_settings
 
-MAX_PREFIX = 20  # longer terms query the 20-character prefix and are checked word by word
+# Prefixes longer than this share their 6-character partition: a longer term reads that
+# partition filtered on the words (``w``). Longer prefixes would add postings (writes) for
+# little: few words share their first six characters.
+MAX_PREFIX = 6
 SCORE_SCALE = 10 ** 9
 DOC_SK = "DOC"
 BATCH_WRITE_MAX = 25
@@ -103,12 +107,16 @@ class Document:
                   "pf": json.dumps(self.profile, separators=(",", ":"), ensure_ascii=False),
                   "rn": self.total_words}
         best: dict[str, int] = {}
+        starting: dict[str, set[str]] = {}
         for name, found in self.profile.items():
             tier = analyzer.FIELD_TIER[name]
             for word in found:
                 for prefix in analyzer.prefixes(word, MAX_PREFIX):
                     best[prefix] = min(best.get(prefix, 9), tier)
-        out = {(profile_pk(p), profile_sk(t, self.list_key)): shared for p, t in best.items()}
+                    starting.setdefault(prefix, set()).add(word)
+        out = {(profile_pk(p), profile_sk(t, self.list_key)):
+               {**shared, "w": "".join(f" {w}" for w in sorted(starting[p]))}
+               for p, t in best.items()}
         all_profile = [w for found in self.profile.values() for w in found]
         for word, tf in self.counts.items():
             if len(word) < analyzer.MIN_TERM:
@@ -181,25 +189,33 @@ def from_raw(raw: dict[str, Any]) -> dict[str, Any]:
     return {k: _de.deserialize(v) for k, v in raw.items()}
 
 
+def doc_key(professional_id: str) -> tuple[str, str]:
+    return doc_pk(professional_id), DOC_SK
+
+
+def _state(item: dict[str, Any]) -> IndexedState:
+    keys = [tuple(k.split("\t", 1)) for k in unpack(item["ks"])] if "ks" in item else []
+    return IndexedState(version=int(item.get("v", 0)), digest=item.get("dg"), keys=keys,
+                        text_key=item.get("rk"), gone=bool(item.get("gone")), raw=item)
+
+
 def read_state(professional_id: str) -> IndexedState | None:
     with _store("GetItem"):
         raw = _client().get_item(TableName=_table(), ConsistentRead=True,
                                  Key=to_raw({"pk": doc_pk(professional_id), "sk": DOC_SK}),
                                  ).get("Item")
-    if raw is None:
-        return None
-    item = from_raw(raw)
-    keys = [tuple(k.split("\t", 1)) for k in unpack(item["ks"])] if "ks" in item else []
-    return IndexedState(version=int(item.get("v", 0)), digest=item.get("dg"), keys=keys,
-                        text_key=item.get("rk"), gone=bool(item.get("gone")), raw=item)
+    return _state(from_raw(raw)) if raw else None
+
+
+def read_states(ids: list[str]) -> dict[str, IndexedState]:
+    """The DOC items of many professionals (BatchGetItem, 100 a request, side by side)."""
+    return {i: _state(item) for i, item in read_documents(ids, None).items()}
 
 
 def write_state(professional_id: str, *, expected: IndexedState | None,
                 attributes: dict[str, Any]) -> None:
     """Put the DOC item if it is still as ``expected`` (else ConditionalCheckFailedException)."""
     item = {"pk": doc_pk(professional_id), "sk": DOC_SK, "id": professional_id, **attributes}
-    if "keys" in item:
-        item["ks"] = pack(["\t".join(k) for k in item.pop("keys")])
     if expected is None:
         condition, values = "attribute_not_exists(pk)", None
     else:
@@ -229,31 +245,36 @@ def delete_item(key: dict[str, str]) -> None:
 
 
 def write_postings(puts: dict[tuple[str, str], dict[str, Any]],
-                   deletes: list[tuple[str, str]], *, attempts: int = 8) -> int:
-    """BatchWriteItem every put and delete (25 a request), retrying unprocessed ones; returns
-    the number of requests made."""
+                   deletes: list[tuple[str, str]], *, parallel_requests: bool = False) -> None:
+    """BatchWriteItem every put and delete (25 a request, several at once when asked),
+    retrying unprocessed ones."""
     requests = [{"PutRequest": {"Item": to_raw({"pk": pk, "sk": sk, **attrs})}}
                 for (pk, sk), attrs in puts.items()]
     requests += [{"DeleteRequest": {"Key": to_raw({"pk": pk, "sk": sk})}} for pk, sk in deletes]
-    made = 0
     table = _table()
-    for start in range(0, len(requests), BATCH_WRITE_MAX):
-        pending = {table: requests[start:start + BATCH_WRITE_MAX]}
-        for attempt in range(attempts):
+
+    def send(chunk: list[dict[str, Any]]) -> None:
+        pending = {table: chunk}
+        for attempt in range(8):
             with _store("BatchWriteItem"):
                 answer = _client().batch_write_item(RequestItems=pending)
-            made += 1
             pending = answer.get("UnprocessedItems") or {}
             if not pending:
-                break
+                return
             db.backoff(attempt)
-        else:
-            raise db.StoreUnavailable("BatchWriteItem kept returning unprocessed items")
-    return made
+        raise db.StoreUnavailable("BatchWriteItem kept returning unprocessed items")
+
+    chunks = [requests[i:i + BATCH_WRITE_MAX] for i in range(0, len(requests), BATCH_WRITE_MAX)]
+    if parallel_requests:
+        parallel(send, chunks)
+    else:
+        for chunk in chunks:
+            send(chunk)
 
 
 def query_page(pk: str, *, start: dict[str, Any] | None = None, limit: int | None = None,
                source: str | None = None, skip_profile_matches: bool = False,
+               word_prefix: str | None = None,
                ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """One Query of a posting partition, best first; returns items and LastEvaluatedKey."""
     kwargs: dict[str, Any] = {"TableName": _table(), "KeyConditionExpression": "pk = :pk",
@@ -265,6 +286,9 @@ def query_page(pk: str, *, start: dict[str, Any] | None = None, limit: int | Non
         kwargs["ExpressionAttributeValues"][":src"] = {"S": source}
     if skip_profile_matches:
         filters.append("attribute_not_exists(pm)")
+    if word_prefix:
+        filters.append("contains(w, :w)")
+        kwargs["ExpressionAttributeValues"][":w"] = {"S": f" {word_prefix}"}
     if filters:
         kwargs["FilterExpression"] = " AND ".join(filters)
     if start:
@@ -276,17 +300,21 @@ def query_page(pk: str, *, start: dict[str, Any] | None = None, limit: int | Non
     return [from_raw(raw) for raw in answer.get("Items", [])], answer.get("LastEvaluatedKey")
 
 
-def read_documents(ids: list[str], attributes: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    """BatchGetItem of DOC items (100 a request, in parallel), only ``attributes``."""
+def read_documents(ids: list[str], attributes: tuple[str, ...] | None,
+                   ) -> dict[str, dict[str, Any]]:
+    """BatchGetItem of DOC items (100 a request, side by side): ``attributes`` only, or all."""
     if not ids:
         return {}
-    names = {f"#a{i}": a for i, a in enumerate(("id",) + attributes)}
     chunks = [ids[i:i + db.BATCH_GET_MAX] for i in range(0, len(ids), db.BATCH_GET_MAX)]
 
     def fetch(chunk: list[str]) -> list[dict[str, Any]]:
-        request = {_table(): {"Keys": [to_raw({"pk": doc_pk(i), "sk": DOC_SK}) for i in chunk],
-                              "ProjectionExpression": ", ".join(names),
-                              "ExpressionAttributeNames": names}}
+        request: dict[str, Any] = {_table(): {
+            "Keys": [to_raw({"pk": doc_pk(i), "sk": DOC_SK}) for i in chunk],
+            "ConsistentRead": attributes is None}}
+        if attributes is not None:
+            names = {f"#a{i}": a for i, a in enumerate(("id",) + attributes)}
+            request[_table()].update({"ProjectionExpression": ", ".join(names),
+                                      "ExpressionAttributeNames": names})
         got: list[dict[str, Any]] = []
         for attempt in range(8):
             with _store("BatchGetItem"):

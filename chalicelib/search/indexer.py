@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
@@ -26,8 +27,9 @@ from botocore.exceptions import ClientError
 from chalicelib import clients, logs
 from chalicelib.resumes import TEXT_LIMIT
 from chalicelib.search import analyzer
-from chalicelib.search.index import (TOMBSTONE_SECONDS, Document, IndexedState, pack,
-                                     read_state, write_postings, write_state)
+from chalicelib.search.index import (TOMBSTONE_SECONDS, Document, IndexedState, doc_key, pack,
+                                     parallel, read_state, read_states, write_postings,
+                                     write_state)
 from chalicelib.settings import get_settings
 
 PLACEHOLDER_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/professionals/stream/placeholder"
@@ -44,34 +46,144 @@ class PoisonRecord(ValueError):
 
 
 def handle_stream_records(records: list[dict[str, Any]]) -> list[str]:
-    """Index each record in order; returns the sequence number of the first that failed (it
-    and the records after it are retried), or nothing."""
-    for record in records:
-        sequence = str((record.get("dynamodb") or {}).get("SequenceNumber", ""))
+    """Index a batch of records; returns the sequence number of the first that failed (it and
+    the records after it are retried: harmless, as every write is version-guarded), or nothing.
+
+    The batch is applied as a whole: each professional's records are folded into the newest
+    (intermediate versions need not be indexed), their index documents are read together,
+    and every write goes out in batches, side by side. A record the indexer cannot read stops
+    the batch there: the records before it are applied, it is reported."""
+    changes: list[Change] = []
+    for position, record in enumerate(records):
         try:
-            apply_record(record)
-        except Exception:
-            log.exception("search index: record failed",
-                          extra={"fields": {"sequence": sequence,
-                                            "event": record.get("eventName")}})
-            return [sequence]
+            change = read_change(record)
+        except PoisonRecord as exc:
+            log.error("search index: unreadable record", extra={"fields": {
+                "sequence": _sequence(record), "error": str(exc)}})
+            _apply_logged(changes, records)
+            return [_sequence(record)]
+        if change is not None:
+            change.position = position
+            changes.append(change)
+    return _apply_logged(changes, records)
+
+
+def _apply_logged(changes: list[Change], records: list[dict[str, Any]]) -> list[str]:
+    if not changes:
+        return []
+    try:
+        apply_changes(changes)
+    except Exception:
+        first = records[changes[0].position]
+        log.exception("search index: batch failed", extra={"fields": {
+            "sequence": _sequence(first), "records": len(records)}})
+        return [_sequence(first)]
     return []
 
 
-def apply_record(record: dict[str, Any]) -> str:
-    """Apply one stream record; returns what it did (for logs and tests)."""
-    change = record.get("dynamodb")
-    event = record.get("eventName")
+def _sequence(record: Any) -> str:
+    change = record.get("dynamodb") if isinstance(record, dict) else None
+    return str((change or {}).get("SequenceNumber", ""))
+
+
+@dataclass
+class Change:
+    """What one stream record asks of the index: this image indexed, or the professional gone."""
+
+    id: str
+    version: int
+    image: dict[str, Any] | None  # None: removed
+    position: int = 0
+
+
+def read_change(record: Any) -> Change | None:
+    """The change a stream record carries; None for items that are not professionals."""
+    change = record.get("dynamodb") if isinstance(record, dict) else None
+    event = record.get("eventName") if isinstance(record, dict) else None
     if not isinstance(change, dict) or event not in ("INSERT", "MODIFY", "REMOVE"):
         raise PoisonRecord(f"not a DynamoDB stream record: {event!r}")
     keys = change.get("Keys") or {}
-    pk = (keys.get("pk") or {}).get("S", "")
+    pk = (keys.get("pk") or {}).get("S", "") if isinstance(keys, dict) else ""
     if not pk.startswith(PROFESSIONAL_PREFIX):
-        return "skipped"  # guards, keys, markers: not searchable
+        return None  # guards, keys, markers: not searchable
     if event == "REMOVE":
         old = _image(change.get("OldImage"), pk)
-        return remove(old["id"], int(old.get("version", 0)))
-    return index_item(_image(change.get("NewImage"), pk))
+        return Change(id=old["id"], version=int(old.get("version", 0)), image=None)
+    new = _image(change.get("NewImage"), pk)
+    return Change(id=new["id"], version=int(new.get("version", 0)), image=new)
+
+
+def apply_changes(changes: list[Change]) -> dict[str, int]:
+    """Apply the newest change of each professional, all in batched writes."""
+    newest: dict[str, Change] = {}
+    for change in changes:
+        newest[change.id] = change
+    states = read_states(list(newest))
+    plans = [p for p in parallel(lambda c: plan(c, states.get(c.id)), list(newest.values())) if p]
+    pending = [p.pending for p in plans if p.pending]
+    if pending:
+        write_postings({doc_key(s["id"]): s for s in pending}, [])
+    puts: dict[tuple[str, str], dict[str, Any]] = {}
+    deletes: list[tuple[str, str]] = []
+    for p in plans:
+        puts.update(p.puts)
+        deletes += p.deletes
+    write_postings(puts, deletes, parallel_requests=True)
+    write_postings({doc_key(p.final["id"]): p.final for p in plans}, [])
+    outcome: dict[str, int] = {}
+    for p in plans:
+        outcome[p.what] = outcome.get(p.what, 0) + 1
+    if plans:
+        logs.event(log, "search indexed", professionals=len(plans), postings=len(puts),
+                   removed=len(deletes))
+    return outcome
+
+
+@dataclass
+class Plan:
+    """The writes that take one professional's index entries from ``state`` to a change."""
+
+    what: str
+    puts: dict[tuple[str, str], dict[str, Any]]
+    deletes: list[tuple[str, str]]
+    final: dict[str, Any]
+    pending: dict[str, Any] | None = None
+
+
+def plan(change: Change, state: IndexedState | None, *, same_version: bool = False,
+         ) -> Plan | None:
+    """What to write for ``change``, or None when the index already reflects it or something
+    newer (``same_version``: rebuild an equal version whose content differs, for reindexing).
+
+    A crash between the writes must leave nothing that a later record could not clean up: so
+    when postings are added, the DOC item first lists the old and the new ones (``pending``),
+    and only the final DOC item, written last, says which version the index reflects."""
+    old_version = state.version if state else 0
+    old_keys = list(state.keys) if state else []
+    if change.image is None:
+        if state is not None and state.gone and not state.keys:
+            return None
+        return Plan("removed", {}, old_keys, final={
+            "id": change.id, "v": max(change.version, old_version), "gone": True,
+            "ks": pack([]), "expires_at": int(time.time()) + TOMBSTONE_SECONDS})
+    if state is not None and (state.gone or state.version > change.version
+                              or (state.version == change.version and not same_version)):
+        return None
+    doc = document(change.image, state)
+    if state is not None and state.digest == doc.digest():
+        return None
+    postings = doc.postings()
+    final: dict[str, Any] = {"id": doc.id, "v": doc.version, "dg": doc.digest(),
+                             "ks": pack(["\t".join(k) for k in postings]), "lk": doc.list_key}
+    if doc.text_key:
+        final.update({"rk": doc.text_key, "rn": doc.total_words, "rw": pack(doc.counts)})
+        if doc.resume_text is not None:
+            final["rt"] = pack(doc.resume_text)
+    pending = None
+    if not set(postings) <= set(old_keys):
+        pending = {"id": doc.id, "v": old_version, "dg": "pending",
+                   "ks": pack(["\t".join(k) for k in dict.fromkeys(old_keys + list(postings))])}
+    return Plan("indexed", postings, [k for k in old_keys if k not in postings], final, pending)
 
 
 def _image(raw: Any, pk: str) -> dict[str, Any]:
@@ -126,67 +238,37 @@ def read_text(text_key: str) -> str | None:
 
 
 def index_item(image: dict[str, Any], *, same_version: bool = False) -> str:
-    """Index one image unless the index already reflects it or a newer one (``same_version``:
-    rebuild an equal version whose content differs, for reindexing)."""
-    version = int(image.get("version", 0))
-    for _ in range(WRITE_ATTEMPTS):
-        state = read_state(image["id"])
-        if state is not None and (state.gone or state.version > version
-                                  or (state.version == version and not same_version)):
-            return "stale"
-        doc = document(image, state)
-        if state is not None and state.digest == doc.digest():
-            return "unchanged"
-        try:
-            _replace(doc, state)
-            return "indexed"
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
-            # another indexer moved the DOC item on: read it again and decide again
-    raise RuntimeError(f"search index: {image['id']} kept changing under the indexer")
-
-
-def _replace(doc: Document, state: IndexedState | None) -> None:
-    postings = doc.postings()
-    old_keys = list(state.keys) if state else []
-    new_keys = list(postings)
-    stale = [k for k in old_keys if k not in postings]
-    pending = list(dict.fromkeys(old_keys + new_keys))
-    write_state(doc.id, expected=state, attributes={
-        "v": state.version if state else 0, "dg": "pending", "keys": pending})
-    step = IndexedState(version=state.version if state else 0, digest="pending", keys=pending,
-                        text_key=None, gone=False, raw={})
-    write_postings(postings, stale)
-    final: dict[str, Any] = {"v": doc.version, "dg": doc.digest(), "keys": new_keys,
-                             "lk": doc.list_key}
-    if doc.text_key:
-        final.update({"rk": doc.text_key, "rn": doc.total_words, "rw": pack(doc.counts)})
-        if doc.resume_text is not None:
-            final["rt"] = pack(doc.resume_text)
-    write_state(doc.id, expected=step, attributes=final)
-    logs.event(log, "search indexed", id=doc.id, version=doc.version, postings=len(new_keys),
-               removed=len(stale))
+    """Index one image now, with conditional writes: safe beside the stream indexer (reindex,
+    repair). Returns what happened: indexed, or unchanged (the index is as new or newer)."""
+    change = Change(id=image["id"], version=int(image.get("version", 0)), image=image)
+    return _apply_one(change, same_version=same_version)
 
 
 def remove(professional_id: str, version: int) -> str:
     """Delete every posting of a professional, leaving a tombstone (a late replay of an older
     image must not bring them back)."""
+    return _apply_one(Change(id=professional_id, version=version, image=None))
+
+
+def _apply_one(change: Change, *, same_version: bool = False) -> str:
     for _ in range(WRITE_ATTEMPTS):
-        state = read_state(professional_id)
-        if state is not None and state.gone and not state.keys:
-            return "stale"
-        keys = state.keys if state else []
-        write_postings({}, keys)
+        state = read_state(change.id)
+        todo = plan(change, state, same_version=same_version)
+        if todo is None:
+            return "unchanged"
         try:
-            write_state(professional_id, expected=state, attributes={
-                "v": max(version, state.version if state else 0), "gone": True, "keys": [],
-                "expires_at": int(time.time()) + TOMBSTONE_SECONDS})
-            return "removed"
+            if todo.pending:
+                write_state(change.id, expected=state, attributes=todo.pending)
+                state = IndexedState(version=todo.pending["v"], digest="pending", keys=[],
+                                     text_key=None, gone=False, raw={})
+            write_postings(todo.puts, todo.deletes)
+            write_state(change.id, expected=state, attributes=todo.final)
+            return todo.what
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise
-    raise RuntimeError(f"search index: {professional_id} kept changing under the indexer")
+            # another indexer moved the DOC item on: read it again and decide again
+    raise RuntimeError(f"search index: {change.id} kept changing under the indexer")
 
 
 def reindex_ids(ids: list[str]) -> dict[str, int]:

@@ -76,47 +76,66 @@ def search(terms: list[str], *, source: str | None, limit: int, cursor: str | No
            ) -> dict[str, Any]:
     scope = {"q": terms, "source": source}
     position = _read_cursor(cursor, scope) if cursor else None
-    if len(terms) == 1 and len(terms[0]) <= index.MAX_PREFIX:
+    try:
+        if len(terms) != 1 or len(terms[0]) > analyzer.MAX_WORD:
+            raise _Unordered
         hits, after = _one_term(terms[0], source, limit, position)
-    else:
+    except _Unordered:
         hits, after = _several_terms(terms, source, limit, position)
     items = _describe(hits, terms)
     next_cursor = signing.sign({"f": scope, "k": after}, _PURPOSE) if after else None
     return {"items": items, "next_cursor": next_cursor}
 
 
+class _Unordered(Exception):
+    """The stored order cannot serve this query: rank the candidates instead."""
+
+
 # -- one term: read in stored order ----------------------------------------------------------------
 
-def _one_term(term: str, source: str | None, limit: int, position: Any,
+def _one_term(term: str, source: str | None, limit: int, position: list | None,
               ) -> tuple[list[Hit], Any]:
-    phases = [("p", index.profile_pk(term), False), ("r", index.resume_pk(term), True)]
-    if position and position[0] == "r":
-        phases = phases[1:]
+    """A position is (tier, points, list key), whichever plan served the page before; here it
+    becomes the partition and sort key to go on from."""
+    longer = term if len(term) > index.MAX_PREFIX else None
+    phases = [("p", index.profile_pk(term[:index.MAX_PREFIX])), ("r", index.resume_pk(term))]
+    start_sk = None
+    if position:
+        tier, points, list_key = position
+        if tier == analyzer.RESUME_TIER:
+            phases = phases[1:]
+            start_sk = index.resume_sk(points, list_key)
+        else:
+            start_sk = index.profile_sk(tier, list_key)
     found: list[tuple[str, dict[str, Any]]] = []
-    for phase, pk, skip_profile in phases:
-        start = None
-        if position and position[0] == phase:
-            start = {"pk": {"S": pk}, "sk": {"S": position[1]}}
+    for phase, pk in phases:
+        start = {"pk": {"S": pk}, "sk": {"S": start_sk}} if start_sk else None
+        start_sk = None
         while len(found) <= limit:
-            page, start = index.query_page(pk, start=start, limit=limit + 1 - len(found),
-                                           source=source, skip_profile_matches=skip_profile)
+            page, start = index.query_page(
+                pk, start=start, limit=limit + 1 - len(found), source=source,
+                skip_profile_matches=phase == "r", word_prefix=longer if phase == "p" else None)
             found += [(phase, p) for p in page]
             if not start:
                 break
         if len(found) > limit:
             break
-    after = None
-    if len(found) > limit:
-        phase, last = found[limit - 1]
-        after = [phase, last["sk"]]
     hits = []
-    for phase, posting in found[:limit]:
+    for phase, posting in found:
         hit = Hit.of(posting)
         _match_profile(hit, [term])
         if phase == "r":
-            hit.tier = analyzer.RESUME_TIER
+            hit.tier, hit.points = analyzer.RESUME_TIER, int(posting["sk"].split("#", 1)[0])
+        elif hit.tier != 9 - int(posting["sk"][0]):
+            # a longer term than the partition's prefix, matched by a word of a lower tier
+            # than the prefix's best: the stored order is off for this professional
+            raise _Unordered
         hits.append(hit)
-    return hits, after
+    after = None
+    if len(hits) > limit:
+        last = hits[limit - 1]
+        after = [last.tier, last.points, last.list_key]
+    return hits[:limit], after
 
 
 # -- several terms: candidates of the rarest term -------------------------------------------------
