@@ -35,6 +35,7 @@ from chalicelib.settings import get_settings
 
 MAX_BYTES = 5 * 1024 * 1024
 UPLOAD_TTL_SECONDS = 900
+CLOCK_SKEW_SECONDS = 300  # S3 judges the form's expiry on its own clock
 DOWNLOAD_TTL_SECONDS = 300
 TEXT_LIMIT = 100_000
 MAX_PAGES = 50
@@ -77,23 +78,40 @@ def parse_descriptor(raw: Any) -> dict[str, Any]:
 def begin_attempt(item: ProfessionalItem, descriptor: dict[str, Any]) -> None:
     """Make ``item``'s newest resume attempt a fresh upload awaiting its file."""
     key = f"uploads/{item.id}/{secrets.token_hex(8)}.pdf"
-    item.resume_upload = {"key": key, "filename": descriptor["filename"]}
+    # The upload form's deadline, kept so that an attempt whose file is gone can end (expired).
+    expires = iso(datetime.now(timezone.utc) + timedelta(seconds=UPLOAD_TTL_SECONDS))
+    item.resume_upload = {"key": key, "filename": descriptor["filename"], "expires_at": expires}
     item.resume = {"status": "awaiting_upload", "reason": None, "size_bytes": None, "pages": None,
                    "text_chars": None, "text_truncated": None, "uploaded_at": None,
                    "processed_at": None}
 
 
 def upload_form(item: ProfessionalItem) -> dict[str, Any]:
-    """The presigned POST for the item's awaited upload: exact key, PDF only, 1 B..5 MiB."""
+    """The presigned POST for the item's awaited upload: exact key, PDF only, 1 B..5 MiB, valid
+    until the attempt's recorded deadline (never later: that deadline is what ends it)."""
     key = item.resume_upload["key"]
+    now = datetime.now(timezone.utc)
+    expires = upload_deadline(item)
     post = clients.s3().generate_presigned_post(
         Bucket=get_settings().resume_bucket, Key=key,
         Fields={"Content-Type": PDF},
         Conditions=[{"Content-Type": PDF}, ["content-length-range", 1, MAX_BYTES]],
-        ExpiresIn=UPLOAD_TTL_SECONDS)
-    expires = datetime.now(timezone.utc) + timedelta(seconds=UPLOAD_TTL_SECONDS)
+        ExpiresIn=max(1, int((expires - now).total_seconds())))
     return {"url": post["url"], "fields": post["fields"], "key": key, "max_bytes": MAX_BYTES,
             "expires_at": iso(expires)}
+
+
+def upload_deadline(item: ProfessionalItem) -> datetime:
+    """When the newest attempt's upload form stops working. Attempts recorded before the
+    deadline was kept: their last write plus the form's lifetime, which is never earlier."""
+    recorded = (item.resume_upload or {}).get("expires_at")
+    if recorded:
+        return _parse_iso(recorded)
+    return _parse_iso(item.updated_at) + timedelta(seconds=UPLOAD_TTL_SECONDS)
+
+
+def _parse_iso(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
 
 
 def start_upload(professional_id: str, body: Any) -> ProfessionalItem:
@@ -225,6 +243,12 @@ def process_upload(key: str) -> str:
                 # A duplicate that lost to a finished delivery changes nothing: _update sees
                 # the final state.
                 return _reject(professional_id, key, "unreadable")
+            if datetime.now(timezone.utc) > upload_deadline(item) + \
+                    timedelta(seconds=CLOCK_SKEW_SECONDS):
+                # Uploaded but never processed, and gone (a dead-letter replay after the 1-day
+                # clean-up of uploads/); the form is dead, so nothing can arrive under this key
+                # any more: end the attempt rather than leave it awaiting_upload for ever.
+                return _reject(professional_id, key, "expired")
             return _outcome("missing", key)
         raise
     size = head["ContentLength"]

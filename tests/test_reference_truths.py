@@ -48,3 +48,19 @@ def test_public_routes_read_no_credentials(api, path):
     for headers in ({"X-Api-Key": "not-a-key"}, {"Authorization": "Bearer forged"}):
         sent = api.call("GET", path, who=None, headers=headers)
         assert (sent.status_code, sent.body) == (plain.status_code, plain.body), headers
+
+
+def test_the_upload_queue_settings_are_the_documented_ones():
+    """docs/decisions.md and docs/operations.md name the local visibility timeout and the 14 days
+    an upload waits for a stopped worker; infra/resources.py is what creates the queues."""
+    from pathlib import Path
+    from infra import resources
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    local = resources.define("local").upload_queue
+    assert f"{local.visibility_timeout} s locally" in (docs / "decisions.md").read_text()
+    for stage in ("local", "dev", "prod"):
+        queue = resources.define(stage).upload_queue
+        assert queue.message_retention_period == 14 * 24 * 3600, stage
+        assert queue.attributes("arn:aws:sqs:us-east-1:1:dlq")["MessageRetentionPeriod"] == \
+            str(14 * 24 * 3600)
+    assert "messages kept 14 days" in (docs / "operations.md").read_text()

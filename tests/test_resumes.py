@@ -261,3 +261,32 @@ def test_a_started_attempt_whose_file_vanished_is_decided_not_left_processing(ap
     assert deliver(api, s3_event(key)) == {"batchItemFailures": []}
     state = professionals.get(body["id"]).resume
     assert (state["status"], state["reason"]) == ("rejected", "unreadable")
+
+
+def test_an_uploaded_attempt_whose_file_is_gone_after_its_deadline_ends_expired(api, monkeypatch):
+    """A dead-letter replay after the 1-day clean-up of uploads/: the attempt never left
+    awaiting_upload (its first deliveries failed), and its file is gone. Before the form's
+    deadline the person can still upload (nothing changes); after it, the attempt ends."""
+    from datetime import datetime, timedelta, timezone
+    from chalicelib import professionals
+    body = sign_up(api)
+    key = body["resume_upload"]["key"]
+    deadline = resumes._parse_iso(body["resume_upload"]["expires_at"])
+    assert deadline == resumes.upload_deadline(professionals.get(body["id"]))
+    assert deliver(api, s3_event(key)) == {"batchItemFailures": []}  # no file yet: missing
+    assert professionals.get(body["id"]).resume["status"] == "awaiting_upload"
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return deadline + timedelta(seconds=resumes.CLOCK_SKEW_SECONDS + 1)
+    monkeypatch.setattr(resumes, "datetime", Later)
+    assert deliver(api, s3_event(key)) == {"batchItemFailures": []}
+    state = professionals.get(body["id"]).resume
+    assert (state["status"], state["reason"]) == ("rejected", "expired")
+    # A new attempt starts afresh, with its own deadline.
+    monkeypatch.undo()
+    again = api.call("POST", f"/professionals/{body['id']}/resume",
+                     who=f"Bearer {body['access_token']}", body=DESCRIPTOR)
+    assert again.status_code == 201 and again.json["resume"]["status"] == "awaiting_upload"
+    assert resumes._parse_iso(again.json["resume_upload"]["expires_at"]) > datetime.now(timezone.utc)
