@@ -365,6 +365,17 @@ describe('staff console', () => {
     assert.equal(await box.inputValue(), '');
     assert.doesNotMatch(page.url(), /[?&]q=/);
     await page.getByLabel('Source').selectOption('');
+
+    // A search the server refuses (over 200 characters, from a URL) and one letter are hints.
+    await page.goto(`${BASE_URL}/staff?q=${'x'.repeat(201)}`);
+    const hint = page.getByRole('status').filter({ hasText: 'Nothing was searched.' });
+    await hint.filter({ hasText: 'From 1 to 200 characters.' }).waitFor();
+    assert.equal(await page.getByRole('alert').count(), 0, 'not shown as an error');
+    await box.focus();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('j');
+    await hint.filter({ hasText: 'Type at least one word of two or more letters or digits.' }).waitFor();
+    await shot('20-staff-search-hint');
   });
 
   test('finds the signed-up person, reads the resume text, downloads it, edits and deletes', async () => {

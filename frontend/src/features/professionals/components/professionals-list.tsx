@@ -148,15 +148,21 @@ function ProfessionalsPages({ filters }: { filters: ListFilters }) {
     tableTop.current?.focus();
   };
 
+  // A search the API would refuse (too short, too long) is a hint, not a failure.
+  const searchHint = (text: string) => (
+    <Alert tone="info" title="Nothing was searched.">
+      {text}
+    </Alert>
+  );
   if (filters.q && !isSearchable(filters.q)) {
-    return <Alert tone="info">Type at least two letters or digits to search.</Alert>;
+    return searchHint('Type at least one word of two or more letters or digits.');
   }
   if (query.isPending) return <Spinner label={filters.q ? 'Searching…' : 'Loading professionals…'} />;
   if (query.isError && !data) {
     const error = query.error;
     if (error instanceof ApiError && error.isAuthError) return null; // the key gate takes over
     if (error instanceof ApiError && error.status === 400 && error.fields.q) {
-      return <Alert tone="info">{error.fields.q[0] ?? error.message}</Alert>;
+      return searchHint(error.fields.q[0] ?? error.message);
     }
     return (
       <Alert tone="error" title={filters.q ? 'The search failed.' : 'The list could not be loaded.'}>

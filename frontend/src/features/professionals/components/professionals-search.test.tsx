@@ -126,17 +126,17 @@ describe('Search in the staff console', () => {
 
   it('asks for more than one letter without asking the server, and shows the server’s hint as a hint', async () => {
     const { user, searches } = setup(() =>
-      apiError(400, 'bad_request', 'Bad query.', { fields: { q: ['Type a word of at least 2 letters or digits.'] } }),
+      apiError(400, 'bad_request', 'q must be 1 to 200 characters.', { fields: { q: ['From 1 to 200 characters.'] } }),
     );
     await screen.findByRole('table');
     await user.type(box(), 'a');
-    expect(await screen.findByText('Type at least two letters or digits to search.')).toBeInTheDocument();
+    expect(await screen.findByRole('status')).toHaveTextContent('Nothing was searched.Type at least one word of two or more letters or digits.');
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(searches()).toHaveLength(0);
 
     await user.type(box(), 'b{Enter}');
-    const hint = await screen.findByText('Type a word of at least 2 letters or digits.');
-    expect(hint.closest('[role="status"]')).not.toBeNull();
+    const hint = await screen.findByText('From 1 to 200 characters.');
+    expect(hint.closest('[role="status"]')).toHaveTextContent('Nothing was searched.');
     expect(screen.queryByRole('alert')).toBeNull();
   });
 
