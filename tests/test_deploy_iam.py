@@ -293,7 +293,7 @@ def test_each_role_allows_every_call_its_function_makes_and_nothing_unused(api, 
         # Who touches the search index: the indexer writes it, the search route reads it.
         on_index = {a.action for a in accesses if a.resource == table_arns[TEST_SEARCH_TABLE]}
         assert on_index == {
-            "IndexSearch": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem"},
+            "IndexSearch": {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"},
             "APIHandler": {"dynamodb:Query", "dynamodb:BatchGetItem"}}.get(function, set()), \
             function
 

@@ -25,7 +25,7 @@ FUNCTIONS = {"APIHandler": "ApiHandlerRole", "ProcessResumeUploads": "ResumeWork
              "IndexSearch": "SearchIndexerRole", "KeyAuthorizer": "KeyAuthorizerRole"}
 STREAM_ACTIONS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
                   "dynamodb:ListStreams"}
-SEARCH_INDEX_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem"}
+SEARCH_INDEX_ACTIONS = {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"}
 # What each function calls (see test_deploy_iam.py, which records the calls), and nothing else.
 EXPECTED_ACTIONS = {
     "APIHandler": {
