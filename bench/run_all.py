@@ -130,7 +130,8 @@ SQS are moto.
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000,
-                        help="large table size for list_cost.py (default 100000)")
+                        help="large table size for list_cost.py and search_cost.py "
+                             "(default 100000)")
     parser.add_argument("--skip-baseline", action="store_true",
                         help="bulk_cost.py without the one-row-at-a-time baseline")
     parser.add_argument("--creates", type=int,
@@ -146,6 +147,7 @@ def main() -> int:
         ("create_rate.py", ["--creates", str(args.creates)] if args.creates else []),
         ("import_time.py", []),
         ("resume_speed.py", []),
+        ("search_cost.py", ["--sizes", f"1000,{args.size}"]),
     ]
     with tempfile.TemporaryDirectory(prefix="bench-summary-") as tmp:
         runs = run_scripts(scripts, Path(tmp))
@@ -164,8 +166,8 @@ def main() -> int:
                                    (f"--creates {args.creates}", args.creates not in (None, 100)))
              if on]
     note = ("\n**Not the reference sizes**: run with " + ", ".join(f"`{q}`" for q in quick)
-            + " (the reference run: 100,000 items, with the baseline, 100 creates per "
-            "client).\n" if quick else "")
+            + " (the reference run: 100,000 items and professionals, with the baseline, 100 "
+            "creates per client).\n" if quick else "")
     print(f"\n===== summary: {command} ({date}; load average {load[0]:.1f} at start) =====")
     for run in runs:
         print(ran_text(run))
