@@ -341,6 +341,7 @@ describe('staff console', () => {
     assert.ok(await focused(ada.getByRole('link')), 'Tab reaches the result');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Ada Lovelace', level: 1 }).waitFor();
+    await page.getByRole('link', { name: '← Back to the search' }).waitFor();
     await page.goBack();
     await ada.waitFor();
     assert.equal(await box.inputValue(), q);

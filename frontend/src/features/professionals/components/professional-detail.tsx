@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { Link } from 'react-router';
+import { Link, useLocation } from 'react-router';
 
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
@@ -25,9 +25,11 @@ export function ProfessionalDetail({ id }: { id: string }) {
     if (query.data) headingRef.current?.focus();
   }, [query.data?.id]);
 
+  // Opened from search results: the way back is to that search (SearchResults passes it).
+  const backToSearch = (useLocation().state as { search?: string } | null)?.search;
   const back = (
-    <Link to={paths.staff.root} className="text-sm text-blue-800 underline-offset-2 hover:underline">
-      ← All professionals
+    <Link to={backToSearch ?? paths.staff.root} className="text-sm text-blue-800 underline-offset-2 hover:underline">
+      {backToSearch ? '← Back to the search' : '← All professionals'}
     </Link>
   );
 

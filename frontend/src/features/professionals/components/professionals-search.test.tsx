@@ -7,6 +7,7 @@ import { makeProfessional } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
 import type { SearchHit, SearchMatch } from '@/types/api';
 
+import { ProfessionalDetail } from './professional-detail';
 import { ProfessionalsList } from './professionals-list';
 
 const hit = (overrides: Parameters<typeof makeProfessional>[0], match: SearchMatch): SearchHit => ({
@@ -180,6 +181,26 @@ describe('Search in the staff console', () => {
     expect(screen.getByRole('link', { name: 'José Núñez' })).toHaveFocus();
     await user.keyboard('{Enter}');
     await waitFor(() => expect(router.state.location.pathname).toBe(`/staff/professionals/${jose.id}`));
+  });
+
+  it('leads from a result to its detail and back to the same search', async () => {
+    mockApi([
+      ['GET', `/api/professionals/${jose.id}`, () => ({ status: 200, body: { ...jose, match: undefined, resume_text: null } })],
+      ['GET', '/api/professionals', () => found([jose])],
+    ]);
+    const { router } = renderApp(
+      [
+        { path: '/staff', element: <StaffKeyGate><ProfessionalsList /></StaffKeyGate> },
+        { path: '/staff/professionals/:id', element: <StaffKeyGate><ProfessionalDetail id={jose.id} /></StaffKeyGate> },
+      ],
+      { path: '/staff?q=jose&source=direct', staffKey: 'k' },
+    );
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('link', { name: 'José Núñez' }));
+    await user.click(await screen.findByRole('link', { name: '← Back to the search' }));
+    await waitFor(() => expect(router.state.location.search).toBe('?q=jose&source=direct'));
+    expect(await screen.findByRole('link', { name: 'José Núñez' })).toBeInTheDocument();
+    expect(box()).toHaveValue('jose');
   });
 
   it('looks a person up by email apart from search', async () => {

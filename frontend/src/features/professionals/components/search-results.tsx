@@ -1,5 +1,5 @@
 import { useMemo, type ReactNode } from 'react';
-import { Link } from 'react-router';
+import { Link, useLocation } from 'react-router';
 
 import { cn } from '@/components/ui/cn';
 import { paths } from '@/config/paths';
@@ -44,16 +44,20 @@ type SearchResultsProps = {
 
 export function SearchResults({ items, q, caption, busy }: SearchResultsProps) {
   const terms = useMemo(() => queryTerms(q), [q]);
+  const { pathname, search } = useLocation();
+  const here = `${pathname}${search}`;
   return (
     <ol aria-label={caption} aria-busy={busy || undefined} className={cn('space-y-3', busy && 'opacity-60')}>
       {items.map((item) => (
-        <SearchResult key={item.id} hit={item} terms={terms} />
+        <SearchResult key={item.id} hit={item} terms={terms} searchUrl={here} />
       ))}
     </ol>
   );
 }
 
-function SearchResult({ hit, terms }: { hit: Professional | SearchHit; terms: string[] }) {
+type SearchResultProps = { hit: Professional | SearchHit; terms: string[]; searchUrl: string };
+
+function SearchResult({ hit, terms, searchUrl }: SearchResultProps) {
   const match = 'match' in hit ? hit.match : { fields: [], snippet: null };
   const matched = new Set(match.fields);
   // Highlights only where the server says a term matched.
@@ -70,6 +74,7 @@ function SearchResult({ hit, terms }: { hit: Professional | SearchHit; terms: st
         <h2 className="text-base font-semibold">
           <Link
             to={paths.staff.professional(hit.id)}
+            state={{ search: searchUrl }}
             className="rounded text-blue-800 underline-offset-2 hover:underline focus-visible:outline-3 focus-visible:outline-blue-600"
           >
             {show('full_name')}
