@@ -16,7 +16,7 @@ from typing import Iterable
 
 MIN_TERM = 2  # one-character terms are ignored
 MAX_QUERY_CHARS = 200
-MAX_WORD = 100  # longer runs of letters are not words anyone searches for (and keys are bounded)
+MAX_WORD = MAX_QUERY_CHARS  # no query has a longer term; longer runs of letters are not indexed
 # Profile fields, in the order match.fields lists them, and the tier each one belongs to.
 PROFILE_FIELDS = ("full_name", "company_name", "job_title", "email", "phone")
 FIELD_TIER = {"full_name": 1, "company_name": 2, "job_title": 2, "email": 3, "phone": 3}
@@ -46,7 +46,10 @@ def _kind(ch: str) -> str:
 def fold(text: str) -> str:
     """Case-fold and strip accents from Latin letters; other scripts keep their marks."""
     out: list[str] = []
-    for ch in unicodedata.normalize("NFKD", text.casefold()):
+    # Compatibility forms first ("ᴬ" -> "A", "ﬁ" -> "fi"), then case, then decompose again
+    # whatever case-folding composed.
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    for ch in folded:
         if _kind(ch) == "m" and out and _is_latin(out[-1]):
             continue
         out.append(ch)
