@@ -94,16 +94,18 @@ def bulk_upsert():
 @app.route("/professionals", methods=["GET"])
 def list_professionals():
     request = app.current_request
-    auth.require(auth.identify(request.headers), STAFF)
-    return listing.list_professionals(request.query_params or {})
+    caller = auth.identify(request.headers)
+    auth.require(caller, STAFF, PARTNER)
+    return listing.list_professionals(request.query_params or {}, caller)
 
 
 @app.route("/professionals/{professional_id}", methods=["GET"])
 def get_professional(professional_id):
     request = app.current_request
-    auth.require(auth.identify(request.headers), STAFF, TOKEN, professional_id=professional_id)
+    caller = auth.identify(request.headers)
+    auth.require(caller, STAFF, PARTNER, TOKEN, professional_id=professional_id)
     payloads.check_query(request.query_params, ())
-    item = professionals.get(professional_id)
+    item = professionals.get(professional_id, caller)
     return {**professionals.to_resource(item), "resume_text": resumes.resume_text(item)}
 
 
@@ -111,7 +113,7 @@ def get_professional(professional_id):
 def patch_professional(professional_id):
     request = app.current_request
     caller = auth.identify(request.headers)
-    auth.require(caller, STAFF)
+    auth.require(caller, STAFF, PARTNER)
     payloads.check_query(request.query_params, ())
     body = payloads.json_body(request.headers, request.raw_body)
     return professionals.to_resource(professionals.patch(professional_id, body, caller))
@@ -120,19 +122,21 @@ def patch_professional(professional_id):
 @app.route("/professionals/{professional_id}", methods=["DELETE"])
 def delete_professional(professional_id):
     request = app.current_request
-    auth.require(auth.identify(request.headers), STAFF)
+    caller = auth.identify(request.headers)
+    auth.require(caller, STAFF, PARTNER)
     payloads.check_query(request.query_params, ())
-    professionals.delete(professional_id)
+    professionals.delete(professional_id, caller)
     return Response(body="", status_code=204)
 
 
 @app.route("/professionals/{professional_id}/resume", methods=["POST"], content_types=ANY)
 def start_resume_upload(professional_id):
     request = app.current_request
-    auth.require(auth.identify(request.headers), STAFF, TOKEN, professional_id=professional_id)
+    caller = auth.identify(request.headers)
+    auth.require(caller, STAFF, PARTNER, TOKEN, professional_id=professional_id)
     payloads.check_query(request.query_params, ())
     body = payloads.json_body(request.headers, request.raw_body)
-    item = resumes.start_upload(professional_id, body)
+    item = resumes.start_upload(professional_id, body, caller)
     resource = {**professionals.to_resource(item), "resume_upload": resumes.upload_form(item)}
     # The body is the professional (with the new attempt): that is the resource it points to.
     return Response(resource, status_code=201, headers={"Location": f"/professionals/{item.id}"})

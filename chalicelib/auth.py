@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from chalicelib import db, logs, signing
 from chalicelib.clock import now_iso
 from chalicelib.errors import Forbidden, Unauthorized
-from chalicelib.models import ApiKeyItem, api_key_pk
+from chalicelib.models import ApiKeyItem, ProfessionalItem, api_key_pk
 
 ANONYMOUS, PARTNER, STAFF, TOKEN = "anonymous", "partner", "staff", "token"
 ROLES = (PARTNER, STAFF)
@@ -71,6 +71,12 @@ def require(caller: Caller, *roles: str, professional_id: str | None = None) -> 
     if caller.role == TOKEN and TOKEN in roles:
         raise Forbidden("This access token belongs to another professional.")
     raise Forbidden("Your credentials do not allow this operation.")
+
+
+def can_see(caller: Caller | None, item: ProfessionalItem) -> bool:
+    """A partner sees only what its keys (by name) created; to it anything else is missing.
+    Other roles were settled by ``require`` (a token is bound to its one record)."""
+    return caller is None or caller.role != PARTNER or item.partner == caller.name
 
 
 def issue_access_token(professional_id: str) -> str:

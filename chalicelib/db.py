@@ -177,6 +177,17 @@ def query(index: Any, hash_key: str, **kwargs: Any) -> list[TableItem]:
         return list(index.query(hash_key, **kwargs))
 
 
+def query_page(index: Any, hash_key: str, *, limit: int,
+               **kwargs: Any) -> tuple[list[TableItem], dict | None]:
+    """Exactly one Query of an index (``Limit`` = limit): its items and ``LastEvaluatedKey``.
+    With a filter, the page may hold fewer items than were read; the key says where to go on."""
+    bind()
+    with unavailable_on_error("Query"):
+        pages = index.query(hash_key, page_size=limit, **kwargs).page_iter
+        raw = next(pages)
+    return [TableItem.from_raw_data(i) for i in raw.get("Items", [])], pages.last_evaluated_key
+
+
 def exists(pk: str) -> bool:
     """Whether an item exists, whatever its kind (reads the key only)."""
     table = bind()

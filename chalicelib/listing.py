@@ -1,8 +1,10 @@
-"""The staff list: newest first, by source or across all sources, with signed cursors; with
-``q``, a search (chalicelib.search.query).
+"""The list: newest first, by source or across all sources, with signed cursors; with ``q``,
+a search (chalicelib.search.query, staff only).
 
 Each page costs at most one Query per source it covers, whatever the table's size: the
-``by_source`` index is sorted by ``created_at#id``, and a cursor is the last key served.
+``by_source`` index is sorted by ``created_at#id``, and a cursor is the last key served. A
+partner's page is one Query of ``by_partner`` (its own records, same order); a cursor is bound
+to the filter and to the caller (staff, or that partner).
 """
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ import heapq
 from typing import Any
 
 from chalicelib import db, signing, validation
-from chalicelib.errors import BadRequest
-from chalicelib.models import ProfessionalItem, SourceIndex
+from chalicelib.auth import PARTNER, Caller, can_see
+from chalicelib.errors import BadRequest, Forbidden
+from chalicelib.models import PartnerIndex, ProfessionalItem, SourceIndex
 from chalicelib.professionals import find_by, to_resource
 from chalicelib.search import query
 from chalicelib.settings import get_settings
@@ -21,7 +24,9 @@ DEFAULT_LIMIT, MAX_LIMIT = 25, 100
 _PURPOSE = "list-cursor"
 
 
-def list_professionals(params: dict[str, str]) -> dict[str, Any]:
+def list_professionals(params: dict[str, str], caller: Caller) -> dict[str, Any]:
+    if "q" in params and not caller.is_staff:  # the role check comes before parsing
+        raise Forbidden("Search is for staff keys only.")
     unknown = sorted(set(params) - set(QUERY_PARAMS))
     if unknown:
         raise BadRequest(f"Unknown query parameter: {', '.join(unknown)}.",
@@ -40,7 +45,9 @@ def list_professionals(params: dict[str, str]) -> dict[str, Any]:
     if "email" in params or "phone" in params:
         if "cursor" in params:
             raise BadRequest("A cursor cannot be used with an email or phone look-up.")
-        return {"items": _look_up(params, source), "next_cursor": None}
+        return {"items": _look_up(params, source, caller), "next_cursor": None}
+    if caller.role == PARTNER:
+        return _partner_page(caller.name, source, limit, params.get("cursor"))
     filters = {"source": source}
     after = _cursor_key(params["cursor"], filters) if "cursor" in params else None
     sources = [source] if source else list(validation.SOURCES)
@@ -54,6 +61,26 @@ def list_professionals(params: dict[str, str]) -> dict[str, Any]:
     next_cursor = None
     if len(merged) > limit:
         next_cursor = signing.sign({"f": filters, "k": page[-1].list_key}, _PURPOSE)
+    return {"items": [to_resource(item) for item in page], "next_cursor": next_cursor}
+
+
+def _partner_page(partner: str, source: str | None, limit: int,
+                  cursor: str | None) -> dict[str, Any]:
+    """One Query of the partner's own index. ``source`` is a filter on it: a partner's records
+    are ``partner`` unless staff changed that, so a filtered page is full but for those, and
+    may then hold fewer than ``limit`` items while ``next_cursor`` goes on (decisions.md)."""
+    filters = {"source": source, "partner": partner}
+    after = _cursor_key(cursor, filters) if cursor else None
+    items, last_read = db.query_page(
+        ProfessionalItem.by_partner, partner, limit=limit + 1, scan_index_forward=False,
+        range_key_condition=PartnerIndex.list_key < after if after else None,
+        filter_condition=ProfessionalItem.source == source if source else None)
+    page, resume_at = items[:limit], None
+    if len(items) > limit:
+        resume_at = page[-1].list_key
+    elif last_read:  # read limit + 1 records, some filtered out: more may follow
+        resume_at = last_read["list_key"]["S"]
+    next_cursor = signing.sign({"f": filters, "k": resume_at}, _PURPOSE) if resume_at else None
     return {"items": [to_resource(item) for item in page], "next_cursor": next_cursor}
 
 
@@ -75,7 +102,8 @@ def _cursor_key(cursor: str, filters: dict[str, Any]) -> str:
     return payload["k"]
 
 
-def _look_up(params: dict[str, str], source: str | None) -> list[dict[str, Any]]:
+def _look_up(params: dict[str, str], source: str | None,
+             caller: Caller) -> list[dict[str, Any]]:
     region = get_settings().default_phone_region
     wanted, problems = {}, {}
     for name, normalise in (("email", validation.normalise_email),
@@ -92,6 +120,6 @@ def _look_up(params: dict[str, str], source: str | None) -> list[dict[str, Any]]
     item = find_by(field, value)
     if item is None or any(getattr(item, f) != v for f, v in wanted.items()):
         return []
-    if source and item.source != source:
+    if (source and item.source != source) or not can_see(caller, item):
         return []
     return [to_resource(item)]

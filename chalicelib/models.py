@@ -55,6 +55,18 @@ class SourceIndex(GlobalSecondaryIndex):
     list_key = UnicodeAttribute(range_key=True)
 
 
+class PartnerIndex(GlobalSecondaryIndex):
+    """One partner's professionals, newest first: sparse, only records a partner key created
+    carry ``partner`` (the key's name)."""
+
+    class Meta:
+        index_name = "by_partner"
+        projection = AllProjection()
+
+    partner = UnicodeAttribute(hash_key=True)
+    list_key = UnicodeAttribute(range_key=True)
+
+
 class ProfessionalItem(TableItem, discriminator="professional"):
     """One professional; ``version`` guards every write against lost updates."""
 
@@ -78,6 +90,7 @@ class ProfessionalItem(TableItem, discriminator="professional"):
     by_email = EmailIndex()
     by_phone = PhoneIndex()
     by_source = SourceIndex()
+    by_partner = PartnerIndex()
 
 
 class GuardItem(TableItem, discriminator="guard"):

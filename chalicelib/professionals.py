@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 from chalicelib import db, resumes, validation
-from chalicelib.auth import ANONYMOUS, PARTNER, STAFF, TOKEN, Caller
+from chalicelib.auth import ANONYMOUS, PARTNER, STAFF, TOKEN, Caller, can_see
 from chalicelib.clock import new_id, now_iso
 from chalicelib.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
 from chalicelib.models import GuardItem, ProfessionalItem, guard_pk, professional_pk
@@ -111,19 +111,20 @@ def _clean_create(body: Any) -> tuple[dict[str, str | None], dict[str, Any] | No
     return fields, descriptor
 
 
-def get(professional_id: str) -> ProfessionalItem:
+def get(professional_id: str, caller: Caller | None = None) -> ProfessionalItem:
+    """The professional, or 404; to a partner, anyone else's record is missing alike (the
+    same read, then the same answer)."""
     item = db.get(professional_pk(professional_id))
-    if not isinstance(item, ProfessionalItem):
+    if not isinstance(item, ProfessionalItem) or not can_see(caller, item):
         raise NotFound(f"No professional with id '{professional_id}'.")
     return item
 
 
 def patch(professional_id: str, body: Any, caller: Caller) -> ProfessionalItem:
-    fields = validation.clean(body, mode=validation.PATCH,
-                              default_region=get_settings().default_phone_region)
+    fields = _clean_patch(body, caller)
 
     def attempt() -> ProfessionalItem:
-        old = get(professional_id)
+        old = get(professional_id, caller)
         new = copy_item(old)
         for name, value in fields.items():
             setattr(new, name, value)
@@ -139,6 +140,24 @@ def patch(professional_id: str, body: Any, caller: Caller) -> ProfessionalItem:
         return new
 
     return db.retrying(attempt, what="update")
+
+
+def _clean_patch(body: Any, caller: Caller) -> dict[str, str | None]:
+    """A PATCH body's fields; a partner may not set ``source`` (its records are ``partner``)."""
+    errors: dict[str, list[str]] = {}
+    if caller.role == PARTNER and isinstance(body, dict) and "source" in body:
+        body = {k: v for k, v in body.items() if k != "source"}
+        errors["source"] = ["A partner cannot change the source."]
+    try:
+        fields = validation.clean(body, mode=validation.PATCH,
+                                  default_region=get_settings().default_phone_region)
+    except ValidationFailed as exc:
+        if not errors:
+            raise
+        errors.update(exc.fields)
+    if errors:
+        raise ValidationFailed(errors)
+    return fields
 
 
 def guard_moves(old: ProfessionalItem | None, new: ProfessionalItem | None) -> list[db.Action]:
@@ -158,14 +177,14 @@ def guard_moves(old: ProfessionalItem | None, new: ProfessionalItem | None) -> l
     return actions
 
 
-def delete(professional_id: str) -> ProfessionalItem:
+def delete(professional_id: str, caller: Caller | None = None) -> ProfessionalItem:
     """Delete the professional and their resume files, and free their e-mail and phone."""
-    unread = [get(professional_id)]
+    unread = [get(professional_id, caller)]
     files = resumes.file_keys(unread[0])
     resumes.delete_keys(files)  # first: if S3 fails (503), the record is there for a retry
 
     def attempt() -> ProfessionalItem:
-        item = unread.pop() if unread else get(professional_id)  # a retry reads afresh
+        item = unread.pop() if unread else get(professional_id, caller)  # a retry reads afresh
         db.transact([db.Action("delete", item, ProfessionalItem.version == item.version),
                      *guard_moves(item, None)])
         return item

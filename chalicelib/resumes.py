@@ -28,6 +28,7 @@ from urllib.parse import unquote_plus
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import clients, db, logs, metrics
+from chalicelib.auth import Caller, can_see
 from chalicelib.clock import iso, now_iso
 from chalicelib.errors import NotFound, Unavailable, ValidationFailed
 from chalicelib.models import ProfessionalItem, professional_pk
@@ -114,13 +115,14 @@ def _parse_iso(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
 
 
-def start_upload(professional_id: str, body: Any) -> ProfessionalItem:
-    """A new attempt for an existing professional; the previous ready file stays served."""
+def start_upload(professional_id: str, body: Any, caller: Caller | None = None) -> ProfessionalItem:
+    """A new attempt for an existing professional; the previous ready file stays served.
+    To a partner, a record it did not create is missing (auth.can_see)."""
     descriptor = parse_descriptor(body)
 
     def attempt() -> ProfessionalItem:
         item = _get(professional_id)
-        if item is None:
+        if item is None or not can_see(caller, item):
             raise NotFound(f"No professional with id '{professional_id}'.")
         before = item.version
         begin_attempt(item, descriptor)

@@ -85,7 +85,9 @@ def test_keys_missing_invalid_and_wrong_role(api):
     assert_error(api.call("POST", "/professionals/bulk", who=None, body=[]), 401, "unauthorized")
     assert_error(api.call("POST", "/professionals/bulk", who=None, body=[],
                           headers={"X-Api-Key": "not-a-key"}), 401, "unauthorized")
-    assert_error(api.call("DELETE", "/professionals/x", who="partner"), 403, "forbidden")
+    # The resume download is staff only; a partner's DELETE of a missing record is a 404.
+    assert_error(api.call("GET", "/professionals/x/resume", who="partner"), 403, "forbidden")
+    assert_error(api.call("DELETE", "/professionals/x", who="partner"), 404, "not_found")
     assert_error(api.call("GET", "/professionals", who=None,
                           headers={"Authorization": "Basic dXNlcjpwYXNz"}), 401, "unauthorized")
 

@@ -198,8 +198,8 @@ def exercise(api, phase) -> None:
     phase("APIHandler")
     ada = sign_up(api)  # anonymous, with a resume: guards, presigned POST
     pid, token = ada["id"], ada["access_token"]
-    api.call("POST", "/professionals", who="partner",
-             body={"full_name": "Grace", "email": "grace@example.com", "phone": "+14155550100"})
+    grace = api.call("POST", "/professionals", who="partner", body={
+        "full_name": "Grace", "email": "grace@example.com", "phone": "+14155550100"}).json["id"]
     assert api.call("POST", "/professionals", who=None,
                     body={"full_name": "Dup", "email": "ada@example.com"}).status_code == 409
     api.call("POST", "/professionals/bulk", who="staff", body=[
@@ -211,6 +211,11 @@ def exercise(api, phase) -> None:
     for query in ("", "?source=direct", "?email=ada@example.com", "?phone=%2B14155550101",
                   "?limit=1"):
         assert api.call("GET", f"/professionals{query}").status_code == 200
+    for query in ("", "?source=partner", "?email=grace@example.com"):  # a partner's own
+        assert api.call("GET", f"/professionals{query}", who="partner").status_code == 200
+    assert api.call("GET", f"/professionals/{grace}", who="partner").status_code == 200
+    assert api.call("PATCH", f"/professionals/{grace}", who="partner",
+                    body={"job_title": "Admiral"}).status_code == 200
     api.call("PATCH", f"/professionals/{pid}", body={"phone": "+14155550123"})
     api.call("PATCH", f"/professionals/{pid}", body={"email": None})
     api.call("PATCH", f"/professionals/{pid}", body={"email": "ada@example.org"})

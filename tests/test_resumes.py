@@ -220,7 +220,8 @@ def test_resume_upload_permissions(api):
                      body={"full_name": "Grace", "email": "grace@example.com"}).json
     path = f"/professionals/{body['id']}/resume"
     assert_error(api.call("POST", path, who=None, body=DESCRIPTOR), 401, "unauthorized")
-    assert_error(api.call("POST", path, who="partner", body=DESCRIPTOR), 403, "forbidden")
+    # Not the partner's record: a 404 to it (contract 7.2).
+    assert_error(api.call("POST", path, who="partner", body=DESCRIPTOR), 404, "not_found")
     assert_error(api.call("POST", path, who=f"Bearer {other['access_token']}", body=DESCRIPTOR),
                  403, "forbidden")
     assert api.call("POST", path, who="staff", body=DESCRIPTOR).status_code == 201

@@ -330,6 +330,12 @@ class ApiStateMachine(RuleBasedStateMachine):
         assert b"Traceback" not in (response.body or b""), response.body
         return response
 
+    def reaches(self, who: str, pid: str) -> bool:
+        """Staff reach every live record; a partner only those it created (contract 7.2):
+        anyone else's is a 404 to it, as a missing one."""
+        person = self.people.get(pid)
+        return person is not None and PARTNER_NAME[who] in (None, person.partner)
+
     def touched(self, before: Person | None, after: Person | None) -> None:
         """A record changed, appeared or went: read it after the step, and look up the values
         it held (the look-up must now find their new holder, or nobody)."""
@@ -443,10 +449,12 @@ class ApiStateMachine(RuleBasedStateMachine):
         response = self.call("PATCH", f"/professionals/{pid}", who=who, body=body)
         if who is None:
             return _check_error(response, Expected(401, "unauthorized"), who, what)
-        if who != "staff":
-            return _check_error(response, Expected(403, "forbidden"), who, what)
-        values = {k: _expect(k, v, bulk=False) for k, v in body.items()}
+        partner = PARTNER_NAME[who]
+        values = {k: _expect(k, v, bulk=False) for k, v in body.items()
+                  if not (partner and k == "source")}
         bad = {k for k, v in values.items() if v is INVALID}
+        if partner and "source" in body:  # a partner may not carry source, whatever its value
+            bad.add("source")
         # Not optional fields: they cannot be cleared, by null or blank. (PATCH {"source": null}
         # answered 500 until commit 5aa2c56; this machine found it too.)
         for name in ("full_name", "source"):
@@ -454,7 +462,7 @@ class ApiStateMachine(RuleBasedStateMachine):
                 bad.add(name)
         if bad:  # validation (400) comes before existence (404)
             return _check_error(response, Expected(400, "validation_error", bad), who, what)
-        if pid not in self.people:
+        if not self.reaches(who, pid):
             return _check_error(response, Expected(404, "not_found"), who, what)
         old = self.people[pid]
         new = replace(old, **values)
@@ -481,9 +489,7 @@ class ApiStateMachine(RuleBasedStateMachine):
         response = self.call("DELETE", f"/professionals/{pid}", who=who)
         if who is None:
             return _check_error(response, Expected(401, "unauthorized"), who, what)
-        if who != "staff":
-            return _check_error(response, Expected(403, "forbidden"), who, what)
-        if pid not in self.people:
+        if not self.reaches(who, pid):
             return _check_error(response, Expected(404, "not_found"), who, what)
         assert response.status_code == 204 and not response.body, (what, response.body)
         self.touched(self.people.pop(pid), None)  # its e-mail and phone are free now
@@ -612,13 +618,30 @@ class ApiStateMachine(RuleBasedStateMachine):
 
     @rule(pid=ids, data=st.data())
     def read(self, pid, data):
-        """GET one id as staff, or with an anonymous sign-up's token."""
+        """GET one id as staff, as a partner, or with an anonymous sign-up's token."""
         owner = data.draw(st.sampled_from(list(self.tokens)) | st.none() if self.tokens
                           else st.none(), label="token of")
-        if owner is None:
+        partner = data.draw(st.sampled_from([None, None, "partner", "other_partner"]),
+                            label="partner")
+        if partner is not None:
+            self.read_as_partner(pid, partner)
+        elif owner is None:
             self.to_read.add(pid)  # read after the step, with everything else
         else:
             self.read_with_token(pid, owner)
+
+    def read_as_partner(self, pid: str, who: str) -> None:
+        """A partner reads what it created; anything else is a 404 with a missing id's body."""
+        response = self.call("GET", f"/professionals/{pid}", who=who)
+        what = f"GET {pid} as {who}"
+        if not self.reaches(who, pid):
+            _check_error(response, Expected(404, "not_found"), who, what)
+            missing = self.call("GET", "/professionals/no-such-id", who=who)
+            assert response.json == {"error": {**missing.json["error"], "message": missing.json[
+                "error"]["message"].replace("no-such-id", pid)}}, (what, response.json)
+            return
+        assert response.status_code == 200, (what, response.json)
+        self.check_resource(response.json, self.people[pid], what)
 
     def read_with_token(self, pid: str, owner: str) -> None:
         """A sign-up's token reads its own record (404 once deleted) and no other (403); it
@@ -639,23 +662,28 @@ class ApiStateMachine(RuleBasedStateMachine):
                      Expected(403, "forbidden"), None, f"PATCH {pid} with its own token")
 
     @rule(email=st.none() | spelling["email"], phone=st.none() | spelling["phone"],
-          source=st.none() | st.sampled_from(SOURCES))
-    def query(self, email, phone, source):
+          source=st.none() | st.sampled_from(SOURCES),
+          who=st.sampled_from(["staff", "staff", "partner", "other_partner"]))
+    def query(self, email, phone, source, who):
         """?email= and/or ?phone= in any spelling, maybe with ?source=: 0 or 1 item; or, with
-        neither, the list of one source: exactly the model's people of that source."""
+        neither, the list of one source: exactly the model's people of that source. A partner
+        sees only the people it created (contract 7.2)."""
         query = {k: v for k, v in (("email", email), ("phone", phone), ("source", source)) if v}
-        response = self.call("GET", "/professionals?" + urlencode(query or {"limit": "100"}))
+        response = self.call("GET", "/professionals?" + urlencode(query or {"limit": "100"}),
+                             who=who)
         assert response.status_code == 200, (query, response.json)
         assert response.json["next_cursor"] is None, response.json
         got = [i["id"] for i in response.json["items"]]
+        visible = {pid for pid in self.people if self.reaches(who, pid)}
         if not {"email", "phone"} & set(query):
-            assert sorted(got) == sorted(p.id for p in self.people.values()
-                                         if source in (None, p.source)), (query, got)
+            assert sorted(got) == sorted(p.id for p in self.people.values() if p.id in visible
+                                         and source in (None, p.source)), (query, who, got)
         else:
             holders = {_holder(self.people, n, CANONICAL[n][query[n]]) for n in SPELLINGS
                        if n in query}
             found = holders.pop() if len(holders) == 1 else None  # both: the same person
-            if found and source and self.people[found].source != source:
+            if found and ((source and self.people[found].source != source)
+                          or found not in visible):
                 found = None
             assert got == ([found] if found else []), (query, response.json)
         for item in response.json["items"]:

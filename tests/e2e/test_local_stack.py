@@ -131,8 +131,17 @@ def test_bulk_upsert_then_list(stack, http):
                     headers=staff(stack), timeout=30).json()
     assert len(page["items"]) == 2 and page["next_cursor"]  # newest first: the bulk rows
     assert {p["full_name"] for p in page["items"]} == {"Bulk One", "Bulk Two"}
-    assert http.get(f"{stack.api}/professionals", headers=partner(stack),
-                    timeout=30).status_code == 403
+    # The partner's own list (contract 7.2): its rows, newest first; anyone else's is a 404.
+    own = http.get(f"{stack.api}/professionals", params={"limit": 2}, headers=partner(stack),
+                   timeout=30).json()["items"]
+    assert {p["full_name"] for p in own} == {"Bulk One", "Bulk Two"}
+    assert http.get(f"{stack.api}/professionals/{own[0]['id']}", headers=partner(stack),
+                    timeout=30).status_code == 200
+    by_staff = http.post(f"{stack.api}/professionals", headers=staff(stack), timeout=30,
+                         json={"full_name": "Staff Made", "email": unique_email("e2e-staff")})
+    other = http.get(f"{stack.api}/professionals/{by_staff.json()['id']}",
+                     headers=partner(stack), timeout=30)
+    assert other.status_code == 404 and other.json()["error"]["code"] == "not_found"
 
 
 # --- the resources ---------------------------------------------------------------------------------
