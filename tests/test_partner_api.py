@@ -8,11 +8,13 @@ a missing one.
 from __future__ import annotations
 
 import itertools
+import uuid
 from contextlib import contextmanager
 
 import botocore.client
 import pytest
 
+from chalicelib.errors import NotFound
 from tests.invariants import assert_invariants
 from tests.test_professionals_api import assert_error
 
@@ -250,3 +252,61 @@ def test_other_credentials_on_the_partner_routes(api, three_owners):
                               body={"job_title": "x"}), 401, "unauthorized")
     assert_error(api.call("DELETE", f"/professionals/{pid}", who=f"Bearer {token}"),
                  403, "forbidden")
+
+
+# -- DynamoDB Local: real Limit-then-filter semantics ------------------------------------------
+
+@pytest.fixture
+def ddb_local_table(dynamodb_local_endpoint, monkeypatch):
+    """A new, empty table in DynamoDB Local (AWS's emulator), bound for this test only."""
+    from chalicelib import db
+    name = f"partners-{uuid.uuid4().hex[:8]}"
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_local_endpoint)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("STAGE", "test")
+    monkeypatch.setenv("TABLE_NAME", name)
+    db._bound["table"] = None
+    db.create_table()
+    yield name
+    db._client().delete_table(TableName=name)
+    db._bound["table"] = None
+
+
+@pytest.mark.ddblocal
+def test_partner_pages_on_dynamodb_local(ddb_local_table, monkeypatch):
+    """DynamoDB applies Limit before the filter: a filtered partner page can be short or empty
+    while the cursor goes on, and the walk still yields exactly the matches, newest first."""
+    from chalicelib import listing, professionals
+    from chalicelib.auth import Caller
+    acme = Caller(role="partner", name="acme", key_id="k1")
+    globex = Caller(role="partner", name="globex", key_id="k2")
+    staff = Caller(role="staff", name="ops", key_id="k3")
+    ids = []
+    for i in range(5):
+        ids.append(professionals.create({"full_name": f"A{i}", "email": f"a{i}@example.com"},
+                                        acme).id)
+        professionals.create({"full_name": f"G{i}", "email": f"g{i}@example.com"}, globex)
+        professionals.create({"full_name": f"S{i}", "email": f"s{i}@example.com"}, staff)
+    for pid in (ids[0], ids[3]):
+        professionals.patch(pid, {"source": "internal"}, staff)
+
+    def walk_local(params):
+        pages, cursor = [], None
+        while True:
+            with dynamodb_calls(monkeypatch) as calls:
+                page = listing.list_professionals({**params, **({"cursor": cursor} if cursor
+                                                                 else {})}, acme)
+            assert calls == [("Query", "by_partner")], calls
+            pages.append([p["id"] for p in page["items"]])
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return pages
+
+    assert walk_local({"limit": "2"}) == [[ids[4], ids[3]], [ids[2], ids[1]], [ids[0]]]
+    # Limit 2 a Query: A4 A3 -> [A3]; A2 A1 -> [] (more may follow); A0 -> [A0], the end.
+    assert walk_local({"limit": "1", "source": "internal"}) == [[ids[3]], [], [ids[0]]]
+    assert sum(walk_local({"limit": "2", "source": "partner"}), []) == [ids[4], ids[2], ids[1]]
+    assert listing.list_professionals({"email": "g1@example.com"}, acme)["items"] == []
+    with pytest.raises(NotFound):
+        professionals.get(ids[1], globex)
