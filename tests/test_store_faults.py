@@ -154,34 +154,47 @@ def send(api, call: Call):
     return api.call(call.method, call.path, who=call.who, body=call.body)
 
 
-def check_route(api, faults: StoreFaults, route: Route) -> list[str]:
-    failures = []
+def learn_operations(api, faults: StoreFaults, route: Route) -> list[str]:
+    """Calls the route once without faults, recording the DynamoDB operations it makes."""
     call = route.prepare(api)
     faults.reset()
     clean = send(api, call)
     route.operations = Counter(faults.calls)
     if clean.status_code >= 500 or not route.operations:
         return [f"[{route.id}] fault-free: {clean.status_code} after {dict(route.operations)}"]
+    return []
+
+
+def check_case(api, faults: StoreFaults, route: Route, operation: str, nth: int, code: str,
+               status: int, content: Callable[[], list[dict]] = table_content) -> list[str]:
+    """The route on fresh data, ``operation`` failing from its ``nth`` call on: its problems."""
+    call = route.prepare(api)
+    faults.reset()
+    before = content()
+    faults.reset((operation, nth, code, status))
+    response = send(api, call)
+    answered = faults.answered
+    faults.reset()
+    # Bulk reads rows with BatchGetItem; its one GetItem is the API key's look-up,
+    # before any row: that failure is the whole request's 503.
+    per_row = route.bulk and operation != "GetItem"
+    return [f"[{route.id}] {operation} #{nth}+ {code}: {problem}"
+            for problem in judge(per_row, response, answered, before, content)]
+
+
+def check_route(api, faults: StoreFaults, route: Route) -> list[str]:
+    failures = learn_operations(api, faults, route)
+    if failures:
+        return failures
     for operation, count in sorted(route.operations.items()):
         for nth in range(1, count + 1):
             for code, status in ERRORS:
-                label = f"[{route.id}] {operation} #{nth}+ {code}"
-                call = route.prepare(api)
-                faults.reset()
-                before = table_content()
-                faults.reset((operation, nth, code, status))
-                response = send(api, call)
-                answered = faults.answered
-                faults.reset()
-                # Bulk reads rows with BatchGetItem; its one GetItem is the API key's look-up,
-                # before any row: that failure is the whole request's 503.
-                per_row = route.bulk and operation != "GetItem"
-                failures += [f"{label}: {problem}" for problem in
-                             judge(per_row, response, answered, before)]
+                failures += check_case(api, faults, route, operation, nth, code, status)
     return failures
 
 
-def judge(per_row: bool, response, answered: int, before: list[dict]) -> list[str]:
+def judge(per_row: bool, response, answered: int, before: list[dict],
+          content: Callable[[], list[dict]] = table_content) -> list[str]:
     problems = []
     if answered < 1:
         problems.append("the fault was not on the path")
@@ -195,7 +208,7 @@ def judge(per_row: bool, response, answered: int, before: list[dict]) -> list[st
     elif response.status_code != 503 or (response.json or {}).get("error", {}).get("code") \
             != "unavailable":
         problems.append(f"{response.status_code} {response.body[:300]!r}")
-    if table_content() != before:
+    if content() != before:
         problems.append("the table changed")
     return problems
 
