@@ -8,7 +8,6 @@ a missing one.
 from __future__ import annotations
 
 import itertools
-import uuid
 from contextlib import contextmanager
 
 import botocore.client
@@ -16,6 +15,7 @@ import pytest
 
 from chalicelib.errors import NotFound
 from tests.invariants import assert_invariants
+from tests.test_concurrency_ddblocal import ddb_table  # noqa: F401  (a fresh table there)
 from tests.test_professionals_api import assert_error
 
 DESCRIPTOR = {"filename": "cv.pdf", "content_type": "application/pdf", "size_bytes": 2000}
@@ -256,25 +256,8 @@ def test_other_credentials_on_the_partner_routes(api, three_owners):
 
 # -- DynamoDB Local: real Limit-then-filter semantics ------------------------------------------
 
-@pytest.fixture
-def ddb_local_table(dynamodb_local_endpoint, monkeypatch):
-    """A new, empty table in DynamoDB Local (AWS's emulator), bound for this test only."""
-    from chalicelib import db
-    name = f"partners-{uuid.uuid4().hex[:8]}"
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_local_endpoint)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("STAGE", "test")
-    monkeypatch.setenv("TABLE_NAME", name)
-    db._bound["table"] = None
-    db.create_table()
-    yield name
-    db._client().delete_table(TableName=name)
-    db._bound["table"] = None
-
-
 @pytest.mark.ddblocal
-def test_partner_pages_on_dynamodb_local(ddb_local_table, monkeypatch):
+def test_partner_pages_on_dynamodb_local(ddb_table, monkeypatch):
     """DynamoDB applies Limit before the filter: a filtered partner page can be short or empty
     while the cursor goes on, and the walk still yields exactly the matches, newest first."""
     from chalicelib import listing, professionals
