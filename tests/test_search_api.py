@@ -540,3 +540,94 @@ def test_a_word_past_the_served_100000_characters_is_still_a_word_of_the_resume(
     sync()
     assert found(api, "filler") == ids(person)
     assert found(api, "zanzibar") == ids(person)  # a word of the extracted text
+
+
+def test_a_long_term_takes_the_tier_of_the_field_it_matches_not_of_its_start(api):
+    # "annabell" starts like the name "Annabel" (tier 1) but is a prefix only of the company
+    # "Annabelle" for this person: tier 2
+    company = create(api, "Annabel Smith", company_name="Annabelle Corp")
+    short = create(api, "Annabe Jones")  # the term's start is the whole word: no match
+    name_old = create(api, "Annabella Brown")  # tier 1 for "annabell"
+    name = create(api, "Annabellita Grey")
+    mail = create(api, "Someone Annab", email="annabell.fan@example.com")  # tier 3
+    sync()
+    expected = ids(name, name_old, company, mail)
+    assert found(api, "annabell") == expected
+    assert found(api, "annabe") == ids(name, name_old, short, company, mail)
+    for limit in (1, 2, 3):
+        assert [i["id"] for i in page_through(api, "annabell", limit=limit)] == expected
+    assert short["id"] not in found(api, "annabel")
+
+
+def test_a_long_term_matches_only_the_words_it_starts(api):
+    engineer = create(api, "Grace Engineer")
+    engine = create(api, "Alan Engine", company_name="Engineless")
+    sync()
+    assert found(api, "engineer") == ids(engineer)
+    assert found(api, "engineless") == ids(engine)
+    assert found(api, "engine") == ids(engine, engineer)
+    assert found(api, "engineers") == []
+
+
+def test_paging_survives_the_deletion_of_the_item_a_cursor_points_at(api):
+    people = [create(api, f"Paging Person {n}") for n in range(6)]
+    sync()
+    order = found(api, "paging")
+    first = search(api, "paging", limit=2).json
+    assert [i["id"] for i in first["items"]] == order[:2]
+    api.call("DELETE", f"/professionals/{order[1]}")
+    sync()
+    rest = search(api, "paging", limit=10, cursor=first["next_cursor"])
+    assert rest.status_code == 200
+    assert [i["id"] for i in rest.json["items"]] == order[2:]
+    assert len(people) == 6
+
+
+def test_tier_four_with_several_resume_terms_ranks_the_denser_resume_first(api):
+    sparse = create(api, "Stack Person A")  # 1 + 1 of 8 words
+    resume_from_pdf(api, sparse["id"], "python django flask flask flask flask flask flask")
+    dense = create(api, "Stack Person B")  # 1 + 1 of 2 words, older than sparse? no: newer
+    resume_from_pdf(api, dense["id"], "python django")
+    only_one = create(api, "Stack Person C")
+    resume_from_pdf(api, only_one["id"], "python only")
+    middle = create(api, "Stack Person D")  # 2 + 1 of 6 words
+    resume_from_pdf(api, middle["id"], "python python django tea tea tea")
+    sync()
+    assert found(api, "python django") == ids(dense, middle, sparse)
+    assert found(api, "django python stack") == ids(dense, middle, sparse)
+
+
+def test_queries_folded_like_the_text(api):
+    strasse = create(api, "Hans Straße", company_name="Zoë & Søren ApS")
+    sync()
+    for q in ("strasse", "STRASSE", "straße", "STRAẞE", "stras", "zoe", "ZOË", "soren",
+              "Søren", "Zoe\u0308", "Jose\u0301 zoe"[6:]):
+        assert found(api, q) == ids(strasse), q
+    assert found(api, "mueller zoe") == []
+
+
+def test_rows_of_one_bulk_share_an_order_by_created_at_then_id(api):
+    rows = [{"full_name": f"Tie Person {n}", "email": f"tie{n}@example.com"} for n in range(12)]
+    response = api.call("POST", "/professionals/bulk", body=rows)
+    assert response.status_code == 207
+    made = [api.call("GET", f"/professionals/{r['id']}").json for r in response.json["results"]]
+    sync()
+    assert found(api, "tie") == newest_first(made)
+    assert found(api, "tie person") == newest_first(made)
+    assert [i["id"] for i in page_through(api, "tie", limit=5)] == newest_first(made)
+
+
+def test_a_resume_of_many_distinct_words_is_indexed(api, monkeypatch):
+    """A long publication list: 100,000 characters, about 14,000 distinct words."""
+    texts = GivenTexts(monkeypatch)
+    person = create(api, "Prolific Author")
+    lines, n = [], 0
+    while sum(len(line) + 1 for line in lines) < 100_000:
+        lines.append(f"paper{n} doi{n * 7919 % 100_003} vol{n}")
+        n += 1
+    text = "\n".join(lines)[:100_000]
+    texts.attach(api, person["id"], text)
+    sync()
+    assert found(api, "paper0") == ids(person)
+    assert found(api, f"vol{n - 2}") == ids(person)
+    assert found(api, "prolific paper17") == ids(person)
