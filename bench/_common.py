@@ -170,16 +170,17 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
 
 
 class Stack:
-    """The stack on a free port with its own data folder, table and keys, no demo data
-    (tests/e2e/stack.py). Use as a context manager: stopped with SIGTERM on exit, error or Ctrl-C
-    included; were the benchmark killed outright, the stack gets SIGTERM from the kernel."""
+    """The stack on a free port with its own data folder, table and keys, no demo data unless
+    ``seed`` (tests/e2e/stack.py). Use as a context manager: stopped with SIGTERM on exit, error
+    or Ctrl-C included; were the benchmark killed outright, the stack gets SIGTERM from the
+    kernel."""
 
-    def __init__(self, emulator: str = "moto", **extra_env: str) -> None:
+    def __init__(self, emulator: str = "moto", *, seed: bool = False, **extra_env: str) -> None:
         from tests.e2e.stack import LOCALSTACK_STAMP
         if emulator == "localstack" and not LOCALSTACK_STAMP.exists():
             raise SystemExit("LocalStack is not installed: run `make localstack` first")
         self.emulator = emulator
-        self.extra_env = extra_env
+        self.extra_env = {"SEED_DEMO_DATA": "1" if seed else "0", **extra_env}
         self.data_dir = Path(tempfile.mkdtemp(prefix=f"bench-stack-{emulator}-"))
         self.running = None
         self.ready_seconds = 0.0
@@ -203,8 +204,7 @@ class Stack:
               file=sys.stderr, flush=True)
         signal.signal(signal.SIGTERM, _exit_on_sigterm)  # unwinds through __exit__
         try:
-            self.running = start_stack(self.emulator, self.data_dir, SEED_DEMO_DATA="0",
-                                       **self.extra_env)
+            self.running = start_stack(self.emulator, self.data_dir, **self.extra_env)
         except BaseException:
             shutil.rmtree(self.data_dir, ignore_errors=True)
             raise

@@ -147,6 +147,7 @@ def main() -> int:
         ("create_rate.py", ["--creates", str(args.creates)] if args.creates else []),
         ("import_time.py", []),
         ("resume_speed.py", []),
+        ("stack_startup.py", []),
         ("search_cost.py", ["--sizes", f"1000,{args.size}"]),
     ]
     with tempfile.TemporaryDirectory(prefix="bench-summary-") as tmp:
