@@ -5,8 +5,9 @@
   likewise for libstdc++ (``GLIBCXX_``/``CXXABI_``) where it relies on the system's; each library
   it links (``DT_NEEDED``) must be in the zip or be one the runtime provides.
 * Every wheel's tags (``*.dist-info/WHEEL``) must be installable there: a ``linux_x86_64`` tag
-  means pip compiled it from source on this machine, against this machine's libraries (the trap
-  LOCAL_AWS.md describes for Pillow); a ``manylinux_2_N`` tag must have N <= the runtime's glibc.
+  means pip compiled it from source on this machine, against this machine's libraries (what
+  packaging does, silently, for a package with no wheel that fits the runtime: Pillow once was
+  one); a ``manylinux_2_N`` tag must have N <= the runtime's glibc.
 * The zip must stay within Lambda's limits (50 MiB zipped for a direct upload, 250 MiB unzipped).
 * Files the functions need must be inside: libmagic and its database from pylibmagic (the
   runtime has no libmagic), the PDF extractor script, the app.

@@ -11,6 +11,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "docs" / "api.md"
 SPEC = ROOT / "chalicelib" / "openapi.json"
+# A clone has only this repository: no file may send the reader to the documents it was built
+# from (the shared contract and notes), which now live in docs/.
+OUTSIDE = ("../shared/", "CONTRACT.md", "LOCAL_AWS.md")
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 ROW = re.compile(r"^\| `(?P<method>[A-Z]+) (?P<path>/[^`]*)` \| (?P<who>[^|]+) \| (?P<ok>[^|]+) \| "
                  r"(?P<other>[^|]+) \|$")
@@ -85,11 +88,20 @@ def test_nothing_in_the_repository_points_outside_it():
         if not path.is_file():
             continue
         text = path.read_text(errors="replace")
-        if "../shared/" in text or "shared/CONTRACT.md" in text:
-            offenders.append(name)
+        offenders += [f"{name}: {mark}" for mark in OUTSIDE if mark in text]
     assert not offenders, offenders
 
 
 def test_the_readme_and_the_docs_link_to_the_reference():
-    for name in ("README.md", "docs/decisions.md", "docs/operations.md"):
+    for name in ("README.md", "docs/decisions.md", "docs/operations.md", "docs/local.md"):
         assert "api.md" in (ROOT / name).read_text(), name
+
+
+def test_the_spa_knows_every_resume_reason_the_document_names():
+    """Each reason has its sentence in the SPA (frontend/src/lib/resume.ts, typed by this list)."""
+    named = [r for r in spec()["components"]["schemas"]["Resume"]["properties"]["reason"]["enum"]
+             if r is not None]
+    types = (ROOT / "frontend" / "src" / "types" / "api.ts").read_text()
+    listed = re.search(r"RESUME_REASONS = \[(.*?)\] as const", types, re.S)
+    assert listed, "RESUME_REASONS not found in frontend/src/types/api.ts"
+    assert re.findall(r"'([a-z_]+)'", listed[1]) == named

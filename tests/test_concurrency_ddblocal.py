@@ -1,8 +1,8 @@
 """Uniqueness under real concurrency, against DynamoDB Local (AWS's own emulator).
 
-moto cannot be used for this: its transactions are not isolated from one another (see
-LOCAL_AWS.md). Threads share the one botocore client that chalicelib binds, as a warm Lambda
-container would not, but as a threaded local server does; botocore clients are thread-safe.
+moto cannot be used for this: its transactions are not isolated from one another. Threads share
+the one botocore client that chalicelib binds, as a warm Lambda container would not, but as a
+threaded local server does; botocore clients are thread-safe.
 
 What can be asserted when writers race:
 

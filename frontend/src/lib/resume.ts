@@ -14,6 +14,8 @@ export const REASON_SENTENCES: Record<ResumeReason, string> = {
   too_many_pages: 'This PDF has too many pages. Please upload a shorter resume.',
   timeout:
     'Reading this PDF took too long. Please try a simpler file, such as one exported as text rather than scanned images.',
+  expired:
+    'This upload was not processed in time and the file is no longer kept. Please upload your resume again.',
 };
 
 export function reasonSentence(reason: ResumeReason | null): string {

@@ -1,4 +1,4 @@
-/** Shapes of the API's responses (see CONTRACT.md §2-§4, §7.1). */
+/** Shapes of the API's responses (docs/api.md: the professional, bulk upsert, search, errors). */
 
 export const SOURCES = ['direct', 'partner', 'internal'] as const;
 export type Source = (typeof SOURCES)[number];
@@ -14,6 +14,7 @@ export const RESUME_REASONS = [
   'encrypted',
   'too_many_pages',
   'timeout',
+  'expired',
 ] as const;
 export type ResumeReason = (typeof RESUME_REASONS)[number];
 
@@ -66,7 +67,7 @@ export type ResumeUploadResponse = Professional & { resume_upload: ResumeUpload 
 
 export type ProfessionalPage = { items: Professional[]; next_cursor: string | null };
 
-/** The fields a search term matched in (§7.1), in the order the API lists them. */
+/** The fields a search term matched in (docs/api.md, Search), in the order the API lists them. */
 export const MATCH_FIELDS = ['full_name', 'company_name', 'job_title', 'email', 'phone', 'resume'] as const;
 export type MatchField = (typeof MATCH_FIELDS)[number];
 
