@@ -130,9 +130,20 @@ def spans(text: str) -> Iterable[tuple[int, int, list[str]]]:
         yield start, len(text), words(text[start:])
 
 
-def prefixes(word: str, longest: int) -> Iterable[str]:
-    """The prefixes of ``word`` a term can be (2+ characters), up to ``longest`` characters."""
-    return (word[:n] for n in range(MIN_TERM, min(len(word), longest) + 1))
+# The prefix lengths that have a partition of their own: every length up to 6 (as-you-type),
+# then every other length up to 20. A term reads the partition of the longest of these that it
+# is not shorter than, filtered on the words when it is longer: at most one letter of slack.
+PREFIX_LENGTHS = (2, 3, 4, 5, 6, 8, 10, 12, 14, 16, 18, 20)
+
+
+def prefixes(word: str) -> Iterable[str]:
+    """The prefixes of ``word`` that have a partition."""
+    return (word[:n] for n in PREFIX_LENGTHS if n <= len(word))
+
+
+def partition_prefix(term: str) -> str:
+    """The prefix whose partition holds every word that starts with ``term``."""
+    return term[:max(n for n in PREFIX_LENGTHS if n <= len(term))]
 
 
 def term_fields(term: str, profile: dict[str, list[str]]) -> list[str]:

@@ -3,7 +3,8 @@
 Keys (``pk``, ``sk``; no secondary index):
 
 - ``P#<prefix>`` / ``<9 - tier>#<created_at>#<id>``: a profile posting. One per professional and
-  prefix (2..MAX_PREFIX characters) of a word of their name, company, title, email or phone;
+  prefix (analyzer.PREFIX_LENGTHS: 2..6, then 8, 10, .. 20 characters) of a word of their name,
+  company, title, email or phone;
   ``w`` lists their words that start with it, for longer terms (" engineer engines"). The
   sort key puts the best tier first and, within it, the newest first (queried descending), so a
   one-term query reads its first page off the front of one partition.
@@ -33,10 +34,6 @@ from chalicelib import clients, db
 from chalicelib.search import analyzer
 from chalicelib.settings import get_settings
 
-# Prefixes longer than this share their 6-character partition: a longer term reads that
-# partition filtered on the words (``w``). Longer prefixes would add postings (writes) for
-# little: few words share their first six characters.
-MAX_PREFIX = 6
 SCORE_SCALE = 10 ** 9
 DOC_SK = "DOC"
 BATCH_WRITE_MAX = 25
@@ -111,7 +108,7 @@ class Document:
         for name, found in self.profile.items():
             tier = analyzer.FIELD_TIER[name]
             for word in found:
-                for prefix in analyzer.prefixes(word, MAX_PREFIX):
+                for prefix in analyzer.prefixes(word):
                     best[prefix] = min(best.get(prefix, 9), tier)
                     starting.setdefault(prefix, set()).add(word)
         out = {(profile_pk(p), profile_sk(t, self.list_key)):

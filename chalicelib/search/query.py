@@ -31,6 +31,7 @@ from chalicelib.search import analyzer, index
 
 FIRST_PAGE = 1001  # postings a first read takes: a term of up to 1,000 matches completes in one
 NEXT_PAGE = 5000
+FILTERED_PAGE = 250  # postings a filtered Query reads at least (it may keep few of them)
 SNIPPET_CHARS = 200
 SNIPPET_LEAD = 60  # characters kept before the matching word
 _PURPOSE = "search-cursor"
@@ -97,8 +98,9 @@ def _one_term(term: str, source: str | None, limit: int, position: list | None,
               ) -> tuple[list[Hit], Any]:
     """A position is (tier, points, list key), whichever plan served the page before; here it
     becomes the partition and sort key to go on from."""
-    longer = term if len(term) > index.MAX_PREFIX else None
-    phases = [("p", index.profile_pk(term[:index.MAX_PREFIX])), ("r", index.resume_pk(term))]
+    partition = analyzer.partition_prefix(term)
+    longer = term if term != partition else None
+    phases = [("p", index.profile_pk(partition)), ("r", index.resume_pk(term))]
     start_sk = None
     if position:
         tier, points, list_key = position
@@ -111,17 +113,21 @@ def _one_term(term: str, source: str | None, limit: int, position: list | None,
     for phase, pk in phases:
         start = {"pk": {"S": pk}, "sk": {"S": start_sk}} if start_sk else None
         start_sk = None
+        filtered = bool(source or longer or phase == "r")
         while len(found) <= limit:
+            # a filter may drop most of what a Query reads: read more at a time then
+            wanted = limit + 1 - len(found)
             page, start = index.query_page(
-                pk, start=start, limit=limit + 1 - len(found), source=source,
-                skip_profile_matches=phase == "r", word_prefix=longer if phase == "p" else None)
+                pk, start=start, limit=max(wanted, FILTERED_PAGE) if filtered else wanted,
+                source=source, skip_profile_matches=phase == "r",
+                word_prefix=longer if phase == "p" else None)
             found += [(phase, p) for p in page]
             if not start:
                 break
         if len(found) > limit:
             break
     hits = []
-    for phase, posting in found:
+    for phase, posting in found[:limit + 1]:
         hit = Hit.of(posting)
         _match_profile(hit, [term])
         if phase == "r":
@@ -182,7 +188,7 @@ def _several_terms(terms: list[str], source: str | None, limit: int, position: A
 def _rarest_term_postings(terms: list[str], source: str | None) -> dict[str, dict[str, Any]]:
     """The postings (by professional) of the term with the fewest, reading all terms' partitions
     side by side, a page at a time, until one term's are complete."""
-    parts = {t: [_Partition(index.profile_pk(t[:index.MAX_PREFIX])),
+    parts = {t: [_Partition(index.profile_pk(analyzer.partition_prefix(t))),
                  _Partition(index.resume_pk(t))] for t in terms}
     if any(len(t) > analyzer.MAX_WORD for t in terms):
         for t in terms:
