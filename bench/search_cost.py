@@ -361,7 +361,7 @@ def layout_version() -> str:
     cached data."""
     parts = [str(CORPUS_VERSION), inspect.getsource(index.Document), inspect.getsource(analyzer),
              inspect.getsource(person), inspect.getsource(resume_text), inspect.getsource(doc_item),
-             str(index.MAX_PREFIX)]
+             str(analyzer.PREFIX_LENGTHS)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
 
 
@@ -381,7 +381,7 @@ class Case:
 class Truth:
     """What the corpus says of one query: its matches; per term, how many professionals match it
     through profile fields (the contract's measure), how many its profile partition holds (the
-    term's first MAX_PREFIX characters: what the planner reads), how many through resume words;
+    term's partition, analyzer.partition_prefix: what the planner reads), how many through resume words;
     and, per term, its partitions' professionals that would need a resume-word check."""
 
     terms: list[str]
@@ -398,7 +398,7 @@ class Truth:
         # words, is checked against them (one BatchGetItem per 100)
         needs = words > 0 and not all(in_profile.values())
         for t in self.terms:
-            in_partition = bool(analyzer.term_fields(t[:index.MAX_PREFIX], prof))
+            in_partition = bool(analyzer.term_fields(analyzer.partition_prefix(t), prof))
             self.profile[t] += in_profile[t]
             self.partition[t] += in_partition
             self.resume[t] += in_resume[t]
