@@ -557,6 +557,9 @@ def test_a_long_term_takes_the_tier_of_the_field_it_matches_not_of_its_start(api
     for limit in (1, 2, 3):
         assert [i["id"] for i in page_through(api, "annabell", limit=limit)] == expected
     assert short["id"] not in found(api, "annabel")
+    assert found(api, "annabelli") == ids(name)
+    assert found(api, "annabellit") == ids(name)
+    assert found(api, "annabellitax") == []
 
 
 def test_a_long_term_matches_only_the_words_it_starts(api):
@@ -631,3 +634,26 @@ def test_a_resume_of_many_distinct_words_is_indexed(api, monkeypatch):
     assert found(api, "paper0") == ids(person)
     assert found(api, f"vol{n - 2}") == ids(person)
     assert found(api, "prolific paper17") == ids(person)
+
+
+
+def test_several_common_terms_read_past_a_first_read_of_their_partitions(api, monkeypatch):
+    """Both terms match more professionals than a first read of a partition takes (1,001
+    postings; made small here, so that moto need not hold thousands): the planner reads on,
+    and the set and the order still hold."""
+    from chalicelib.search import query
+    monkeypatch.setattr(query, "FIRST_PAGE", 4)
+    monkeypatch.setattr(query, "NEXT_PAGE", 5)
+    rows = [{"full_name": f"Common Zeta {n}", "email": f"zeta{n}@example.com",
+             "company_name": "Commonwealth" if n % 3 == 0 else "Other"} for n in range(40)]
+    response = api.call("POST", "/professionals/bulk", body=rows)
+    assert response.status_code == 207 and response.json["summary"]["failed"] == 0
+    made = [api.call("GET", f"/professionals/{r['id']}").json for r in response.json["results"]]
+    extra = create(api, "Zeta Person", company_name="Common Goods")  # tier 2, newest
+    sync()
+    everyone = page_through(api, "zeta common", limit=7)
+    assert [i["id"] for i in everyone] == newest_first(made) + ids(extra)
+    assert found(api, "common zeta") == [i["id"] for i in everyone]
+    assert len(found(api, "common zeta1")) == 11  # zeta1, zeta10..zeta19 by email
+    commonw = [r for n, r in enumerate(made) if n % 3 == 0]
+    assert found(api, "commonw zeta") == newest_first(commonw)  # only in the company: tier 2
