@@ -532,14 +532,15 @@ def test_a_long_resume_word_is_a_word(api, monkeypatch):
     assert found(api, word) == ids(person)  # it equals a word of the resume text
 
 
-def test_a_word_past_the_served_100000_characters_is_still_a_word_of_the_resume(api,
-                                                                                monkeypatch):
+def test_a_word_past_the_served_100000_characters_is_not_searched(api, monkeypatch):
+    # The index covers the text that is served (resume_text, cut at 100,000 characters): the
+    # issue puts the cap on what is indexed, so a huge text never stops or slows indexing.
     texts = GivenTexts(monkeypatch)
     person = create(api, "Long Resume")
     texts.attach(api, person["id"], "filler " * 15_000 + "zanzibar")  # 105,008 characters
     sync()
     assert found(api, "filler") == ids(person)
-    assert found(api, "zanzibar") == ids(person)  # a word of the extracted text
+    assert found(api, "zanzibar") == []
 
 
 def test_a_long_term_takes_the_tier_of_the_field_it_matches_not_of_its_start(api):

@@ -183,7 +183,17 @@ def to_raw(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def from_raw(raw: dict[str, Any]) -> dict[str, Any]:
-    return {k: _de.deserialize(v) for k, v in raw.items()}
+    """An item as Python values; the index's own scalar types directly (a search reads a
+    thousand postings at a time, and TypeDeserializer is slow)."""
+    out = {}
+    for k, v in raw.items():
+        if "S" in v:
+            out[k] = v["S"]
+        elif "N" in v and "." not in v["N"] and "e" not in v["N"].lower():
+            out[k] = int(v["N"])
+        else:
+            out[k] = _de.deserialize(v)
+    return out
 
 
 def doc_key(professional_id: str) -> tuple[str, str]:
