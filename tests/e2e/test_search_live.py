@@ -1,0 +1,138 @@
+"""Search over HTTP on the whole local stack, both emulators: the table's stream, the stream
+worker and the app's own indexer handler, within the contract's freshness (7.1: 5 s for a
+write; 5 s + 10 ms a row for a bulk)."""
+from __future__ import annotations
+
+import secrets
+import time
+
+import pytest
+
+from tests.e2e.conftest import unique_email
+from tests.e2e.pdf import tiny_pdf
+
+pytestmark = pytest.mark.e2e
+
+FRESH = 5.0
+
+
+def staff(stack) -> dict[str, str]:
+    return {"X-Api-Key": stack.keys["staff"]}
+
+
+def search(stack, http, q: str, **params) -> dict:
+    answer = http.get(f"{stack.api}/professionals", params={"q": q, **params},
+                      headers=staff(stack), timeout=30)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def found_within(stack, http, q: str, predicate, seconds: float) -> float | None:
+    """Seconds until ``predicate(items)`` holds for a search, or None past ``seconds``."""
+    began = time.monotonic()
+    while time.monotonic() - began < seconds:
+        if predicate(search(stack, http, q, limit=100)["items"]):
+            return time.monotonic() - began
+        time.sleep(0.1)
+    return None
+
+
+def settle(stack, http) -> None:
+    """Wait until the indexer has caught up with what earlier tests wrote (the stack is shared
+    by the session: a schemathesis or race test can leave thousands of records queued), so
+    that a freshness budget measures this test's writes alone."""
+    tag = f"settle{secrets.token_hex(4)}"
+    created = http.post(f"{stack.api}/professionals", headers=staff(stack), timeout=30,
+                        json={"full_name": f"Sentinel {tag}", "email": unique_email(tag)})
+    assert created.status_code == 201, created.text
+    assert found_within(stack, http, tag, bool, 180) is not None, stack.log_tail()
+
+
+def test_a_sign_up_is_found_changed_and_erased(stack, http):
+    settle(stack, http)
+    tag = f"zx{secrets.token_hex(4)}"
+    created = http.post(f"{stack.api}/professionals", timeout=30, json={
+        "full_name": f"Zoë {tag.capitalize()} Ørsted", "email": unique_email("search"),
+        "company_name": "Analytical Engines", "job_title": "Engineer"})
+    assert created.status_code == 201, created.text
+    pid = created.json()["id"]
+    waited = found_within(stack, http, f"zoe {tag} orsted", lambda items: [i["id"] for i in items]
+                          == [pid], FRESH)
+    assert waited is not None, f"not searchable within {FRESH} s:\n{stack.log_tail()}"
+    hit = search(stack, http, f"{tag[:4]} engines")["items"]
+    assert [i["id"] for i in hit] == [pid]
+    assert hit[0]["match"] == {"fields": ["full_name", "company_name"], "snippet": None}
+
+    patched = http.patch(f"{stack.api}/professionals/{pid}", headers=staff(stack), timeout=30,
+                         json={"full_name": f"Renamed {tag}"})
+    assert patched.status_code == 200, patched.text
+    assert found_within(stack, http, tag, lambda items: [i["full_name"] for i in items]
+                        == [f"Renamed {tag}"] and not search(stack, http, f"zoe {tag}")["items"],
+                        FRESH) is not None
+
+    assert http.delete(f"{stack.api}/professionals/{pid}", headers=staff(stack),
+                       timeout=30).status_code == 204
+    assert search(stack, http, tag)["items"] == []  # read from the table: gone at once
+    assert found_within(stack, http, tag, lambda items: not items, FRESH) is not None
+
+
+def test_a_ready_resume_is_found_by_its_words(stack, http):
+    word = f"qv{secrets.token_hex(5)}"
+    pdf = tiny_pdf(f"Curriculum vitae: expert in {word} and distributed systems")
+    created = http.post(f"{stack.api}/professionals", headers=staff(stack), timeout=30, json={
+        "full_name": "Resume Searcher", "email": unique_email("search-cv"),
+        "resume": {"filename": "cv.pdf", "content_type": "application/pdf",
+                   "size_bytes": len(pdf)}})
+    assert created.status_code == 201, created.text
+    body = created.json()
+    upload = body["resume_upload"]
+    sent = http.post(upload["url"], data=upload["fields"], timeout=30,
+                     files={"file": ("cv.pdf", pdf, "application/pdf")},
+                     headers={"Origin": stack.url})
+    assert sent.status_code in (200, 201, 204), sent.text
+    waited = found_within(stack, http, word, lambda items: [i["id"] for i in items]
+                          == [body["id"]], 60)  # the worker extracts first (bounded child)
+    assert waited is not None, stack.log_tail()
+    hit = search(stack, http, f"{word} searcher")["items"][0]
+    assert hit["match"]["fields"] == ["full_name", "resume"]
+    assert word in hit["match"]["snippet"] and len(hit["match"]["snippet"]) <= 200
+
+
+def test_a_bulk_import_of_1000_rows_is_searchable_within_the_budget(stack, http):
+    settle(stack, http)
+    tag = f"bk{secrets.token_hex(4)}"
+    rows = [{"full_name": f"Bulk {tag} Person{n:04d}", "email": unique_email(f"{tag}-{n}"),
+             "job_title": "Welder" if n % 2 else "Painter"} for n in range(1000)]
+    answer = http.post(f"{stack.api}/professionals/bulk", json=rows, headers=staff(stack),
+                       timeout=120)
+    assert answer.status_code == 207 and answer.json()["summary"]["created"] == 1000
+    budget = FRESH + 0.010 * len(rows)
+
+    def everyone() -> bool:
+        seen, cursor = 0, None
+        while True:
+            params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+            page = search(stack, http, tag, **params)
+            seen += len(page["items"])
+            cursor = page["next_cursor"]
+            if not cursor:
+                return seen == len(rows)
+
+    began = time.monotonic()
+    while not everyone():
+        assert time.monotonic() - began < budget, f"not all searchable in {budget} s"
+        time.sleep(0.5)
+    painters = search(stack, http, f"{tag} painter", limit=100)
+    assert len(painters["items"]) == 100 and painters["next_cursor"]
+
+
+def test_bad_queries_get_the_envelope(stack, http):
+    for q in ["", "   ", "a b c", "!!!", "x" * 10_000, "\x00\x01\x02"]:
+        answer = http.get(f"{stack.api}/professionals", params={"q": q}, headers=staff(stack),
+                          timeout=30)
+        assert answer.status_code == 400, (q[:20], answer.text)
+        assert answer.json()["error"]["code"] == "bad_request"
+        assert "q" in answer.json()["error"]["details"]["fields"]
+    partner = http.get(f"{stack.api}/professionals", params={"q": "ada"}, timeout=30,
+                       headers={"X-Api-Key": stack.keys["partner"]})
+    assert partner.status_code == 403
