@@ -49,7 +49,8 @@ def list_professionals(params: dict[str, str], caller: Caller) -> dict[str, Any]
     if caller.role == PARTNER:
         return _partner_page(caller.name, source, limit, params.get("cursor"))
     filters = {"source": source}
-    after = _cursor_key(params["cursor"], filters) if "cursor" in params else None
+    after = (signing.open_cursor(params["cursor"], _PURPOSE, filters, str)
+             if "cursor" in params else None)
     sources = [source] if source else list(validation.SOURCES)
     fetched = []
     for s in sources:
@@ -60,7 +61,7 @@ def list_professionals(params: dict[str, str], caller: Caller) -> dict[str, Any]
     page = merged[:limit]
     next_cursor = None
     if len(merged) > limit:
-        next_cursor = signing.sign({"f": filters, "k": page[-1].list_key}, _PURPOSE)
+        next_cursor = signing.cursor(filters, page[-1].list_key, _PURPOSE)
     return {"items": [to_resource(item) for item in page], "next_cursor": next_cursor}
 
 
@@ -70,7 +71,7 @@ def _partner_page(partner: str, source: str | None, limit: int,
     are ``partner`` unless staff changed that, so a filtered page is full but for those, and
     may then hold fewer than ``limit`` items while ``next_cursor`` goes on (decisions.md)."""
     filters = {"source": source, "partner": partner}
-    after = _cursor_key(cursor, filters) if cursor else None
+    after = signing.open_cursor(cursor, _PURPOSE, filters, str) if cursor else None
     items, last_read = db.query_page(
         ProfessionalItem.by_partner, partner, limit=limit + 1, scan_index_forward=False,
         range_key_condition=PartnerIndex.list_key < after if after else None,
@@ -80,7 +81,7 @@ def _partner_page(partner: str, source: str | None, limit: int,
         resume_at = page[-1].list_key
     elif last_read:  # read limit + 1 records, some filtered out: more may follow
         resume_at = last_read["list_key"]["S"]
-    next_cursor = signing.sign({"f": filters, "k": resume_at}, _PURPOSE) if resume_at else None
+    next_cursor = signing.cursor(filters, resume_at, _PURPOSE) if resume_at else None
     return {"items": [to_resource(item) for item in page], "next_cursor": next_cursor}
 
 
@@ -91,15 +92,6 @@ def _limit(raw: str | None) -> int:
         raise BadRequest(f"limit must be a whole number from 1 to {MAX_LIMIT}.",
                          {"fields": {"limit": [f"From 1 to {MAX_LIMIT}."]}})
     return int(raw)
-
-
-def _cursor_key(cursor: str, filters: dict[str, Any]) -> str:
-    payload = signing.verify(cursor, _PURPOSE)
-    if payload is None or not isinstance(payload.get("k"), str):
-        raise BadRequest("The cursor is not valid.")
-    if payload.get("f") != filters:
-        raise BadRequest("The cursor belongs to another filter; start again without it.")
-    return payload["k"]
 
 
 def _look_up(params: dict[str, str], source: str | None,

@@ -43,3 +43,19 @@ def verify(token: str, purpose: str) -> dict[str, Any] | None:
     except (ValueError, TypeError, UnicodeError):
         return None
     return payload if isinstance(payload, dict) else None
+
+
+def cursor(scope: dict[str, Any], position: Any, purpose: str) -> str:
+    """A page cursor: where the next page starts, bound to the request it belongs to."""
+    return sign({"f": scope, "k": position}, purpose)
+
+
+def open_cursor(token: str, purpose: str, scope: dict[str, Any], kind: type) -> Any:
+    """The position in a cursor made by cursor() for this ``scope``; a 400 otherwise."""
+    from chalicelib.errors import BadRequest
+    payload = verify(token, purpose)
+    if payload is None or not isinstance(payload.get("k"), kind):
+        raise BadRequest("The cursor is not valid.")
+    if payload.get("f") != scope:
+        raise BadRequest("The cursor belongs to another request; start again without it.")
+    return payload["k"]

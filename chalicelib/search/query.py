@@ -76,7 +76,7 @@ class Hit:
 def search(terms: list[str], *, source: str | None, limit: int, cursor: str | None,
            ) -> dict[str, Any]:
     scope = {"q": terms, "source": source}
-    position = _read_cursor(cursor, scope) if cursor else None
+    position = signing.open_cursor(cursor, _PURPOSE, scope, list) if cursor else None
     try:
         if len(terms) != 1 or len(terms[0]) > analyzer.MAX_WORD:
             raise _Unordered
@@ -84,7 +84,7 @@ def search(terms: list[str], *, source: str | None, limit: int, cursor: str | No
     except _Unordered:
         hits, after = _several_terms(terms, source, limit, position)
     items = _describe(hits, terms)
-    next_cursor = signing.sign({"f": scope, "k": after}, _PURPOSE) if after else None
+    next_cursor = signing.cursor(scope, after, _PURPOSE) if after else None
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -274,12 +274,3 @@ def make_snippet(text: str, wanted: set[str]) -> str | None:
             tail = _WHITE.sub(" ", text[end:end + SNIPPET_CHARS])
             return (lead + word + tail)[:SNIPPET_CHARS].rstrip()
     return None
-
-
-def _read_cursor(cursor: str, scope: dict[str, Any]) -> Any:
-    payload = signing.verify(cursor, _PURPOSE)
-    if payload is None or not isinstance(payload.get("k"), list):
-        raise BadRequest("The cursor is not valid.")
-    if payload.get("f") != scope:
-        raise BadRequest("The cursor belongs to another search; start again without it.")
-    return payload["k"]
