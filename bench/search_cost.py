@@ -23,7 +23,7 @@ Five parts, one table each, then a summary and a BUDGETS line:
    seconds from a create / a PATCH / a resume becoming ready to being found by ``?q=``, and from a
    1,000-row bulk to all its rows found.
 
-Budgets (contract 7.1): a page of a 1-3 term query whose rarest term matches at most 1,000
+Budgets (docs/api.md, Search): a page of a 1-3 term query whose rarest term matches at most 1,000
 professionals through profile fields costs at most 10 requests (+1 per 100 candidates checked
 against resume words), the same at every size; never a Scan; p95 < 150 ms for the rare two-term
 query at the largest size over HTTP; a common term or a two-letter prefix's first page < 1 s;

@@ -1,4 +1,4 @@
-"""An independent reading of contract 7.1's text rule, for the search tests to compare against.
+"""An independent reading of docs/api.md (Search)'s text rule, for the search tests to compare against.
 
 Written from the contract's words, not from chalicelib.search: lower-case; strip accents from
 Latin letters ("José" = "jose", ñ -> n, ø -> o, ß -> ss); keep the combining marks of other

@@ -1,4 +1,4 @@
-"""Property: one bulk upsert of N rows == N single-row bulk upserts, in order (contract section 3).
+"""Property: one bulk upsert of N rows == N single-row bulk upserts, in order (docs/api.md, bulk).
 
 Hypothesis draws a few rows from a deliberately small pool of values (3 e-mails, 3 phones written
 in several formats that normalise to the same E.164 number, 2 names, 2 job titles, ...), so rows

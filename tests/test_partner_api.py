@@ -183,7 +183,7 @@ def test_a_partner_reads_changes_and_deletes_its_own(api):
     upload = api.call("POST", f"/professionals/{pid}/resume", who="partner", body=DESCRIPTOR)
     assert upload.status_code == 201, upload.json
     assert upload.json["resume"]["status"] == "awaiting_upload" and upload.json["resume_upload"]
-    # Downloading stays staff-only (contract 7.2 does not open it to partners).
+    # Downloading stays staff-only (docs/api.md (Partners) does not open it to partners).
     assert_error(api.call("GET", f"/professionals/{pid}/resume", who="partner"), 403, "forbidden")
     assert api.call("DELETE", f"/professionals/{pid}", who="partner").status_code == 204
     assert_error(api.call("GET", f"/professionals/{pid}"), 404, "not_found")

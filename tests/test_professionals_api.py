@@ -122,7 +122,7 @@ def test_keys_and_tokens_are_checked_before_anything_else(api):
                  401, "unauthorized")
     assert_error(api.call("GET", f"/professionals/{pid}", who="Bearer forged.token"), 401,
                  "unauthorized")
-    # Not the partner's record: missing, to it (contract 7.2; tests/test_partner_api.py).
+    # Not the partner's record: missing, to it (docs/api.md (Partners); tests/test_partner_api.py).
     assert_error(api.call("GET", f"/professionals/{pid}", who="partner"), 404, "not_found")
     assert_error(api.call("GET", f"/professionals/{other['id']}", who=f"Bearer {token}"), 403,
                  "forbidden")

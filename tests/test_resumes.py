@@ -220,7 +220,7 @@ def test_resume_upload_permissions(api):
                      body={"full_name": "Grace", "email": "grace@example.com"}).json
     path = f"/professionals/{body['id']}/resume"
     assert_error(api.call("POST", path, who=None, body=DESCRIPTOR), 401, "unauthorized")
-    # Not the partner's record: a 404 to it (contract 7.2).
+    # Not the partner's record: a 404 to it (docs/api.md, Partners).
     assert_error(api.call("POST", path, who="partner", body=DESCRIPTOR), 404, "not_found")
     assert_error(api.call("POST", path, who=f"Bearer {other['access_token']}", body=DESCRIPTOR),
                  403, "forbidden")

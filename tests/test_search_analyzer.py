@@ -1,4 +1,4 @@
-"""The search text pipeline (chalicelib.search.analyzer) against contract 7.1's words: folding,
+"""The search text pipeline (chalicelib.search.analyzer) against docs/api.md (Search)'s words: folding,
 splitting, one-character terms, email and phone words, prefixes. Examples first, then Hypothesis
 properties, including a comparison with the independent reading in tests/search_oracle.py."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""GET /professionals?q= over the API (moto in-process), against contract 7.1 word by word:
+"""GET /professionals?q= over the API (moto in-process), against docs/api.md (Search) word by word:
 matching (AND of terms; prefixes of profile words; whole resume words), the tier order, tier-4
 ranking, match.fields and snippet, source, limit, paging and cursors, roles, bad queries,
 Unicode, and the index following creates, updates, deletes, resumes and replays of the stream.

@@ -1,5 +1,5 @@
 """Property: for small random sets of professionals and random queries, search returns exactly
-the professionals that contract 7.1's rule selects, in its order.
+the professionals that docs/api.md (Search)'s rule selects, in its order.
 
 The rule is implemented in tests/search_oracle.py straight from the contract (its own folding,
 splitting, prefix and whole-word matching, tiers), never with chalicelib.search. Hypothesis

@@ -331,7 +331,7 @@ class ApiStateMachine(RuleBasedStateMachine):
         return response
 
     def reaches(self, who: str, pid: str) -> bool:
-        """Staff reach every live record; a partner only those it created (contract 7.2):
+        """Staff reach every live record; a partner only those it created (docs/api.md, Partners):
         anyone else's is a 404 to it, as a missing one."""
         person = self.people.get(pid)
         return person is not None and PARTNER_NAME[who] in (None, person.partner)
@@ -498,7 +498,7 @@ class ApiStateMachine(RuleBasedStateMachine):
     # -- POST /professionals/bulk -----------------------------------------------------------
 
     def expect_bulk(self, rows: list, who: str) -> tuple[dict[str, Person], list]:
-        """Apply the rows one by one, in order, to a copy of the model (contract section 3,
+        """Apply the rows one by one, in order, to a copy of the model (docs/api.md, bulk;
         "Bulk upsert semantics"). New people get provisional ids ``new#<row>``.
 
         Returns the copy and, per row, (status, model id or None, Expected or None)."""
@@ -667,7 +667,7 @@ class ApiStateMachine(RuleBasedStateMachine):
     def query(self, email, phone, source, who):
         """?email= and/or ?phone= in any spelling, maybe with ?source=: 0 or 1 item; or, with
         neither, the list of one source: exactly the model's people of that source. A partner
-        sees only the people it created (contract 7.2)."""
+        sees only the people it created (docs/api.md, Partners)."""
         query = {k: v for k, v in (("email", email), ("phone", phone), ("source", source)) if v}
         response = self.call("GET", "/professionals?" + urlencode(query or {"limit": "100"}),
                              who=who)

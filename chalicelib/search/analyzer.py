@@ -1,7 +1,7 @@
 """The one text pipeline of search: fold, split, and the words of each field.
 
 The same functions run when a professional is indexed and when a query is read, so a query
-term and an indexed word are always compared in the same form (contract 7.1): lower-case
+term and an indexed word are always compared in the same form (docs/api.md, Search): lower-case
 (case-folded, so "ß" becomes "ss"), accents stripped from Latin letters only ("José" = "jose",
 "ñ" -> "n", "ø" -> "o"), and split on anything that is not a letter, a digit or a combining
 mark. Marks on other scripts stay in their word (Devanagari vowel signs, say), and words of

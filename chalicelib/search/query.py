@@ -1,4 +1,4 @@
-"""Search: read the postings of a query's terms, match, rank, page (contract 7.1).
+"""Search: read the postings of a query's terms, match, rank, page (docs/api.md, Search).
 
 Two plans, one order:
 

@@ -131,7 +131,7 @@ def test_bulk_upsert_then_list(stack, http):
                     headers=staff(stack), timeout=30).json()
     assert len(page["items"]) == 2 and page["next_cursor"]  # newest first: the bulk rows
     assert {p["full_name"] for p in page["items"]} == {"Bulk One", "Bulk Two"}
-    # The partner's own list (contract 7.2): its rows, newest first; anyone else's is a 404.
+    # The partner's own list (docs/api.md, Partners): its rows, newest first; anyone else's is a 404.
     own = http.get(f"{stack.api}/professionals", params={"limit": 2}, headers=partner(stack),
                    timeout=30).json()["items"]
     assert {p["full_name"] for p in own} == {"Bulk One", "Bulk Two"}

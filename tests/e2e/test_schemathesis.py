@@ -365,14 +365,14 @@ def test_staff_key(stack, existing):
 
 @pytest.fixture(scope="module")
 def partners_own(stack):
-    """Professionals the partner key created: the `{id}` operations it may use (contract 7.2)."""
+    """Professionals the partner key created: the `{id}` operations it may use (docs/api.md, Partners)."""
     key = {"X-Api-Key": stack.keys["partner"]}
     return {"keep": [create(stack, key, phone=real_phone())["id"] for _ in range(3)],
             "disposable": [create(stack, key)["id"] for _ in range(4)]}
 
 
 def test_partner_key(stack, partners_own):
-    """What partners may do, in full, on the records they created (contract 7.2); the staff-only
+    """What partners may do, in full, on the records they created (docs/api.md, Partners); the staff-only
     resume download briefly (403s)."""
     staff_only = ["getResumeDownload"]
     schema = load(stack, {"X-Api-Key": stack.keys["partner"]})

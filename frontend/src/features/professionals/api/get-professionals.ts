@@ -18,7 +18,7 @@ export const listFiltersSchema = z
       .int()
       .refine((n) => (PAGE_SIZES as readonly number[]).includes(n))
       .catch(25),
-    /** Search text (contract 7.1); the server has the final word on its length and terms. */
+    /** Search text (docs/api.md, Search); the server has the final word on its length and terms. */
     q: z.string().trim().optional().catch(undefined),
     /** An email or a phone number to look one person up by (the API normalises it). */
     lookup: z.string().trim().max(254).optional().catch(undefined),

@@ -5,7 +5,7 @@ import { TextField } from '@/components/ui/field';
 
 /** How long typing must pause before a search is sent. */
 export const SEARCH_DEBOUNCE_MS = 300;
-const MAX_QUERY_LENGTH = 200; // contract 7.1
+const MAX_QUERY_LENGTH = 200; // docs/api.md (Search)
 
 type SearchBoxProps = {
   /** The search in the URL (trimmed; '' for none). */

@@ -1,5 +1,5 @@
 /**
- * Search's text rules (contract 7.1), the same as the server's analyzer
+ * Search's text rules (docs/api.md, Search), the same as the server's analyzer
  * (chalicelib/search/analyzer.py), so the console highlights what the server matched: case
  * folded, accents stripped from Latin letters ("José" = "jose", ø -> o, ß -> ss), split on
  * anything that is not a letter, a digit or a combining mark. Text is folded one character
