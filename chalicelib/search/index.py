@@ -20,14 +20,15 @@ candidate can be checked against every other term, and ranked, without another r
 """
 from __future__ import annotations
 
+import base64
 import json
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Iterator
 
-from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import clients, db
@@ -39,8 +40,6 @@ DOC_SK = "DOC"
 BATCH_WRITE_MAX = 25
 TOMBSTONE_SECONDS = 7 * 24 * 3600  # longer than a stream keeps records (24 h)
 
-_ser = TypeSerializer()
-_de = TypeDeserializer()
 
 
 def doc_pk(professional_id: str) -> str:
@@ -73,9 +72,7 @@ def pack(value: Any) -> bytes:
                                     ensure_ascii=False).encode("utf-8"), 6)
 
 
-def unpack(value: Any) -> Any:
-    if isinstance(value, Binary):
-        value = value.value
+def unpack(value: bytes) -> Any:
     return json.loads(zlib.decompress(value).decode("utf-8"))
 
 
@@ -178,22 +175,55 @@ def _client() -> Any:
     return clients.dynamodb()
 
 
+# DynamoDB's attribute values, written here rather than with boto3's TypeSerializer: the
+# Lambda zip carries botocore (PynamoDB's) but not boto3, and a search reads a thousand
+# postings at a time, where TypeDeserializer's generality costs.
+
 def to_raw(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _ser.serialize(v) for k, v in item.items()}
+    return {k: _typed(v) for k, v in item.items()}
+
+
+def _typed(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, (int, Decimal)):
+        return {"N": str(value)}
+    if isinstance(value, (bytes, bytearray)):
+        return {"B": bytes(value)}
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, dict):
+        return {"M": to_raw(value)}
+    if isinstance(value, (list, tuple)):
+        return {"L": [_typed(v) for v in value]}
+    raise TypeError(f"no DynamoDB type for {type(value).__name__}")
 
 
 def from_raw(raw: dict[str, Any]) -> dict[str, Any]:
-    """An item as Python values; the index's own scalar types directly (a search reads a
-    thousand postings at a time, and TypeDeserializer is slow)."""
-    out = {}
-    for k, v in raw.items():
-        if "S" in v:
-            out[k] = v["S"]
-        elif "N" in v and "." not in v["N"] and "e" not in v["N"].lower():
-            out[k] = int(v["N"])
-        else:
-            out[k] = _de.deserialize(v)
-    return out
+    return {k: plain(v) for k, v in raw.items()}
+
+
+def plain(value: dict[str, Any]) -> Any:
+    """A DynamoDB attribute value as Python (binary given as bytes, or base64 as Lambda's
+    stream events carry it)."""
+    (kind, data), = value.items()
+    if kind == "S" or kind == "BOOL":
+        return data
+    if kind == "N":
+        return int(data) if data.lstrip("-").isdigit() else Decimal(data)
+    if kind == "B":
+        return base64.b64decode(data) if isinstance(data, str) else bytes(data)
+    if kind == "NULL":
+        return None
+    if kind == "M":
+        return from_raw(data)
+    if kind == "L":
+        return [plain(v) for v in data]
+    if kind in ("SS", "NS", "BS"):
+        return {plain({kind[0]: v}) for v in data}
+    raise ValueError(f"unknown DynamoDB type {kind}")
 
 
 def doc_key(professional_id: str) -> tuple[str, str]:
@@ -226,7 +256,7 @@ def write_state(professional_id: str, *, expected: IndexedState | None,
     if expected is None:
         condition, values = "attribute_not_exists(pk)", None
     else:
-        condition, values = "v = :v", {":v": _ser.serialize(expected.version)}
+        condition, values = "v = :v", {":v": _typed(expected.version)}
     kwargs: dict[str, Any] = {"TableName": _table(), "Item": to_raw(item),
                               "ConditionExpression": condition}
     if values:

@@ -16,19 +16,19 @@ and the resume text comes from its text object in S3 (cut at 100,000 characters,
 """
 from __future__ import annotations
 
+import binascii
 import logging
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from chalicelib import clients, logs
 from chalicelib.resumes import TEXT_LIMIT
 from chalicelib.search import analyzer
-from chalicelib.search.index import (TOMBSTONE_SECONDS, Document, IndexedState, doc_key, pack,
-                                     parallel, read_state, read_states, write_postings,
+from chalicelib.search.index import (TOMBSTONE_SECONDS, Document, IndexedState, doc_key, from_raw,
+                                     pack, parallel, read_state, read_states, write_postings,
                                      write_state)
 from chalicelib.settings import get_settings
 
@@ -38,7 +38,6 @@ WRITE_ATTEMPTS = 5
 TEXT_BYTES = TEXT_LIMIT * 4  # UTF-8: at most 4 bytes a character
 
 log = logging.getLogger("signup.search")
-_de = TypeDeserializer()
 
 
 class PoisonRecord(ValueError):
@@ -190,8 +189,8 @@ def _image(raw: Any, pk: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise PoisonRecord(f"{pk}: the record carries no image")
     try:
-        image = {k: _de.deserialize(v) for k, v in raw.items()}
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        image = from_raw(raw)
+    except (TypeError, ValueError, KeyError, AttributeError, binascii.Error) as exc:
         raise PoisonRecord(f"{pk}: unreadable image: {exc}") from None
     if image.get("kind") not in (None, "professional") or not isinstance(image.get("id"), str) \
             or not isinstance(image.get("list_key"), str) or not isinstance(image.get("full_name"), str):
