@@ -15,7 +15,8 @@ from chalicelib.auth import Caller
 from chalicelib.search import index, indexer
 from infra import search_dlq
 from infra.__main__ import main as infra_main
-from tests.test_search_indexer_ddblocal import tables  # noqa: F401  (fixture)
+from tests.test_concurrency_ddblocal import ddb_table  # noqa: F401  (fixtures: a fresh table,
+from tests.test_search_indexer_ddblocal import tables  # noqa: F401  its search table and S3)
 
 pytestmark = pytest.mark.ddblocal
 

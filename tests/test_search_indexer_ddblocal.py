@@ -20,6 +20,7 @@ from chalicelib.models import ProfessionalItem
 from chalicelib.search import index, indexer, query
 from infra.verify import check_search_index
 from tests import search_sync
+from tests.test_concurrency_ddblocal import ddb_table  # noqa: F401  (a fresh table there)
 
 pytestmark = pytest.mark.ddblocal
 
@@ -27,23 +28,15 @@ STAFF = Caller(role="staff", name="ops")
 
 
 @pytest.fixture
-def tables(dynamodb_local_endpoint, monkeypatch):
-    name = f"search-{uuid.uuid4().hex[:8]}"
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_local_endpoint)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("STAGE", "test")
-    monkeypatch.setenv("TABLE_NAME", name)
-    monkeypatch.setenv("SEARCH_TABLE_NAME", f"{name}-search")
+def tables(ddb_table, monkeypatch):
+    """A fresh professionals table and its search table in DynamoDB Local; S3 on moto."""
+    monkeypatch.setenv("SEARCH_TABLE_NAME", f"{ddb_table}-search")  # what db.create_table made
     monkeypatch.setenv("RESUME_BUCKET", "professionals-resumes-test")
     with mock_aws():
-        db._bound["table"] = None
         clients.reset()
         search_sync.forget()
-        db.create_table()
         clients.s3().create_bucket(Bucket="professionals-resumes-test")
-        yield name
-    db._bound["table"] = None
+        yield ddb_table
     clients.reset()
 
 

@@ -21,6 +21,7 @@ candidate can be checked against every other term, and ranked, without another r
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -91,7 +92,6 @@ class Document:
     total_words: int = 0
 
     def digest(self) -> str:
-        import hashlib
         content = [self.list_key, self.source, self.profile, self.text_key]
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
 

@@ -17,6 +17,7 @@ and the resume text comes from its text object in S3 (cut at 100,000 characters,
 from __future__ import annotations
 
 import binascii
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -201,7 +202,6 @@ def _image(raw: Any, pk: str) -> dict[str, Any]:
 def document(image: dict[str, Any], state: IndexedState | None) -> Document:
     """What the index should hold for this image (the resume text read again only when its
     text object changed)."""
-    import json
     profile = analyzer.profile_words({f: image.get(f) for f in analyzer.PROFILE_FIELDS})
     ready = image.get("resume_ready")
     if isinstance(ready, str):
