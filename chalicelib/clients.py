@@ -44,6 +44,17 @@ def dynamodb() -> Any:
     return _client("dynamodb", get_settings().region)
 
 
+def sqs() -> Any:
+    from chalicelib.settings import get_settings
+    return _client("sqs", get_settings().region)
+
+
+def ses() -> Any:
+    """SES v1: the one SES API that moto, LocalStack and AWS all answer."""
+    from chalicelib.settings import get_settings
+    return _client("ses", get_settings().region)
+
+
 def reset() -> None:
     """Forget clients (tests swap the emulator under them)."""
     _cached.cache_clear()

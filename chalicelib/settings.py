@@ -22,6 +22,9 @@ class Settings:
     resume_bucket: str
     upload_queue_url: str
     ready_marker: bool
+    app_url: str
+    mail_from: str
+    mail_queue_url: str
 
 
 def get_settings() -> Settings:
@@ -43,4 +46,8 @@ def get_settings() -> Settings:
         upload_queue_url=os.environ.get("UPLOAD_QUEUE_URL", ""),
         # Locally, /health waits for the stack's "resources and demo data ready" marker.
         ready_marker=os.environ.get("HEALTH_REQUIRES_READY_MARKER", "") == "1",
+        # The SPA's origin: mailed links open <app_url>/me?token=...
+        app_url=os.environ.get("APP_URL", "http://127.0.0.1:8000").rstrip("/"),
+        mail_from=os.environ.get("MAIL_FROM", "no-reply@professionals.local"),
+        mail_queue_url=os.environ.get("MAIL_QUEUE_URL", ""),
     )
