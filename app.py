@@ -11,6 +11,7 @@ from chalice import Chalice, Response
 from chalicelib import (apidocs, auth, bulk, db, gateway_auth, listing, logs, metrics, payloads,
                         professionals, resumes)
 from chalicelib.search import indexer
+from chalicelib import mail
 from chalicelib.auth import PARTNER, STAFF, TOKEN
 from chalicelib.errors import ApiError, NotFound, Unavailable, envelope
 from chalicelib.settings import get_settings
@@ -155,6 +156,15 @@ def download_resume(professional_id):
 def process_resume_uploads(event):
     """S3 ObjectCreated (uploads/) -> SQS -> here; failed records go back for a retry alone."""
     failed = resumes.handle_sqs_records([record.to_dict() for record in event])
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
+
+
+# Deployed, the template adds ReportBatchItemFailures to this function's SQS event source.
+@app.on_sqs_message(queue=os.environ.get("MAIL_QUEUE_NAME", "professionals-mail"), batch_size=10,
+                    name="send_mail")
+def send_mail(event):
+    """The mail queue -> SES; a failed send goes back to the queue and is tried again later."""
+    failed = mail.handle_sqs_records([record.to_dict() for record in event])
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
 
 
