@@ -3,11 +3,13 @@
 ``define(stage)`` describes them: the table (key schema and GSIs read from the PynamoDB models in
 ``chalicelib/models.py``), the private resume bucket (CORS for the browser's origin, an
 ``ObjectCreated`` notification of the upload queue for the ``uploads/`` prefix), the upload queue
-and its dead-letter queue (redrive policy), and the queue policy that lets S3 send to the queue.
+and its dead-letter queue (redrive policy), the queue policy that lets S3 send to the queue, and
+the mail queue and its dead-letter queue.
 ``create(resources)`` makes them, idempotently, through boto3 against whatever endpoints boto3 is
 given (``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_DYNAMODB`` / ``_S3`` / ``_SQS``, or AWS itself),
 and returns the environment the app reads (``TABLE_NAME``, ``RESUME_BUCKET``,
-``UPLOAD_QUEUE_NAME``, ``UPLOAD_QUEUE_URL``, ``UPLOAD_DLQ_URL``).
+``UPLOAD_QUEUE_NAME``, ``UPLOAD_QUEUE_URL``, ``UPLOAD_DLQ_URL``, ``MAIL_QUEUE_NAME``,
+``MAIL_QUEUE_URL``, ``MAIL_DLQ_URL``...).
 
 Every spec carries a CloudFormation logical id and its properties use the AWS API's field names,
 which are CloudFormation's too (``KeySchema``, ``GlobalSecondaryIndexes``, ``RedrivePolicy``...),
@@ -38,6 +40,12 @@ DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # SQS's maximum: time to look at what fa
 # failed records come back, and reach the dead-letter queue, sooner.
 VISIBILITY_TIMEOUT = {"local": 180, "test": 180}
 DEFAULT_VISIBILITY_TIMEOUT = 360
+# The mail queue: a send takes well under a second, so a message that failed (SES throttled or
+# down) is tried again this soon; deployed, the template raises it to 6x the sender's timeout.
+MAIL_VISIBILITY_TIMEOUT = 30
+# Deliveries of a mail before its DLQ: deployed (visibility 6 x 30 s) about an hour of SES
+# outage; locally 10 minutes.
+MAIL_MAX_RECEIVE_COUNT = 20
 
 
 @dataclass(frozen=True)
@@ -138,10 +146,13 @@ class StageResources:
     dead_letter_queue: QueueSpec
     search_table: TableSpec
     index_dead_letter_queue: QueueSpec  # the search indexer's on-failure destination
+    mail_queue: QueueSpec  # mail events (chalicelib/mail.py) for the send_mail worker
+    mail_dead_letter_queue: QueueSpec
 
     def queues(self) -> list[QueueSpec]:
         """Dead-letter queue first: the upload queue's redrive policy names it."""
-        return [self.dead_letter_queue, self.upload_queue, self.index_dead_letter_queue]
+        return [self.dead_letter_queue, self.upload_queue, self.index_dead_letter_queue,
+                self.mail_dead_letter_queue, self.mail_queue]
 
     def tables(self) -> list[TableSpec]:
         return [self.table, self.search_table]
@@ -254,9 +265,25 @@ def define(stage: str, *, suffix: str | None = None, origins: Sequence[str] = ()
         visibility_timeout=VISIBILITY_TIMEOUT.get(stage, DEFAULT_VISIBILITY_TIMEOUT),
         message_retention_period=DLQ_RETENTION_SECONDS,
     )
+    mail_queue_name = (configured.get("MAIL_QUEUE_NAME") or f"{APP_NAME}-mail-{stage}") + tail
+    mail_queue = QueueSpec(
+        logical_id="MailQueue",
+        name=mail_queue_name,
+        visibility_timeout=MAIL_VISIBILITY_TIMEOUT,
+        message_retention_period=DLQ_RETENTION_SECONDS,
+        dead_letter_queue="MailDeadLetterQueue",
+        max_receive_count=MAIL_MAX_RECEIVE_COUNT,
+    )
+    mail_dead_letter_queue = QueueSpec(
+        logical_id="MailDeadLetterQueue",
+        name=f"{mail_queue_name}-dlq",
+        visibility_timeout=MAIL_VISIBILITY_TIMEOUT,
+        message_retention_period=DLQ_RETENTION_SECONDS,
+    )
     return StageResources(stage=stage, region=region, table=table_spec(table_name), bucket=bucket,
                           upload_queue=upload_queue, dead_letter_queue=dead_letter_queue,
                           search_table=search_table_spec(search_table_name),
+                          mail_queue=mail_queue, mail_dead_letter_queue=mail_dead_letter_queue,
                           index_dead_letter_queue=index_dead_letter_queue)
 
 
@@ -319,6 +346,9 @@ def create(resources: StageResources, *, session: Any = None,
         "UPLOAD_QUEUE_NAME": resources.upload_queue.name,
         "UPLOAD_QUEUE_URL": queue_urls[resources.upload_queue.logical_id],
         "UPLOAD_DLQ_URL": queue_urls[resources.dead_letter_queue.logical_id],
+        "MAIL_QUEUE_NAME": resources.mail_queue.name,
+        "MAIL_QUEUE_URL": queue_urls[resources.mail_queue.logical_id],
+        "MAIL_DLQ_URL": queue_urls[resources.mail_dead_letter_queue.logical_id],
     }
 
 

@@ -50,6 +50,7 @@ APP = res.APP_NAME
 API_STAGE = "api"  # the API Gateway stage: /api/... on CloudFront maps onto it unchanged
 AUTHORIZER_FUNCTION = "key_authorizer"  # @app.lambda_function(name=...) in app.py
 AUTHORIZER_NAME = "usagePlanKey"  # the securityDefinitions entry of the REQUEST authorizer
+MAIL_FUNCTION = "send_mail"  # @app.on_sqs_message(name=...) of the mail queue in app.py
 LAMBDA_RUNTIME = "python3.12"
 SQS_LAMBDA_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
 # What Lambda's event source mapping does with the function's role to read a DynamoDB stream.
@@ -182,6 +183,8 @@ class AppFunctions:
     stream_function: str
     stream_event: str
     authorizer: str | None
+    mail_function: str
+    mail_event: str
 
 
 def inspect_app() -> AppFunctions:
@@ -192,9 +195,12 @@ def inspect_app() -> AppFunctions:
         sys.path.insert(0, str(PROJECT_ROOT))
     app = importlib.import_module("app").app
     sqs = [s for s in app.event_sources if isinstance(s, SQSEventConfig)]
-    if len(sqs) != 1:
-        raise RuntimeError(f"expected one @app.on_sqs_message handler, found {len(sqs)}")
-    sqs_function = to_cfn_resource_name(sqs[0].name)
+    workers = [s for s in sqs if s.name != MAIL_FUNCTION]
+    if len(workers) != 1 or len(sqs) != 2:
+        raise RuntimeError(f"expected the resume worker and {MAIL_FUNCTION} as "
+                           f"@app.on_sqs_message handlers, found {[s.name for s in sqs]}")
+    sqs_function = to_cfn_resource_name(workers[0].name)
+    mail_function = to_cfn_resource_name(MAIL_FUNCTION)
     streams = [s for s in app.event_sources if isinstance(s, DynamoDBEventConfig)]
     if len(streams) != 1:
         raise RuntimeError(f"expected one @app.on_dynamodb_record handler (the search indexer), "
@@ -209,6 +215,8 @@ def inspect_app() -> AppFunctions:
         stream_function=stream_function,
         stream_event=f"{stream_function}DynamodbEventSource",
         authorizer=to_cfn_resource_name(AUTHORIZER_FUNCTION) if authorizers else None,
+        mail_function=mail_function,
+        mail_event=f"{mail_function}SqsEventSource",
     )
 
 
