@@ -9,7 +9,7 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
-from tests import search_sync
+from tests import mail_helpers, search_sync
 from tests.ddb_local_fixture import dynamodb_local_endpoint  # noqa: F401  (session fixture)
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -25,6 +25,7 @@ def table_env(monkeypatch):
     monkeypatch.setenv("TABLE_NAME", "professionals-test")
     monkeypatch.setenv("RESUME_BUCKET", "professionals-resumes-test")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("MAIL_QUEUE_URL", "")  # store sets it; restored afterwards
 
 
 @pytest.fixture
@@ -37,6 +38,7 @@ def store(table_env):
         search_sync.forget()
         db.create_table()
         clients.s3().create_bucket(Bucket=os.environ["RESUME_BUCKET"])
+        mail_helpers.provision()  # the mail queue, the verified sender
         yield
         db._bound["table"] = None
         clients.reset()

@@ -1,0 +1,235 @@
+"""Mail: the enqueue functions, the send_mail worker on SES (moto in-process keeps what it sent),
+SES outages and throttling, exactly one mail per event."""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+
+import botocore.awsrequest
+import pytest
+
+from chalicelib import auth, clients, mail
+from tests import mail_helpers
+from tests.mail_helpers import deliver, sent, waiting
+
+APP_URL = "https://app.example.test"
+ADA = {"full_name": "Ada Lovelace", "email": "ada@example.com"}
+
+
+@pytest.fixture
+def mailer(api, monkeypatch):
+    """The API (with the mail queue and the verified sender: conftest's store) plus the
+    idempotency table."""
+    from chalicelib import idempotency
+    monkeypatch.setenv("APP_URL", APP_URL)
+    idempotency.create_table()
+    return api
+
+
+def register(api, **fields) -> dict:
+    response = api.call("POST", "/professionals", who="staff", body={**ADA, **fields})
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# -- each kind of mail ------------------------------------------------------------------------
+
+def test_confirm_address_mails_a_link_whose_token_names_the_person_and_address(mailer):
+    ada = register(mailer)
+    mail.confirm_address(ada["id"], ada["email"])
+    assert deliver(mailer.client) == []
+    (message,) = sent()
+    assert message.to == ["ada@example.com"]
+    assert message.source == "no-reply@professionals.local"
+    assert message.subject == "Confirm your email address"
+    assert message.link.startswith(f"{APP_URL}/me?token=")
+    assert auth.open_email_token(message.token) == (ada["id"], "ada@example.com")
+    assert waiting() == 0
+
+
+def test_an_access_link_goes_to_a_registered_address_only(mailer):
+    ada = register(mailer)
+    mail.access_link_requested("nobody@example.com")
+    mail.access_link_requested("ada@example.com")
+    assert deliver(mailer.client) == []
+    (message,) = sent()  # nothing for the unregistered address
+    assert message.to == ["ada@example.com"]
+    assert message.subject == "Your link to see and manage your details"
+    assert auth.open_email_token(message.token) == (ada["id"], "ada@example.com")
+    assert waiting() == 0  # the unregistered one is done with, not retried
+
+
+def test_a_sign_up_attempt_on_a_taken_address_tells_its_owner(mailer):
+    ada = register(mailer)
+    mail.signup_attempted("ada@example.com")
+    mail.signup_attempted("gone@example.com")
+    assert deliver(mailer.client) == []
+    (message,) = sent()
+    assert message.to == ["ada@example.com"]
+    assert message.subject == "Someone tried to sign up with your email address"
+    assert "already registered" in message.body
+    assert auth.open_email_token(message.token) == (ada["id"], "ada@example.com")
+
+
+def test_every_mail_is_plain_text_with_its_one_link_on_a_line_of_its_own(mailer):
+    register(mailer)
+    for kind in mail.KINDS:
+        subject, text = mail.render(kind, f"{APP_URL}/me?token=abc.def")
+        assert subject and f"\n{APP_URL}/me?token=abc.def\n" in text
+        assert text.count("/me?token=") == 1
+
+
+def test_a_confirmation_for_an_address_changed_or_erased_since_sends_nothing(mailer):
+    ada = register(mailer)
+    grace = register(mailer, full_name="Grace", email="grace@example.com")
+    mail.confirm_address(ada["id"], "ada@example.com")
+    mail.confirm_address(grace["id"], "grace@example.com")
+    assert mailer.call("PATCH", f"/professionals/{ada['id']}",
+                       body={"email": "ada@example.org"}).status_code == 200
+    assert mailer.call("DELETE", f"/professionals/{grace['id']}").status_code == 204
+    assert deliver(mailer.client) == []
+    assert sent() == []
+    assert waiting() == 0
+
+
+def test_an_internationalised_domain_is_sent_in_its_ascii_form(mailer):
+    register(mailer, email="ada@bücher.example")
+    mail.access_link_requested("ada@bücher.example")
+    assert deliver(mailer.client) == []
+    (message,) = sent()
+    assert message.to == ["ada@xn--bcher-kva.example"]
+
+
+def test_a_message_that_is_not_a_mail_event_fails_and_is_left_to_the_dead_letter_queue(mailer):
+    sqs = clients.sqs()
+    for body in ("not json", json.dumps({"kind": "spam", "event_id": "x", "email": "a@b.c"}),
+                 json.dumps({"kind": "access_link", "email": "a@b.c"})):
+        sqs.send_message(QueueUrl=mail_helpers.os.environ["MAIL_QUEUE_URL"], MessageBody=body)
+    assert len(deliver(mailer.client)) == 3
+    assert sent() == []
+
+
+# -- enqueue never fails the request ----------------------------------------------------------
+
+def test_an_enqueue_failure_is_logged_and_counted_and_never_raised(mailer, monkeypatch, capsys,
+                                                                    caplog):
+    monkeypatch.setenv("METRICS_NAMESPACE", "professionals")
+    monkeypatch.setenv("MAIL_QUEUE_URL",
+                       "https://sqs.us-east-1.amazonaws.com/123456789012/no-such-queue")
+    mail.confirm_address("p1", "ada@example.com")  # no exception
+    mail.access_link_requested("ada@example.com")
+    warnings = [r for r in caplog.records if r.getMessage() == "mail not queued"]
+    assert len(warnings) == 2 and all(r.exc_info for r in warnings)
+    assert not any("ada@example.com" in str(r.__dict__) for r in warnings)  # no addresses
+    metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines()
+               if line.startswith('{"_aws"')]
+    assert sorted(m["Kind"] for m in metrics if "MailEnqueueFailed" in m) == [
+        "access_link", "confirm_address"]
+
+
+def test_each_enqueue_is_one_message_with_its_own_event_id(mailer):
+    mail.access_link_requested("ada@example.com")
+    mail.access_link_requested("ada@example.com")
+    mail.confirm_address("p1", "ada@example.com")
+    bodies = [json.loads(r["body"]) for r in mail_helpers.receive()]
+    assert sorted(b["kind"] for b in bodies) == ["access_link", "access_link", "confirm_address"]
+    assert len({b["event_id"] for b in bodies}) == 3
+    assert {b["professional_id"] for b in bodies} == {None, "p1"}
+    assert {b["email"] for b in bodies} == {"ada@example.com"}
+
+
+# -- SES outages and exactly once -------------------------------------------------------------
+
+def test_an_ses_outage_fails_the_message_and_it_is_sent_once_when_ses_is_back(mailer, monkeypatch):
+    ada = register(mailer)
+    mail.confirm_address(ada["id"], ada["email"])
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SES", f"http://127.0.0.1:{closed_port()}")
+    clients.reset()
+    (failed,) = deliver(mailer.client)
+    assert failed and sent() == []
+    assert waiting() == 1  # back in the queue for a later delivery
+    assert deliver(mailer.client) == [failed]  # still down: still waiting
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL_SES")
+    clients.reset()
+    assert deliver(mailer.client) == []
+    assert [m.to for m in sent()] == [["ada@example.com"]]
+    assert waiting() == 0
+
+
+def test_ses_throttling_fails_the_message_until_ses_accepts_it_then_it_arrives_once(mailer):
+    ada = register(mailer)
+    mail.confirm_address(ada["id"], ada["email"])
+    throttled = {"left": 3}
+
+    def throttle(**_):
+        # before-call answers instead of sending (botocore's Stubber does the same): SES's
+        # "Maximum sending rate exceeded", as a parsed error response.
+        if throttled["left"] == 0:
+            return None
+        throttled["left"] -= 1
+        return (botocore.awsrequest.AWSResponse("https://email.us-east-1.amazonaws.com", 400,
+                                                {}, None),
+                {"Error": {"Code": "Throttling", "Message": "Maximum sending rate exceeded."},
+                 "ResponseMetadata": {"HTTPStatusCode": 400}})
+
+    ses = clients.ses()
+    ses.meta.events.register_first("before-call.ses.SendEmail", throttle)
+    try:
+        for _ in range(3):
+            assert len(deliver(mailer.client)) == 1
+            assert sent() == [] and waiting() == 1
+        assert deliver(mailer.client) == []
+    finally:
+        ses.meta.events.unregister("before-call.ses.SendEmail", throttle)
+    assert [m.to for m in sent()] == [["ada@example.com"]]
+    assert deliver(mailer.client) == [] and len(sent()) == 1 and waiting() == 0
+
+
+def test_a_redelivered_message_after_a_successful_send_sends_nothing_again(mailer):
+    ada = register(mailer)
+    mail.confirm_address(ada["id"], ada["email"])
+    (record,) = mail_helpers.receive()
+    event = {"Records": [record]}
+    for _ in range(3):  # SQS delivers at least once: the same message, three times
+        answer = mailer.client.lambda_.invoke("send_mail", event).payload
+        assert answer == {"batchItemFailures": []}
+    assert len(sent()) == 1
+
+
+def test_concurrent_deliveries_of_one_event_send_one_mail(mailer):
+    ada = register(mailer)
+    mail.access_link_requested(ada["email"])
+    (record,) = mail_helpers.receive()
+    failures: list[list[str]] = []
+    barrier = threading.Barrier(4)
+
+    def worker():
+        barrier.wait()
+        failures.append(mail.handle_sqs_records([record]))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(sent()) == 1
+    # The ones that lost the race while the winner was sending are retried later: nothing more.
+    for _ in range(sum(1 for f in failures if f)):
+        assert mail.handle_sqs_records([record]) == []
+    assert len(sent()) == 1
+
+
+def test_two_events_for_one_address_are_two_mails(mailer):
+    register(mailer)
+    mail.access_link_requested("ada@example.com")
+    mail.access_link_requested("ada@example.com")
+    assert deliver(mailer.client) == []
+    assert len(sent()) == 2
