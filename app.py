@@ -1,7 +1,6 @@
 """HTTP routes of the professional sign-up API. Each parses, calls chalicelib, and answers."""
 from __future__ import annotations
 
-import logging
 import os
 import time
 import uuid
@@ -16,10 +15,9 @@ from chalicelib.auth import PARTNER, STAFF, TOKEN
 from chalicelib.errors import ApiError, NotFound, Unavailable, envelope
 from chalicelib.settings import get_settings
 
-app = Chalice(app_name="professionals")
-app.log.setLevel(logging.INFO)
-logs.configure(app.log)
-log = logging.getLogger("signup.api")
+# app.log is the Powertools logger of chalicelib.logs (same name): Chalice leaves it alone.
+app = Chalice(app_name=logs.SERVICE, configure_logs=False)
+log = logs.log
 
 ANY = ["*/*"]  # media types are checked in chalicelib.payloads, after authentication
 
@@ -27,8 +25,7 @@ ANY = ["*/*"]  # media types are checked in chalicelib.payloads, after authentic
 @app.middleware("http")
 def api_boundary(event, get_response):
     request_id = (event.context or {}).get("requestId") or uuid.uuid4().hex
-    logs.set_request_id(request_id)
-    logs.set_caller()  # auth.identify names the caller, if the route asks who it is
+    logs.start_request(request_id)  # auth.identify names the caller, if the route asks who it is
     started = time.monotonic()
     try:
         response = get_response(event)
@@ -42,9 +39,8 @@ def api_boundary(event, get_response):
         response = _internal_error(request_id)
     response = _envelope_chalice_errors(response, request_id)
     response.headers["X-Request-Id"] = request_id
-    logs.event(log, "request", method=event.method, path=event.context.get("resourcePath"),
-               status=response.status_code, ms=round((time.monotonic() - started) * 1000, 1),
-               **logs.caller())
+    log.info("request", method=event.method, path=event.context.get("resourcePath"),
+             status=response.status_code, ms=round((time.monotonic() - started) * 1000, 1))
     return response
 
 

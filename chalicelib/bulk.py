@@ -10,20 +10,19 @@ concurrent writer is reported as what it finally did, never dropped.
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import db, logs, validation
+from chalicelib import db, validation
 from chalicelib.auth import PARTNER, Caller
 from chalicelib.clock import now_iso
 from chalicelib.errors import PayloadTooLarge, ValidationFailed, envelope
+from chalicelib.logs import log
 from chalicelib.models import GuardItem, ProfessionalItem, guard_pk, professional_pk
 from chalicelib.payloads import CsvRowError
 from chalicelib.professionals import UNIQUE_FIELDS, conflict_entry, copy_item, new_item
 from chalicelib.settings import get_settings
 
-log = logging.getLogger("signup.bulk")
 MAX_ROWS = 1000
 MAX_ROUNDS = 6
 TRANSACTION_ATTEMPTS = 4
@@ -55,7 +54,7 @@ def bulk_upsert(rows: list[Any], caller: Caller, *, dry_run: bool = False) -> di
                 "error": outcomes[i].error} for i in range(len(rows))]
     summary = {s: sum(r["status"] == s for r in results)
                for s in ("created", "updated", "unchanged", "failed")}
-    logs.event(log, "bulk upsert", rows=len(rows), dry_run=dry_run, role=caller.role, **summary)
+    log.info("bulk upsert", rows=len(rows), dry_run=dry_run, summary=summary)
     return {"summary": summary, "results": results}
 
 

@@ -15,13 +15,11 @@ The three variables are set by the deployment template (infra/template.py).
 """
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any
 
 from chalicelib import auth, logs
-
-log = logging.getLogger("signup.authorizer")
+from chalicelib.logs import log
 
 
 def usage_key(headers: dict[str, str] | None) -> str:
@@ -32,7 +30,7 @@ def usage_key(headers: dict[str, str] | None) -> str:
     try:
         caller = auth.identify({"x-api-key": key})
     except Exception as exc:  # 401 for the API to give; or the table is unreachable
-        logs.event(log, "authorizer: metered as public", reason=type(exc).__name__)
+        log.info("authorizer: metered as public", reason=type(exc).__name__)
         return public
     if caller.role == auth.PARTNER and caller.key_id:
         return os.environ["USAGE_KEY_PARTNER_PREFIX"] + caller.key_id
@@ -43,8 +41,7 @@ def usage_key(headers: dict[str, str] | None) -> str:
 
 def authorize(event: dict[str, Any]) -> dict[str, Any]:
     """The REQUEST authorizer's answer: allow this method, metered under ``usage_key``."""
-    logs.set_request_id((event.get("requestContext") or {}).get("requestId"))
-    logs.set_caller()
+    logs.start_request((event.get("requestContext") or {}).get("requestId"))
     key = usage_key(event.get("headers"))
     return {
         "principalId": "caller",

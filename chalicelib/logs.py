@@ -1,61 +1,53 @@
-"""Structured JSON logs, one object a line, each carrying the current request id.
+"""The one logger: Powertools for AWS Lambda's ``Logger``, JSON lines, each carrying the current
+request's id and caller.
 
-Log lines name ids and counts, never e-mails or phones.
+Every module logs through ``log`` (``log.info("message", field=value)``: fields become members
+of the line). Log lines name ids and counts, never e-mails or phones; the caller is a role and a
+key id, never the key.
 """
 from __future__ import annotations
 
-import contextvars
-import json
 import logging
 import sys
 
-_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
-# Who the current request's credential belongs to: role and key id (never the key itself).
-_caller: contextvars.ContextVar[dict[str, str | None]] = contextvars.ContextVar(
-    "caller", default={"role": None, "key_id": None})
+from aws_lambda_powertools import Logger
+
+# Also the Chalice app's name, so Chalice's own ``app.log`` is this logger (app.py passes
+# ``configure_logs=False``: Chalice must not add a handler of its own nor lower the level).
+SERVICE = "professionals"
+
+# The level comes from POWERTOOLS_LOG_LEVEL / LOG_LEVEL, INFO by default. On stderr, which Lambda
+# sends to the function's log group as it does stdout: the operator commands (python -m infra)
+# keep stdout for their output, and the metrics (EMF) are on stdout.
+log = Logger(service=SERVICE, stream=sys.stderr, utc=True, use_rfc3339=True,
+             location="%(module)s.%(funcName)s:%(lineno)d",  # which module, not only the function
+             serialize_stacktrace=False)  # `exception` has the traceback; no second copy of it
+# Lines are written once, by the logger's own handler, whatever handlers the root logger gets
+# (Lambda's runtime installs one; the local workers add theirs).
+logging.getLogger(SERVICE).propagate = False
+# Other libraries' lines (botocore, PynamoDB) go through the root handlers: JSON too, with the
+# request's keys.
+for _handler in logging.getLogger().handlers:
+    _handler.setFormatter(log.registered_formatter)
+
+# The request's keys live in a context variable (Powertools' thread-safe keys), not in the
+# formatter's shared dict (``append_keys``): the local server serves each connection on a thread
+# of its own, and one request's keys must never show on another's lines.
 
 
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {"level": record.levelname, "logger": record.name, "message": record.getMessage(),
-                 "request_id": _request_id.get(), "time": self.formatTime(record)}
-        entry.update(getattr(record, "fields", {}))
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
-
-
-def configure(*loggers: logging.Logger) -> None:
-    """JSON on the root logger and on the given ones (Chalice gives its app logger a handler).
-
-    Lambda installs its own root handler; every handler's format is replaced rather than added to.
-    """
-    root = logging.getLogger()
-    if not root.handlers:
-        root.addHandler(logging.StreamHandler(sys.stdout))
-    for logger in (root, *loggers):
-        for handler in logger.handlers:
-            handler.setFormatter(JsonFormatter())
-    root.setLevel(logging.INFO)
-
-
-def set_request_id(request_id: str | None) -> None:
-    _request_id.set(request_id)
-
-
-def request_id() -> str | None:
-    return _request_id.get()
+def start_request(request_id: str | None) -> None:
+    """Forget the previous request's keys (Lambda reuses a process; a local thread serves many
+    requests on a connection) and name this one. The caller is named by ``auth.identify``."""
+    log.thread_safe_clear_keys()
+    log.thread_safe_append_keys(request_id=request_id)
 
 
 def set_caller(role: str | None = None, key_id: str | None = None) -> None:
-    _caller.set({"role": role, "key_id": key_id})
+    log.thread_safe_append_keys(role=role, key_id=key_id)
 
 
 def caller() -> dict[str, str | None]:
-    """The role and key id that ``auth.identify`` found for the current request, for its log
-    line (operators follow a key's use, e.g. during a rotation, by its id)."""
-    return _caller.get()
-
-
-def event(logger: logging.Logger, message: str, **fields: object) -> None:
-    logger.info(message, extra={"fields": fields})
+    """The role and key id that ``auth.identify`` found for the current request (operators follow
+    a key's use, e.g. during a rotation, by its id)."""
+    keys = log.thread_safe_get_current_keys()
+    return {"role": keys.get("role"), "key_id": keys.get("key_id")}

@@ -13,15 +13,13 @@ redelivery after a successful send sends nothing again.
 from __future__ import annotations
 
 import json
-import logging
 import uuid
 from typing import Any
 from urllib.parse import quote
 
-from chalicelib import clients, logs, metrics
+from chalicelib import clients, metrics
+from chalicelib.logs import log
 from chalicelib.settings import get_settings
-
-log = logging.getLogger("signup.mail")
 
 CONFIRM_ADDRESS = "confirm_address"
 ACCESS_LINK = "access_link"
@@ -76,8 +74,7 @@ def _enqueue(kind: str, email: str, professional_id: str | None = None) -> None:
         clients.sqs().send_message(QueueUrl=get_settings().mail_queue_url,
                                    MessageBody=json.dumps(message))
     except Exception:  # the request succeeds without its mail; the log and metric say so
-        log.warning("mail not queued", exc_info=True,
-                    extra={"fields": {"kind": kind, "event_id": event_id}})
+        log.warning("mail not queued", exc_info=True, kind=kind, event_id=event_id)
         metrics.emit({"MailEnqueueFailed": 1}, Kind=kind)
 
 
@@ -94,7 +91,7 @@ def handle_sqs_records(records: list[dict[str, Any]]) -> list[str]:
             send_once(json.loads(record["body"]))
         except Exception:
             log.warning("mail not sent; SQS will deliver it again", exc_info=True,
-                        extra={"fields": {"message_id": record.get("messageId")}})
+                        message_id=record.get("messageId"))
             metrics.emit({"MailSendFailed": 1})
             failed.append(record.get("messageId"))
     return failed
@@ -121,7 +118,7 @@ def send(message: dict[str, Any]) -> dict[str, Any]:
     kind, event_id = message["kind"], message["event_id"]
     recipient = _recipient(kind, message.get("email") or "", message.get("professional_id"))
     if recipient is None:
-        logs.event(log, "mail skipped", kind=kind, event_id=event_id)
+        log.info("mail skipped", kind=kind, event_id=event_id)
         return {"sent": None}
     professional_id, email = recipient
     subject, text = render(kind, link(professional_id, email))
@@ -131,8 +128,8 @@ def send(message: dict[str, Any]) -> dict[str, Any]:
         Destination={"ToAddresses": [_ascii_address(email)]},
         Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
                  "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}})
-    logs.event(log, "mail sent", kind=kind, event_id=event_id, professional_id=professional_id,
-               ses_message_id=answer.get("MessageId"))
+    log.info("mail sent", kind=kind, event_id=event_id, professional_id=professional_id,
+             ses_message_id=answer.get("MessageId"))
     metrics.emit({"MailSent": 1}, Kind=kind)
     return {"sent": answer.get("MessageId")}
 

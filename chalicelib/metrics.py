@@ -1,29 +1,32 @@
-"""CloudWatch metrics in the embedded metric format (EMF).
+"""CloudWatch metrics in the embedded metric format (EMF), written by Powertools' ``Metrics``.
 
-A metric is one JSON log line with an ``_aws`` member; CloudWatch Logs turns it into metric data,
-with no API call and no IAM permission beyond writing the function's own logs. Emitted only where
-``METRICS_NAMESPACE`` is set (the deployment template sets it); locally nothing is written.
+A metric is one JSON line with an ``_aws`` member on stdout; CloudWatch Logs turns it into metric
+data, with no API call and no IAM permission beyond writing the function's own logs. Emitted only
+where ``METRICS_NAMESPACE`` is set (the deployment template sets it); locally nothing is written.
 """
 from __future__ import annotations
 
-import logging
 import os
-import time
 
-from chalicelib import logs
-
-log = logging.getLogger("signup.metrics")
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 
 def emit(values: dict[str, int | float], **dimensions: str) -> None:
-    """Counts in ``values``, per stage, and per stage and ``dimensions`` when given."""
+    """Counts in ``values``, per stage, and per stage and ``dimensions`` when given.
+
+    Each call is flushed at once, as one line, by a Metrics of its own (``EphemeralMetrics``):
+    ``Metrics`` instances share one metric set across threads and requests, and each call has
+    dimensions of its own (a bulk request's ``Caller``, a rejected resume's ``Reason``). Nothing
+    is left to flush at the end of a request or event, even one that fails afterwards.
+    """
     namespace = os.environ.get("METRICS_NAMESPACE")
     if not namespace or not values:
         return
-    dims = {"Stage": os.environ.get("STAGE", "local"), **dimensions}
-    sets = [["Stage"]] + ([sorted(dims)] if dimensions else [])
-    logs.event(log, "metrics", _aws={
-        "Timestamp": int(time.time() * 1000),
-        "CloudWatchMetrics": [{"Namespace": namespace, "Dimensions": sets,
-                               "Metrics": [{"Name": name, "Unit": "Count"} for name in values]}],
-    }, **dims, **values)
+    stage = os.environ.get("STAGE", "local")
+    metrics = EphemeralMetrics(namespace=namespace)
+    metrics.add_dimension(name="Stage", value=stage)
+    if dimensions:
+        metrics.add_dimensions(Stage=stage, **dimensions)
+    for name, value in values.items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    metrics.flush_metrics()

@@ -5,20 +5,18 @@ conditions; the e-mail/phone indexes are only for look-ups (they are eventually 
 """
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from chalicelib import db, resumes, validation
 from chalicelib.auth import ANONYMOUS, PARTNER, STAFF, TOKEN, Caller, can_see
 from chalicelib.clock import new_id, now_iso
 from chalicelib.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
+from chalicelib.logs import log
 from chalicelib.models import GuardItem, ProfessionalItem, guard_pk, professional_pk
 from chalicelib.settings import get_settings
 
 UNIQUE_FIELDS = ("email", "phone")
 OPTIONAL_FIELDS = ("email", "phone", "company_name", "job_title")
-
-log = logging.getLogger("signup.professionals")
 
 
 def to_resource(item: ProfessionalItem) -> dict[str, Any]:
@@ -195,7 +193,7 @@ def delete(professional_id: str, caller: Caller | None = None) -> ProfessionalIt
         try:
             resumes.delete_keys(late)
         except Unavailable:  # the record is gone; a 503 now would only make a retry 404
-            log.exception("could not delete resume files", extra={"fields": {"id": item.id}})
+            log.exception("could not delete resume files", id=item.id)
     return item
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import re
 import secrets
 import subprocess
@@ -27,10 +26,11 @@ from urllib.parse import unquote_plus
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import clients, db, logs, metrics
+from chalicelib import clients, db, metrics
 from chalicelib.auth import Caller, can_see
 from chalicelib.clock import iso, now_iso
 from chalicelib.errors import NotFound, Unavailable, ValidationFailed
+from chalicelib.logs import log
 from chalicelib.models import ProfessionalItem, professional_pk
 from chalicelib.settings import get_settings
 
@@ -48,7 +48,6 @@ FINAL = ("ready", "rejected")
 DESCRIPTOR_FIELDS = ("filename", "content_type", "size_bytes")
 _UPLOAD_KEY = re.compile(r"^uploads/(?P<id>[0-9a-f]{32})/(?P<name>[0-9a-f]{16})\.pdf$")
 
-log = logging.getLogger("signup.resumes")
 _magic_lock = threading.Lock()
 
 
@@ -202,8 +201,7 @@ def handle_sqs_records(records: list[dict[str, Any]]) -> list[str]:
             for key in _uploaded_keys(json.loads(record["body"])):
                 process_upload(key)
         except Exception:
-            log.exception("resume record failed", extra={"fields": {
-                "message_id": record.get("messageId")}})
+            log.exception("resume record failed", message_id=record.get("messageId"))
             failed.append(record.get("messageId"))
     return failed
 
@@ -305,8 +303,8 @@ def extract_text(data: bytes) -> dict[str, Any]:
             return {"error": "timeout"}
     if done.returncode != 0:
         # Killed by the memory limit or crashed (pdfminer can segfault): not a readable PDF.
-        logs.event(log, "extractor exited", returncode=done.returncode,
-                   stderr=done.stderr.decode(errors="replace")[-300:])
+        log.info("extractor exited", returncode=done.returncode,
+                 stderr=done.stderr.decode(errors="replace")[-300:])
         return {"error": "unreadable"}
     try:
         return json.loads(done.stdout)
@@ -390,7 +388,7 @@ def _delete(*keys: str) -> None:
 
 
 def _outcome(what: str, key: str, **fields: Any) -> str:
-    logs.event(log, "resume processed", outcome=what, key=key, **fields)
+    log.info("resume processed", outcome=what, key=key, **fields)
     if what == "ready":
         metrics.emit({"ResumesReady": 1})
     elif what.startswith("rejected:"):

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import binascii
 import json
-import logging
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import clients, logs
+from chalicelib import clients
+from chalicelib.logs import log
 from chalicelib.resumes import TEXT_LIMIT
 from chalicelib.search import analyzer
 from chalicelib.search.index import (TOMBSTONE_SECONDS, Document, IndexedState, doc_key, from_raw,
@@ -37,8 +37,6 @@ PLACEHOLDER_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/professionals/s
 PROFESSIONAL_PREFIX = "PRO#"
 WRITE_ATTEMPTS = 5
 TEXT_BYTES = TEXT_LIMIT * 4  # UTF-8: at most 4 bytes a character
-
-log = logging.getLogger("signup.search")
 
 
 class PoisonRecord(ValueError):
@@ -58,8 +56,7 @@ def handle_stream_records(records: list[dict[str, Any]]) -> list[str]:
         try:
             change = read_change(record)
         except PoisonRecord as exc:
-            log.error("search index: unreadable record", extra={"fields": {
-                "sequence": _sequence(record), "error": str(exc)}})
+            log.error("search index: unreadable record", sequence=_sequence(record), error=str(exc))
             _apply_logged(changes, records)
             return [_sequence(record)]
         if change is not None:
@@ -75,8 +72,8 @@ def _apply_logged(changes: list[Change], records: list[dict[str, Any]]) -> list[
         apply_changes(changes)
     except Exception:
         first = records[changes[0].position]
-        log.exception("search index: batch failed", extra={"fields": {
-            "sequence": _sequence(first), "records": len(records)}})
+        log.exception("search index: batch failed", sequence=_sequence(first),
+                      records=len(records))
         return [_sequence(first)]
     return []
 
@@ -134,8 +131,8 @@ def apply_changes(changes: list[Change]) -> dict[str, int]:
     for p in plans:
         outcome[p.what] = outcome.get(p.what, 0) + 1
     if plans:
-        logs.event(log, "search indexed", professionals=len(plans), postings=len(puts),
-                   removed=len(deletes))
+        log.info("search indexed", professionals=len(plans), postings=len(puts),
+                 removed=len(deletes))
     return outcome
 
 
@@ -227,7 +224,7 @@ def read_text(text_key: str) -> str | None:
         body = s3.get_object(Bucket=get_settings().resume_bucket, Key=text_key,
                              Range=f"bytes=0-{TEXT_BYTES - 1}")["Body"].read()
     except s3.exceptions.NoSuchKey:
-        log.warning("search index: resume text missing", extra={"fields": {"key": text_key}})
+        log.warning("search index: resume text missing", key=text_key)
         return None
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "InvalidRange"):
