@@ -2,6 +2,7 @@
 for API Gateway) and the SPA's static files at ``/``.
 
 ``/api/...`` -> the app, with ``/api`` stripped (the deployed API Gateway stage is ``api`` too).
+``/_local/mail`` -> the mail the SES emulator sent (``infra.local.mailbox``; ``.json`` too).
 ``/...``     -> ``frontend/dist`` if it exists (unknown paths without a file extension get
                ``index.html``, for client-side routes), else a placeholder page.
 
@@ -83,6 +84,8 @@ class Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
             self._api()
+        elif path in ("/_local/mail", "/_local/mail.json") and self.command in ("GET", "HEAD"):
+            self._mail(path.endswith(".json"))
         elif self.command in ("GET", "HEAD"):
             self._static(path)
         else:
@@ -119,6 +122,18 @@ class Handler(BaseHTTPRequestHandler):
             payload = payload.encode()
         out["Connection"] = "close"  # the next request may find an idle process (see above)
         self._send(response["statusCode"], out, payload or b"")
+
+    def _mail(self, as_json: bool) -> None:
+        """The sent-mail viewer (local only: nothing like it is deployed)."""
+        from infra.local import mailbox
+        mails, endpoint = mailbox.outbox(), mailbox.ses_endpoint()
+        if as_json:
+            body = json.dumps({"ses_endpoint": endpoint, "messages": None if mails is None
+                               else [m.to_dict() for m in mails]}).encode()
+            return self._send(200, {"Content-Type": "application/json",
+                                    "Cache-Control": "no-store"}, body)
+        self._send(200, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"},
+                   mailbox.page(mails, endpoint).encode())
 
     def _static(self, path: str) -> None:
         if not self.dist_dir.is_dir():

@@ -66,7 +66,7 @@ def localstack_env(port: int, root: Path) -> dict[str, str]:
     env.update({
         "GATEWAY_LISTEN": f"{HOST}:{port}",
         "LOCALSTACK_HOST": f"{HOST}:{port}",
-        "SERVICES": "s3,sqs",
+        "SERVICES": "s3,sqs,ses",
         # load S3 and SQS while DynamoDB Local's JVM starts, rather than on the first request
         "EAGER_SERVICE_LOADING": "1",
         "OVERRIDE_IN_DOCKER": "0",

@@ -9,6 +9,8 @@ from infra.local.config import STAGE
 from infra.local.emulators import LOCALSTACK_S3_STORAGE, given_endpoint
 from infra.local.output import say
 
+DEFAULT_MAIL_FROM = "no-reply@professionals.local"
+
 
 def provision(endpoints: dict[str, str], *, url: str, port: int, instance: str,
               table_name: str | None, localstack_storage: bool,
@@ -24,6 +26,10 @@ def provision(endpoints: dict[str, str], *, url: str, port: int, instance: str,
                                               or endpoints["dynamodb"]),
         "AWS_ENDPOINT_URL_S3": endpoints["s3"],
         "AWS_ENDPOINT_URL_SQS": endpoints["sqs"],
+        "AWS_ENDPOINT_URL_SES": endpoints["ses"],
+        # Mailed links open the SPA on this origin; the sender is verified on SES below.
+        "APP_URL": url,
+        "MAIL_FROM": os.environ.get("MAIL_FROM") or DEFAULT_MAIL_FROM,
         "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION")
         or os.environ.get("AWS_REGION") or "us-east-1",
         "LOCAL_ORIGIN": url,
@@ -31,7 +37,7 @@ def provision(endpoints: dict[str, str], *, url: str, port: int, instance: str,
         "PYTHONUNBUFFERED": "1",
     }
     env["AWS_REGION"] = os.environ.get("AWS_REGION") or env["AWS_DEFAULT_REGION"]
-    if not any(given_endpoint(s) for s in ("dynamodb", "s3", "sqs")):
+    if not any(given_endpoint(s) for s in ("dynamodb", "s3", "sqs", "ses")):
         # Only our own emulators: fake credentials, whatever profile the shell has.
         env.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"})
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
@@ -51,6 +57,15 @@ def provision(endpoints: dict[str, str], *, url: str, port: int, instance: str,
     # TABLE_NAME, SEARCH_TABLE_NAME, PROFESSIONALS_STREAM_ARN, SEARCH_DLQ_URL, RESUME_BUCKET,
     # UPLOAD_QUEUE_NAME, UPLOAD_QUEUE_URL, UPLOAD_DLQ_URL
     created = resources.create(spec, log=say)
+    verify_sender(env["MAIL_FROM"], env["AWS_REGION"])
     env.update(created)
     os.environ.update(created)
     return env
+
+
+def verify_sender(address: str, region: str) -> None:
+    """SES sends only from a verified identity (moto and LocalStack check it too); their
+    VerifyEmailIdentity verifies at once, without a confirmation mail."""
+    import boto3
+    boto3.client("ses", region_name=region).verify_email_identity(EmailAddress=address)
+    say(f"SES sender {address} verified")

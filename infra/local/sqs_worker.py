@@ -23,7 +23,7 @@ import logging
 import os
 import sys
 import time
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import unquote_plus
 
 from infra.local.workers import (Handler, app_event_sources, lambda_caller, region,
@@ -98,6 +98,8 @@ def describe(record: dict[str, Any]) -> str:
         body = json.loads(record["body"])
     except (TypeError, ValueError):
         return f"message {record['messageId']}: not JSON"
+    if isinstance(body, dict) and body.get("kind") and body.get("event_id"):  # the mail queue's
+        return f"message {record['messageId']}: mail {body['kind']} (event {body['event_id']})"
     if isinstance(body, dict) and body.get("Event") == "s3:TestEvent":
         return f"message {record['messageId']}: s3:TestEvent (sent when notifications change)"
     parts = []
@@ -117,8 +119,9 @@ def placeholder(records: list[dict[str, Any]]) -> list[str]:
 
 class Worker:
     def __init__(self, queue_url: str, *, region: str, batch_size: int | None = None,
-                 sqs: Any = None) -> None:
+                 sqs: Any = None, find: Callable[[], Handler] | None = None) -> None:
         import boto3
+        self.find = find  # what to hand batches to; default: find_handler (the upload queue's)
         self.queue_url = queue_url
         self.region = region
         self.batch_size = batch_size
@@ -129,7 +132,7 @@ class Worker:
 
     def poll_once(self, wait_seconds: int = LONG_POLL_SECONDS) -> int:
         """Receive one batch, process it, delete what succeeded; returns how many came."""
-        handler = find_handler()
+        handler = (self.find or find_handler)()
         messages = self.sqs.receive_message(
             QueueUrl=self.queue_url, MaxNumberOfMessages=self.batch_size or handler.batch_size,
             WaitTimeSeconds=wait_seconds, AttributeNames=["All"],
@@ -157,7 +160,7 @@ class Worker:
         return len(records)
 
     def run(self) -> None:
-        handler = find_handler()
+        handler = (self.find or find_handler)()
         log.info("polling %s, %s message(s) at a time, for %s", self.queue_url,
                  self.batch_size or handler.batch_size, handler.name)
         errors = 0

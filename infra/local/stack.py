@@ -123,7 +123,7 @@ class Stack:
     # -- emulators --
 
     def _start_emulators(self) -> dict[str, str]:
-        endpoints = {s: given_endpoint(s) for s in ("dynamodb", "s3", "sqs")}
+        endpoints = {s: given_endpoint(s) for s in ("dynamodb", "s3", "sqs", "ses")}
         for port, what in ((self.o.dynamodb_port, "DYNAMODB_PORT"),
                            (self.o.s3_sqs_port, "S3_SQS_PORT")):
             if port:
@@ -135,7 +135,7 @@ class Stack:
             ddb.launch()  # from the main thread: its parent-death signal follows this thread
             self._add(ddb)
             waits.append(ddb.ddb.wait_until_ready)
-        if endpoints["s3"] is None or endpoints["sqs"] is None:
+        if None in (endpoints["s3"], endpoints["sqs"], endpoints["ses"]):
             port = self.o.s3_sqs_port or free_port()
             self.state["s3sqs_url"] = f"http://{HOST}:{port}"
             s3sqs, wait = launch_s3sqs(self.o.emulator, port, self.data.path, self.cleanup)
@@ -165,9 +165,9 @@ class Stack:
             endpoints["dynamodb"] = ddb.endpoint_url
             say(f"DynamoDB Local ready at {ddb.endpoint_url} (in memory)")
         if s3sqs is not None:
-            for service in ("s3", "sqs"):
+            for service in ("s3", "sqs", "ses"):
                 endpoints[service] = endpoints[service] or self.state["s3sqs_url"]
-            say(f"{self.o.emulator} ready at {self.state['s3sqs_url']} for S3 and SQS "
+            say(f"{self.o.emulator} ready at {self.state['s3sqs_url']} for S3, SQS and SES "
                 "(in memory)")
         if endpoints["s3"] != endpoints["sqs"]:
             say("warning: S3 and SQS are on different endpoints; S3 can notify only a queue "
@@ -186,6 +186,8 @@ class Stack:
                               env=child_env, pass_fds=(fd,)))
         # The event source mappings' stand-ins: the upload queue, the table's stream.
         self._add(Child.start("worker", [sys.executable, "-m", "infra.local.sqs_worker"],
+                              env=child_env))
+        self._add(Child.start("mail", [sys.executable, "-m", "infra.local.mail_worker"],
                               env=child_env))
         self._add(Child.start("stream", [sys.executable, "-m", "infra.local.stream_worker"],
                               env={**child_env, "STREAM_CHECKPOINT_FILE":
@@ -245,6 +247,8 @@ class Stack:
             f"{env['AWS_ENDPOINT_URL_DYNAMODB_STREAMS']} ([stream])",
             f"  S3 / SQS:   {endpoints['s3']} / {endpoints['sqs']} ({s3_what})",
             f"              bucket {env['RESUME_BUCKET']}, queue {env['UPLOAD_QUEUE_URL']}",
+            f"  Mail:       {url}/_local/mail (what SES at {endpoints['ses']} sent, from "
+            f"{env['MAIL_FROM']}; also a [mail] line each)",
             "  Data lives in the emulators' memory: nothing outlives a restart (keys are kept in",
             f"  {self.data.keys_file}). Environment for other tools: "
             "python -m infra.local_stack env",
