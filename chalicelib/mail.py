@@ -7,11 +7,13 @@ Lambda, or the local stack's worker) looks the person up, mints the email token 
 
 A message that fails (SES throttled or down, the store unreachable) is reported back to SQS,
 delivered again later and, after the queue's maxReceiveCount, parked in the mail dead-letter
-queue. Each event is sent at most once: the idempotency table remembers sent event ids, so a
-redelivery after a successful send sends nothing again.
+queue. Each event is sent once: the idempotency table (Powertools' idempotency utility, key
+prefix ``mail``) remembers sent event ids, so a redelivery after a successful send sends nothing
+again, and a send that failed leaves no record behind.
 """
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from typing import Any
@@ -101,16 +103,35 @@ def send_once(message: dict[str, Any]) -> dict[str, Any]:
     """``send`` guarded by the event id: a second delivery returns the first one's result."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 
-    from chalicelib import idempotency
-
     if message.get("kind") not in KINDS or not message.get("event_id"):
         raise ValueError(f"not a mail event: kind={message.get('kind')!r}")
-    guarded = idempotent_function(
-        send, data_keyword_argument="message", key_prefix=IDEMPOTENCY_PREFIX,
-        persistence_store=idempotency.persistence_store(),
-        config=IdempotencyConfig(event_key_jmespath="event_id", raise_on_no_idempotency_key=True,
-                                 expires_after_seconds=SENT_EVENTS_KEPT_SECONDS))
+    config = IdempotencyConfig(event_key_jmespath="event_id", raise_on_no_idempotency_key=True,
+                               expires_after_seconds=SENT_EVENTS_KEPT_SECONDS)
+    # A worker that dies mid-send leaves its record INPROGRESS: it stops blocking the event's
+    # next delivery after this long (the mail Lambda's timeout is shorter).
+    config.register_lambda_context(_SendDeadline())
+    guarded = idempotent_function(send, data_keyword_argument="message",
+                                  persistence_store=_sent_events(), config=config,
+                                  key_prefix=IDEMPOTENCY_PREFIX)
     return guarded(message=message)
+
+
+class _SendDeadline:
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+def _sent_events() -> Any:
+    """The idempotency table's Powertools layer, this worker's own instance: a layer keeps the
+    first configuration it is given (key path, expiry), so the Idempotency-Key routes' instance
+    (``idempotency.persistence_store()``, keyed on another path) cannot be shared."""
+    return _layer(get_settings().idempotency_table_name, clients.dynamodb())
+
+
+@functools.lru_cache(maxsize=8)
+def _layer(table_name: str, client: Any) -> Any:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+    return DynamoDBPersistenceLayer(table_name=table_name, boto3_client=client)
 
 
 def send(message: dict[str, Any]) -> dict[str, Any]:
