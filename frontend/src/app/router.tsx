@@ -4,11 +4,20 @@ import { ErrorFallback } from '@/components/errors/error-fallback';
 import { Spinner } from '@/components/ui/spinner';
 import { paths } from '@/config/paths';
 
+import { MeRoute } from './routes/me';
 import { SignupRoute } from './routes/signup';
 
-// The public page is in the entry bundle; the staff console loads on demand.
+// The sign-up page is in the entry bundle; the other pages load on demand.
 export const routes = [
   { path: paths.home, element: <SignupRoute />, errorElement: <ErrorFallback /> },
+  {
+    path: paths.privacy,
+    lazy: async () => ({ Component: (await import('./routes/privacy')).PrivacyRoute }),
+    errorElement: <ErrorFallback />,
+    hydrateFallbackElement: <Spinner label="Loading…" />,
+  },
+  // In the entry bundle too, so that a link's token leaves the address bar on the first render.
+  { path: paths.me, element: <MeRoute />, errorElement: <ErrorFallback /> },
   {
     path: paths.staff.root,
     lazy: async () => ({ Component: (await import('./routes/staff/staff-root')).StaffRoot }),

@@ -1,5 +1,7 @@
 export const paths = {
   home: '/',
+  privacy: '/privacy',
+  me: '/me',
   staff: {
     root: '/staff',
     professional: (id: string) => `/staff/professionals/${encodeURIComponent(id)}`,

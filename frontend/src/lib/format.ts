@@ -9,3 +9,8 @@ export function formatDateTime(iso: string | null | undefined): string {
 export function orDash(value: string | null | undefined): string {
   return value === null || value === undefined || value === '' ? '—' : value;
 }
+
+/** Which privacy notice a record's owner accepted, and when. */
+export function consentSentence(consent: { version: string; accepted_at: string } | null): string {
+  return consent ? `Version ${consent.version}, accepted ${formatDateTime(consent.accepted_at)}` : 'Not recorded';
+}

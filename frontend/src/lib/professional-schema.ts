@@ -51,8 +51,27 @@ const baseShape = {
   job_title: optionalTextField,
 };
 
-export const professionalFormSchema = z.object(baseShape).superRefine(contactRequired);
-export type ProfessionalFormValues = z.input<typeof professionalFormSchema>;
+// The public sign-up and the person's own record need an email: the links to confirm the address
+// and to come back to the record are mailed there.
+export const requiredEmailField = (message = 'Enter your email address: we send you a link there to confirm it.') =>
+  emailField.refine((value) => value !== '', message);
+
+/** The public sign-up: an email, and the privacy notice accepted (the box is never pre-ticked). */
+export const signupFormSchema = z.object({
+  ...baseShape,
+  email: requiredEmailField(),
+  consent: z
+    .boolean()
+    .refine((value) => value, 'Tick the box to accept the privacy notice: we cannot sign you up without it.'),
+});
+export type SignupFormValues = z.input<typeof signupFormSchema>;
+
+/** A person editing their own record (/me): the email cannot be cleared, the source is not theirs. */
+export const selfEditSchema = z.object({
+  ...baseShape,
+  email: requiredEmailField('Enter your email address: it cannot be removed, only changed.'),
+});
+export type SelfEditValues = z.input<typeof selfEditSchema>;
 
 export const staffEditSchema = z
   .object({ ...baseShape, source: z.enum(SOURCES) })
@@ -72,7 +91,7 @@ export const FIELD_LABELS: Record<ProfessionalField | 'source', string> = {
 };
 
 /** A create body: trimmed values, empty optional fields left out. */
-export function toCreateBody(values: ProfessionalFormValues): Record<string, string> {
+export function toCreateBody(values: Partial<Record<ProfessionalField, string>>): Record<string, string> {
   const body: Record<string, string> = {};
   for (const field of PROFESSIONAL_FIELDS) {
     const value = (values[field] ?? '').trim();
@@ -81,13 +100,24 @@ export function toCreateBody(values: ProfessionalFormValues): Record<string, str
   return body;
 }
 
-/** A PATCH body with only the fields that changed; a cleared optional field becomes null. */
+/** An edit form's starting values: the record's fields, an absent one as ''. */
+export function toFormValues(current: Record<ProfessionalField, string | null>): Record<ProfessionalField, string> {
+  const values = {} as Record<ProfessionalField, string>;
+  for (const field of PROFESSIONAL_FIELDS) values[field] = current[field] ?? '';
+  return values;
+}
+
+/**
+ * A PATCH body with only the fields that changed; a cleared optional field becomes null. Only the
+ * fields the form has are compared (a person's own form has no source).
+ */
 export function toPatchBody(
-  values: StaffEditValues,
-  current: Record<string, string | null>,
+  values: Partial<Record<ProfessionalField | 'source', string>>,
+  current: Partial<Record<ProfessionalField | 'source', string | null>>,
 ): Record<string, string | null> {
   const body: Record<string, string | null> = {};
   for (const field of [...PROFESSIONAL_FIELDS, 'source'] as const) {
+    if (!(field in values)) continue;
     const value = (values[field] ?? '').trim();
     const next = value === '' ? null : value;
     if (next !== (current[field] ?? null)) body[field] = next;

@@ -15,6 +15,8 @@ export function makeProfessional(overrides: Partial<Professional> = {}): Profess
     created_at: '2026-11-26T03:00:00.000Z',
     updated_at: '2026-11-26T03:00:00.000Z',
     resume: null,
+    email_verified: false,
+    consent: null,
     ...overrides,
   };
 }

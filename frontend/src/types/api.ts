@@ -40,7 +40,13 @@ export type Professional = {
   created_at: string;
   updated_at: string;
   resume: Resume | null;
+  /** False until the person opens a link mailed to the address; any change of email sets it false again. */
+  email_verified: boolean;
+  /** The privacy notice the person accepted at sign-up (its version), or null (older records, most bulk rows). */
+  consent: Consent | null;
 };
+
+export type Consent = { version: string; accepted_at: string };
 
 export type ProfessionalDetail = Professional & { resume_text: string | null };
 
@@ -64,6 +70,9 @@ export type SignupResponse = Professional & {
 };
 
 export type ResumeUploadResponse = Professional & { resume_upload: ResumeUpload };
+
+/** `POST /sessions`: an emailed link's token exchanged for a 24-hour access token. */
+export type SessionResponse = { access_token: string; professional: ProfessionalDetail | Professional };
 
 export type ProfessionalPage = { items: Professional[]; next_cursor: string | null };
 

@@ -98,3 +98,44 @@ export const SelectField = forwardRef<HTMLSelectElement, SelectFieldProps>(funct
     </FieldFrame>
   );
 });
+
+export type CheckboxFieldProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'type'> & {
+  /** May hold a link (e.g. to the notice being accepted); the label stays the box's name. */
+  label: ReactNode;
+  error?: string;
+};
+
+/** A checkbox with its label beside it and its error below, described for screen readers. */
+export const CheckboxField = forwardRef<HTMLInputElement, CheckboxFieldProps>(function CheckboxField(
+  { label, error, id, className, ...props },
+  ref,
+) {
+  const autoId = useId();
+  const fieldId = id ?? autoId;
+  return (
+    <div className={cn('space-y-1', className)}>
+      <div className="flex items-start gap-3">
+        <input
+          ref={ref}
+          id={fieldId}
+          type="checkbox"
+          aria-invalid={error ? true : undefined}
+          aria-describedby={describedBy(fieldId, undefined, error)}
+          className={cn(
+            'mt-0.5 size-5 shrink-0 rounded accent-blue-700 focus:outline-3 focus:outline-offset-2 focus:outline-blue-600/50',
+            error && 'outline-2 outline-red-600',
+          )}
+          {...props}
+        />
+        <label htmlFor={fieldId} className="text-sm text-slate-800">
+          {label}
+        </label>
+      </div>
+      {error && (
+        <p id={`${fieldId}-error`} className="text-sm font-medium text-red-700">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+});

@@ -4,16 +4,16 @@ import { useForm } from 'react-hook-form';
 import { Link } from 'react-router';
 
 import { Alert } from '@/components/ui/alert';
-import { Button } from '@/components/ui/button';
 import { SelectField, TextField } from '@/components/ui/field';
+import { SaveOrCancel } from '@/components/ui/save-or-cancel';
 import { paths } from '@/config/paths';
 import { ApiError } from '@/lib/api-client';
-import { toPatchBody, type StaffEditValues } from '@/lib/professional-schema';
+import { placeConflicts, placeFieldErrors } from '@/lib/form-errors';
+import { toFormValues, toPatchBody, type StaffEditValues } from '@/lib/professional-schema';
 import { SOURCES, type Professional } from '@/types/api';
 
 import { updateProfessionalInputSchema, useUpdateProfessional } from '../api/update-professional';
 
-type EditableField = keyof StaffEditValues;
 const EDITABLE: readonly string[] = ['full_name', 'email', 'phone', 'company_name', 'job_title', 'source'];
 
 export function EditProfessionalForm({
@@ -23,17 +23,9 @@ export function EditProfessionalForm({
   professional: Professional;
   onDone: (message: string | null) => void;
 }) {
-  const current = {
-    full_name: professional.full_name,
-    email: professional.email ?? '',
-    phone: professional.phone ?? '',
-    company_name: professional.company_name ?? '',
-    job_title: professional.job_title ?? '',
-    source: professional.source,
-  };
   const { register, handleSubmit, setError, formState } = useForm<StaffEditValues>({
     resolver: zodResolver(updateProfessionalInputSchema),
-    defaultValues: current,
+    defaultValues: { ...toFormValues(professional), source: professional.source },
     mode: 'onTouched',
   });
   const errors = formState.errors;
@@ -42,8 +34,7 @@ export function EditProfessionalForm({
 
   const onSubmit = handleSubmit(async (values) => {
     setFormError(null);
-    const { full_name, email, phone, company_name, job_title, source } = professional;
-    const body = toPatchBody(values, { full_name, email, phone, company_name, job_title, source });
+    const body = toPatchBody(values, professional);
     if (Object.keys(body).length === 0) {
       onDone(null);
       return;
@@ -58,10 +49,7 @@ export function EditProfessionalForm({
       }
       if (error.isAuthError) return; // the key gate asks for the key again
       const conflicts = error.details.conflicts ?? [];
-      if (error.status === 409 && conflicts.length) {
-        conflicts.forEach(({ field }, i) =>
-          setError(field as EditableField, { type: 'server', message: `Already used by another professional.` }, { shouldFocus: i === 0 }),
-        );
+      if (error.status === 409 && placeConflicts(error, setError, () => 'Already used by another professional.').length) {
         setFormError(
           <>
             {error.message}{' '}
@@ -76,13 +64,7 @@ export function EditProfessionalForm({
         );
         return;
       }
-      let first = true;
-      for (const [name, messages] of Object.entries(error.fields)) {
-        if (EDITABLE.includes(name)) {
-          setError(name as EditableField, { type: 'server', message: messages.join(' ') }, { shouldFocus: first });
-          first = false;
-        }
-      }
+      placeFieldErrors(error, EDITABLE, setError);
       setFormError(error.message);
     }
   });
@@ -105,14 +87,7 @@ export function EditProfessionalForm({
         </SelectField>
       </div>
       <p className="text-sm text-slate-600">Clear an optional field to remove it. Email or phone must remain.</p>
-      <div className="flex gap-2">
-        <Button type="submit" busy={update.isPending}>
-          Save changes
-        </Button>
-        <Button variant="secondary" onClick={() => onDone(null)} disabled={update.isPending}>
-          Cancel
-        </Button>
-      </div>
+      <SaveOrCancel busy={update.isPending} onCancel={() => onDone(null)} />
     </form>
   );
 }

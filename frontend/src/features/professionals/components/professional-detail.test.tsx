@@ -34,6 +34,27 @@ describe('ProfessionalDetail', () => {
     expect(screen.getByRole('button', { name: 'Download PDF' })).toBeInTheDocument();
   });
 
+  it('says whether the email is verified, and which privacy notice was accepted', async () => {
+    setup();
+    const details = within(await screen.findByRole('region', { name: 'Details' }));
+    expect(details.getByText('(not verified)')).toBeInTheDocument();
+    expect(details.queryByText('verified')).not.toBeInTheDocument();
+    expect(details.getByText('Not recorded')).toBeInTheDocument();
+  });
+
+  it('shows the verified badge and the consent of a confirmed sign-up', async () => {
+    const confirmed = { ...ada, email_verified: true, consent: { version: '2026-12-02', accepted_at: '2026-12-02T07:00:00.000Z' } };
+    mockApi([['GET', '/api/professionals/ada', () => ({ status: 200, body: confirmed })]]);
+    renderApp([{ path: '/staff/professionals/:id', element: <ProfessionalDetail id="ada" /> }], {
+      path: '/staff/professionals/ada',
+      staffKey: 'k',
+    });
+    const details = within(await screen.findByRole('region', { name: 'Details' }));
+    expect(details.getByText('verified')).toHaveAttribute('title', 'The person opened a link mailed to this address');
+    expect(details.queryByText('(not verified)')).not.toBeInTheDocument();
+    expect(details.getByText(/^Version 2026-12-02, accepted /)).toBeInTheDocument();
+  });
+
   it('downloads through a fresh presigned link', async () => {
     const assign = vi.fn();
     vi.stubGlobal('location', { ...window.location, assign });

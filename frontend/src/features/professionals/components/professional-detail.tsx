@@ -6,7 +6,7 @@ import { Button } from '@/components/ui/button';
 import { Spinner } from '@/components/ui/spinner';
 import { paths } from '@/config/paths';
 import { ApiError } from '@/lib/api-client';
-import { formatDateTime, orDash } from '@/lib/format';
+import { consentSentence, formatDateTime, orDash } from '@/lib/format';
 
 import { useProfessional } from '../api/get-professional';
 
@@ -14,6 +14,7 @@ import { DeleteProfessional } from './delete-professional';
 import { EditProfessionalForm } from './edit-professional-form';
 import { ResumePanel } from './resume-panel';
 import { SourceBadge } from './source-badge';
+import { VerifiedBadge } from './verified-badge';
 
 export function ProfessionalDetail({ id }: { id: string }) {
   const query = useProfessional(id);
@@ -51,12 +52,19 @@ export function ProfessionalDetail({ id }: { id: string }) {
 
   const p = query.data;
   const rows: [string, React.ReactNode][] = [
-    ['Email', orDash(p.email)],
+    [
+      'Email',
+      <span key="e">
+        {orDash(p.email)}
+        {p.email && (p.email_verified ? <VerifiedBadge /> : <span className="ml-1 text-slate-500">(not verified)</span>)}
+      </span>,
+    ],
     ['Phone', orDash(p.phone)],
     ['Company', orDash(p.company_name)],
     ['Job title', orDash(p.job_title)],
     ['Source', <SourceBadge key="s" source={p.source} />],
     ['Signed up', formatDateTime(p.created_at)],
+    ['Privacy notice', consentSentence(p.consent)],
     ['Last changed', formatDateTime(p.updated_at)],
     ['ID', <code key="id" className="text-xs break-all">{p.id}</code>],
   ];

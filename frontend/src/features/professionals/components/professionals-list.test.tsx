@@ -9,7 +9,7 @@ import { renderApp } from '@/testing/render';
 import { ProfessionalsList } from './professionals-list';
 import { TABLE_MARKS } from './professionals-table';
 
-const page1 = Array.from({ length: 25 }, (_, i) => makeProfessional({ full_name: `First ${i + 1}` }));
+const page1 = Array.from({ length: 25 }, (_, i) => makeProfessional({ full_name: `First ${i + 1}`, email_verified: i === 0 }));
 const page2 = [makeProfessional({ full_name: 'Second 1', source: 'partner', resume: makeResume({ status: 'rejected', reason: 'not_pdf' }) })];
 
 function setup(extra: Parameters<typeof mockApi>[0] = []) {
@@ -48,6 +48,14 @@ describe('ProfessionalsList', () => {
 
     await user.click(screen.getByRole('button', { name: '← Previous' }));
     expect(await screen.findByText('Page 1: professionals 1 to 25.')).toBeInTheDocument();
+  });
+
+  it('marks the emails their owners verified', async () => {
+    setup();
+    const table = await screen.findByRole('table', { name: 'Professionals, page 1' });
+    const cells = (name: string) => within(within(table).getByRole('row', { name: new RegExp(`^${name} `) })).getAllByRole('cell');
+    expect(cells('First 1')[0]).toHaveTextContent(/^person\d+@example\.comverified$/);
+    expect(cells('First 2')[0]).not.toHaveTextContent('verified');
   });
 
   it('filters by source in the URL, starting again from the first page', async () => {

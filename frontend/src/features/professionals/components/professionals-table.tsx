@@ -7,6 +7,7 @@ import type { Professional } from '@/types/api';
 
 import { ResumeStatusBadge } from './resume-status-badge';
 import { SourceBadge } from './source-badge';
+import { VerifiedBadge } from './verified-badge';
 
 /** Marks and measures read by the end-to-end budget check (100 rows in < 100 ms). */
 export const TABLE_MARKS = {
@@ -42,7 +43,10 @@ const Row = memo(function Row({ professional: p }: { professional: Professional 
           {p.full_name}
         </a>
       </th>
-      <td role="cell" data-label="Email" className={`${CELL} col-span-2 sm:col-span-1`}>{orDash(p.email)}</td>
+      <td role="cell" data-label="Email" className={`${CELL} col-span-2 sm:col-span-1`}>
+        {orDash(p.email)}
+        {p.email && p.email_verified && <VerifiedBadge />}
+      </td>
       <td role="cell" data-label="Phone" className={CELL}>{orDash(p.phone)}</td>
       <td role="cell" data-label="Company" className={CELL}>{orDash(p.company_name)}</td>
       <td role="cell" data-label="Job title" className={CELL}>{orDash(p.job_title)}</td>

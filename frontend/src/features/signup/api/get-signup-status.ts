@@ -12,6 +12,18 @@ export function getOwnProfessional({ id, token }: SignupRef): Promise<Profession
   });
 }
 
+/** The person's own record, read with their access token; one cache entry per person. */
+export const ownProfessionalKey = (id: string) => ['signup', id, 'status'] as const;
+
+/** The record as /me shows it: read on opening, then kept fresh by the resume tracker's polling. */
+export function ownProfessionalQueryOptions(ref: SignupRef) {
+  return queryOptions({
+    queryKey: ownProfessionalKey(ref.id),
+    queryFn: () => getOwnProfessional(ref),
+    staleTime: 0,
+  });
+}
+
 export const POLL_FAST_MS = 1000;
 export const POLL_SLOW_MS = 5000;
 /** After this long without a final status, poll less often and tell the person they may leave. */
@@ -19,7 +31,7 @@ export const SLOW_AFTER_MS = 90_000;
 
 export function signupStatusQueryOptions(ref: SignupRef, pollSince: number | null) {
   return queryOptions({
-    queryKey: ['signup', ref.id, 'status'],
+    queryKey: ownProfessionalKey(ref.id),
     queryFn: () => getOwnProfessional(ref),
     enabled: pollSince !== null,
     staleTime: 0,

@@ -32,6 +32,11 @@ type ResumeTrackerProps = {
   signup: SignupRef;
   initial: ProfessionalDetail | Omit<ProfessionalDetail, 'resume_text'>;
   start: { file: File; upload: ResumeUpload } | null;
+  /** What is said before any upload, and the file input's label then. */
+  idleText?: string;
+  idleLabel?: string;
+  /** Called on a 401 (the access token expired, or the record is gone) instead of saying so here. */
+  onSessionEnded?: () => void;
 };
 
 const TOKEN_EXPIRED =
@@ -41,7 +46,14 @@ const TOKEN_EXPIRED =
  * Uploads the resume straight to storage with a real progress bar, then follows its processing
  * (polling with the sign-up's access token) until it is ready or rejected; offers another file.
  */
-export function ResumeTracker({ signup, initial, start }: ResumeTrackerProps) {
+export function ResumeTracker({
+  signup,
+  initial,
+  start,
+  idleText = 'You can add a PDF resume now, or skip this step.',
+  idleLabel = 'Resume',
+  onSessionEnded,
+}: ResumeTrackerProps) {
   const queryClient = useQueryClient();
   const statusKey = useMemo(() => signupStatusQueryOptions(signup, null).queryKey, [signup]);
   const [phase, setPhase] = useState<Phase>(() =>
@@ -113,6 +125,7 @@ export function ResumeTracker({ signup, initial, start }: ResumeTrackerProps) {
       await runUpload(file, upload);
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
+        if (onSessionEnded) return onSessionEnded();
         setPhase({ kind: 'upload_failed', message: TOKEN_EXPIRED });
         return;
       }
@@ -174,7 +187,7 @@ export function ResumeTracker({ signup, initial, start }: ResumeTrackerProps) {
       </h2>
       <div aria-live="polite" aria-atomic="true" data-testid="resume-status" className="text-sm text-slate-800">
         {phase.kind === 'idle' ? (
-          <p>You can add a PDF resume now, or skip this step.</p>
+          <p>{idleText}</p>
         ) : (
           sentence
         )}
@@ -190,7 +203,7 @@ export function ResumeTracker({ signup, initial, start }: ResumeTrackerProps) {
       {canChooseAnother && statusError?.status !== 401 && (
         <form onSubmit={sendAnother} className="space-y-3 rounded-md border border-slate-200 bg-slate-50 p-4">
           <ResumeFileInput
-            label={phase.kind === 'idle' ? 'Resume' : ready ? 'Replace your resume' : 'Try another file'}
+            label={phase.kind === 'idle' ? idleLabel : ready ? 'Replace your resume' : 'Try another file'}
             optional={false}
             file={file}
             error={fileError}

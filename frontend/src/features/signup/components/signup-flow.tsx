@@ -41,8 +41,10 @@ export function SignupFlow() {
         <h2 ref={headingRef} tabIndex={-1} className="text-xl font-semibold text-green-800 focus:outline-none">
           Thank you, {record.full_name}. You're signed up.
         </h2>
-        <p className="text-sm text-slate-700">
-          We'll contact you at {[record.email, record.phone].filter(Boolean).join(' or ')}.
+        <p className="text-slate-700" data-testid="link-sent">
+          We sent a link to <strong>{record.email}</strong>. Open it to confirm your address; the
+          same link lets you see, correct, download or delete your details at any time (it works
+          for 7 days, and you can ask for a new one whenever you need it).
         </p>
       </div>
       {done.ref.token ? (

@@ -1,15 +1,17 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useRef, useState } from 'react';
 import { useForm } from 'react-hook-form';
+import { Link } from 'react-router';
 
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
-import { TextField } from '@/components/ui/field';
+import { CheckboxField, TextField } from '@/components/ui/field';
+import { paths } from '@/config/paths';
 import { ApiError } from '@/lib/api-client';
+import { placeConflicts, placeFieldErrors } from '@/lib/form-errors';
 import {
   PROFESSIONAL_FIELDS,
-  type ProfessionalField,
-  type ProfessionalFormValues,
+  type SignupFormValues,
 } from '@/lib/professional-schema';
 import { checkResumeFile } from '@/lib/resume';
 import type { SignupResponse } from '@/types/api';
@@ -24,13 +26,16 @@ import { ResumeFileInput } from './resume-file-input';
 
 export type SignedUp = { professional: SignupResponse; file: File | null };
 
-const EMPTY: ProfessionalFormValues = {
+const EMPTY: SignupFormValues = {
   full_name: '',
   email: '',
   phone: '',
   company_name: '',
   job_title: '',
+  consent: false,
 };
+
+const FORM_FIELDS: readonly string[] = [...PROFESSIONAL_FIELDS, 'consent'];
 
 const TAKEN: Record<string, string> = {
   email: 'This email address is already registered.',
@@ -38,7 +43,7 @@ const TAKEN: Record<string, string> = {
 };
 
 export function SignupForm({ onSignedUp }: { onSignedUp: (result: SignedUp) => void }) {
-  const form = useForm<ProfessionalFormValues>({
+  const form = useForm<SignupFormValues>({
     resolver: zodResolver(createProfessionalInputSchema),
     defaultValues: EMPTY,
     mode: 'onTouched',
@@ -61,29 +66,24 @@ export function SignupForm({ onSignedUp }: { onSignedUp: (result: SignedUp) => v
       setFormError('Something went wrong. Try again.');
       return;
     }
-    if (error.status === 409 && error.conflictFields.length) {
-      const fields = error.conflictFields;
-      fields.forEach((field, i) =>
-        setError(field as ProfessionalField, { type: 'server', message: TAKEN[field] ?? error.message }, { shouldFocus: i === 0 }),
-      );
+    const fields = error.status === 409 ? placeConflicts(error, setError, (field) => TAKEN[field] ?? error.message) : [];
+    if (fields.length) {
       const names = fields.map((f) => (f === 'email' ? 'email address' : 'phone number')).join(' and ');
-      setFormError(`Someone has already signed up with this ${names}.`);
+      // The API mails the address's owner a link on a 409 on the email (never said for a phone).
+      const mailed = fields.includes('email')
+        ? ' If the address is yours, we have sent it a link to your details.'
+        : '';
+      setFormError(`Someone has already signed up with this ${names}.${mailed}`);
       return;
     }
-    const fields = error.fields;
-    let focused = false;
-    for (const [name, messages] of Object.entries(fields)) {
-      if ((PROFESSIONAL_FIELDS as readonly string[]).includes(name)) {
-        setError(name as ProfessionalField, { type: 'server', message: messages.join(' ') }, { shouldFocus: !focused });
-        focused = true;
-      } else if (name.startsWith('resume')) {
-        setFileError(messages.join(' '));
-        if (!focused) fileRef.current?.focus();
-        focused = true;
-      }
+    const placed = placeFieldErrors(error, FORM_FIELDS, setError);
+    const aboutResume = Object.entries(error.fields).filter(([name]) => name.startsWith('resume'));
+    if (aboutResume.length) {
+      setFileError(aboutResume.flatMap(([, messages]) => messages).join(' '));
+      if (!placed.length) fileRef.current?.focus();
     }
     setFormError(
-      Object.keys(fields).length ? 'Please correct the highlighted fields.' : error.message,
+      Object.keys(error.fields).length ? 'Please correct the highlighted fields.' : error.message,
     );
   };
 
@@ -109,7 +109,8 @@ export function SignupForm({ onSignedUp }: { onSignedUp: (result: SignedUp) => v
   return (
     <form noValidate onSubmit={onSubmit} className="space-y-5" aria-describedby="signup-required-note">
       <p id="signup-required-note" className="text-sm text-slate-600">
-        Your full name and an email address or phone number are required.
+        Your full name and email address are required. We send a link to the address so that you
+        can confirm it, and come back later to see, correct or delete your details.
       </p>
       {formError && <Alert tone="error">{formError}</Alert>}
       <TextField
@@ -125,15 +126,16 @@ export function SignupForm({ onSignedUp }: { onSignedUp: (result: SignedUp) => v
           autoComplete="email"
           inputMode="email"
           error={errors.email?.message}
-          {...register('email', { deps: ['phone'] })}
+          {...register('email')}
         />
         <TextField
           label="Phone"
+          optional
           type="tel"
           autoComplete="tel"
           hint="Any format; include the country code if outside the US."
           error={errors.phone?.message}
-          {...register('phone', { deps: ['email'] })}
+          {...register('phone')}
         />
       </div>
       <div className="grid gap-5 sm:grid-cols-2">
@@ -153,9 +155,29 @@ export function SignupForm({ onSignedUp }: { onSignedUp: (result: SignedUp) => v
         />
       </div>
       <ResumeFileInput ref={fileRef} file={file} error={fileError} onChange={chooseFile} />
+      <CheckboxField
+        label={
+          <>
+            I have read the{' '}
+            <a href={paths.privacy} target="_blank" rel="noopener" className="text-blue-800 underline underline-offset-2">
+              privacy notice<span className="sr-only"> (opens in a new tab)</span>
+            </a>{' '}
+            and agree that you keep my details as it describes.
+          </>
+        }
+        error={errors.consent?.message}
+        {...register('consent')}
+      />
       <Button type="submit" busy={create.isPending} className="w-full sm:w-auto">
         {create.isPending ? 'Signing up…' : 'Sign up'}
       </Button>
+      <p className="text-sm text-slate-600">
+        Signed up already?{' '}
+        <Link to={paths.me} className="text-blue-800 underline underline-offset-2">
+          Lost your link?
+        </Link>{' '}
+        We can mail you a new one.
+      </p>
     </form>
   );
 }
