@@ -56,3 +56,23 @@ export function outputDir() {
   mkdirSync(dir, { recursive: true });
   return dir;
 }
+
+/** A confirmation dialog, just opened: focus starts on Cancel, and Escape closes it unconfirmed. */
+export async function checkDialogCancels(page, dialog, whileOpen = async () => {}) {
+  await dialog.waitFor();
+  const cancel = dialog.getByRole('button', { name: 'Cancel' });
+  if (!(await cancel.evaluate((el) => el === document.activeElement))) throw new Error('focus does not start on Cancel');
+  await whileOpen();
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+}
+
+/** Checks that the stack answers, then opens Chromium on one page whose console is watched. */
+export async function startOn(baseUrl, problems) {
+  const health = await fetch(`${baseUrl}/api/health`).catch((error) => ({ status: String(error) }));
+  if (health.status !== 200) throw new Error(`the stack at ${baseUrl} is not healthy (GET /api/health: ${health.status})`);
+  const browser = await launch();
+  const page = await browser.context.newPage();
+  watchConsole(page, problems);
+  return { browser, page };
+}
