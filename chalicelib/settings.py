@@ -15,6 +15,7 @@ _DEV_SECRET = "local-development-secret-not-for-deployed-stages"
 class Settings:
     table_name: str
     search_table_name: str
+    idempotency_table_name: str
     region: str
     signing_secret: str
     default_phone_region: str
@@ -38,6 +39,8 @@ def get_settings() -> Settings:
     return Settings(
         table_name=table_name,
         search_table_name=os.environ.get("SEARCH_TABLE_NAME") or f"{table_name}-search",
+        idempotency_table_name=(os.environ.get("IDEMPOTENCY_TABLE_NAME")
+                                or f"{table_name}-idempotency"),
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
         signing_secret=secret,
         default_phone_region=os.environ.get("DEFAULT_PHONE_REGION", "US"),

@@ -148,6 +148,7 @@ class StageResources:
     index_dead_letter_queue: QueueSpec  # the search indexer's on-failure destination
     mail_queue: QueueSpec  # mail events (chalicelib/mail.py) for the send_mail worker
     mail_dead_letter_queue: QueueSpec
+    idempotency_table: TableSpec  # kept responses of POSTs with an Idempotency-Key
 
     def queues(self) -> list[QueueSpec]:
         """Dead-letter queue first: the upload queue's redrive policy names it."""
@@ -155,7 +156,7 @@ class StageResources:
                 self.mail_dead_letter_queue, self.mail_queue]
 
     def tables(self) -> list[TableSpec]:
-        return [self.table, self.search_table]
+        return [self.table, self.search_table, self.idempotency_table]
 
     def by_logical_id(self, logical_id: str) -> Any:
         for spec in (*self.tables(), self.bucket, *self.queues()):
@@ -204,6 +205,20 @@ def search_table_spec(name: str) -> TableSpec:
     )
 
 
+def idempotency_table_spec(name: str) -> TableSpec:
+    """Powertools' idempotency records (chalicelib/idempotency.py): key ``id``, TTL
+    ``expiration`` (epoch seconds: DynamoDB deletes a record within a few days after it; Powertools
+    also treats an expired record as absent)."""
+    return TableSpec(
+        logical_id="IdempotencyTable",
+        name=name,
+        key_schema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        attribute_definitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        global_secondary_indexes=[],
+        ttl_attribute="expiration",
+    )
+
+
 def stage_environment(stage: str) -> dict[str, str]:
     """The stage's environment variables in ``.chalice/config.json`` (global, then stage)."""
     try:
@@ -233,6 +248,8 @@ def define(stage: str, *, suffix: str | None = None, origins: Sequence[str] = ()
                                   or f"{APP_NAME}-resumes-{stage}") + tail
     queue_name = (configured.get("UPLOAD_QUEUE_NAME") or f"{APP_NAME}-uploads-{stage}") + tail
     search_table_name = configured.get("SEARCH_TABLE_NAME") or f"{table_name}-search"
+    idempotency_table_name = (configured.get("IDEMPOTENCY_TABLE_NAME")
+                              or f"{table_name}-idempotency")
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") \
         or "us-east-1"
     upload_queue = QueueSpec(
@@ -284,7 +301,8 @@ def define(stage: str, *, suffix: str | None = None, origins: Sequence[str] = ()
                           upload_queue=upload_queue, dead_letter_queue=dead_letter_queue,
                           search_table=search_table_spec(search_table_name),
                           mail_queue=mail_queue, mail_dead_letter_queue=mail_dead_letter_queue,
-                          index_dead_letter_queue=index_dead_letter_queue)
+                          index_dead_letter_queue=index_dead_letter_queue,
+                          idempotency_table=idempotency_table_spec(idempotency_table_name))
 
 
 def queue_policy(queue_arn: str, bucket_arn: str) -> dict[str, Any]:
@@ -339,6 +357,7 @@ def create(resources: StageResources, *, session: Any = None,
     return {
         "TABLE_NAME": resources.table.name,
         "SEARCH_TABLE_NAME": resources.search_table.name,
+        "IDEMPOTENCY_TABLE_NAME": resources.idempotency_table.name,
         "PROFESSIONALS_STREAM_ARN": ddb.describe_table(
             TableName=resources.table.name)["Table"].get("LatestStreamArn", ""),
         "SEARCH_DLQ_URL": queue_urls[resources.index_dead_letter_queue.logical_id],

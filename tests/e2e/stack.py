@@ -68,7 +68,7 @@ def stack_env(**extra: str) -> dict[str, str]:
            if not k.startswith(("AWS_ENDPOINT_URL", "LOCAL_", "MOTO_"))
            and k not in ("PORT", "EMULATOR", "TABLE_NAME", "RESUME_BUCKET", "UPLOAD_QUEUE_URL",
                          "UPLOAD_QUEUE_NAME", "UPLOAD_DLQ_URL", "SEARCH_TABLE_NAME",
-                         "PROFESSIONALS_STREAM_ARN", "SEARCH_DLQ_URL", "STREAM_CHECKPOINT_FILE",
+                         "IDEMPOTENCY_TABLE_NAME", "PROFESSIONALS_STREAM_ARN", "SEARCH_DLQ_URL", "STREAM_CHECKPOINT_FILE",
                          "DYNAMODB_PORT", "S3_SQS_PORT", "STAGE", "AWS_PROFILE")}
     env.update(extra)
     return env
