@@ -27,7 +27,11 @@ parts of Chalice's own:
   on every path so that a wrong method reaches Chalice, which answers 405 with ``Allow``;
 * the SPA: a private bucket behind CloudFront (origin access control), the API under ``/api`` on
   the same distribution (one origin, as locally);
-* alarms (dead-letter queue, stalled uploads, 5xx rate, throttles, worker errors, the indexer's
+* mail: the mail queue and its dead-letter queue, the ``send_mail`` function (SES
+  ``SendEmail`` from the ``MailFrom`` stack parameter's identity only), and an AWS WAF web ACL on
+  the API stage that rate-limits the anonymous routes per client address (the viewer's, which a
+  CloudFront function passes on in ``X-Viewer-Ip``, and the connection's);
+* alarms (dead-letter queues, stalled uploads, 5xx rate, throttles, worker errors, the indexer's
   iterator age and its on-failure queue) to an SNS topic.
 
 Command line: ``python -m infra.template --stage dev [-o dist/dev/merge.json]``.
@@ -66,6 +70,18 @@ CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"
+
+# The routes anyone may call without a key (POST), rate-limited per client address by the WAF.
+ANONYMOUS_POSTS = ("/professionals", "/access-links", "/sessions")
+VIEWER_IP_HEADER = "X-Viewer-Ip"
+# CloudFront sends the API the viewer's address in a header of its own, replacing any the client
+# sent, so the WAF behind it can count per viewer (it sees CloudFront's addresses otherwise).
+VIEWER_IP_JS = """\
+function handler(event) {
+  event.request.headers['x-viewer-ip'] = {value: event.viewer.ip};
+  return event.request;
+}
+"""
 
 # Client routes of the SPA have no file extension: CloudFront serves index.html for them.
 SPA_REWRITE_JS = """\
@@ -119,6 +135,16 @@ class DeploySettings:
     indexer_max_retries: int = 5
     indexer_max_record_age_s: int = 3600
     alarm_iterator_age_s: int = 60  # the indexer's oldest record when read, 5-minute maximum
+    # The mail sender: a batch of up to 10 SendEmail calls; SES's own sending rate (14/s out of
+    # the sandbox by default) caps it, so two batches at a time are plenty.
+    mail_memory_mb: int = 256
+    mail_timeout_s: int = 30
+    mail_max_concurrency: int = 2
+    # WAF on the anonymous routes, requests per 5 minutes: per viewer (through CloudFront), and
+    # per connecting address (CloudFront's edges carry many viewers each; a direct caller of the
+    # execute-api URL is counted here whatever X-Viewer-Ip it sends).
+    waf_viewer_limit: int = 100
+    waf_source_limit: int = 2000
 
 
 STAGE_SETTINGS: dict[str, DeploySettings] = {
@@ -260,7 +286,9 @@ def build(stage: str, *, functions: AppFunctions | None = None,
     # AWS: a queue feeding Lambda should stay invisible for >= 6x the function's timeout.
     defined = replace(defined, upload_queue=replace(
         defined.upload_queue, visibility_timeout=max(defined.upload_queue.visibility_timeout,
-                                                     6 * settings.worker_timeout_s)))
+                                                     6 * settings.worker_timeout_s)),
+        mail_queue=replace(defined.mail_queue, visibility_timeout=max(
+            defined.mail_queue.visibility_timeout, 6 * settings.mail_timeout_s)))
     t = _Template(stage, defined, functions, settings)
     return t.render()
 
@@ -281,6 +309,7 @@ class _Template:
         self.functions()
         self.api()
         self.spa()
+        self.waf()
         self.alarms()
         self.outputs_()
         return {
@@ -291,6 +320,11 @@ class _Template:
                     "Type": "String", "Default": "",
                     "AllowedPattern": r"^$|^[^@\s]+@[^@\s]+$",
                     "Description": "Where alarms are e-mailed (empty: no subscription)"},
+                "MailFrom": {
+                    "Type": "String", "AllowedPattern": r"^[^@\s]+@[^@\s]+$",
+                    "Description": "The sender of every mail: an address, or an address of a "
+                                   "domain, verified in SES in this region (docs/operations.md, "
+                                   "'Mail')"},
                 "SigningSecretRevision": {
                     "Type": "String", "Default": "1",
                     "Description": "Change it after rotating the signing secret's value, so "
@@ -334,7 +368,8 @@ class _Template:
             self.add(table.logical_id, "AWS::DynamoDB::Table", props, **self.retention())
 
         dlq, queue = self.d.dead_letter_queue, self.d.upload_queue
-        for spec in (dlq, queue, self.d.index_dead_letter_queue):
+        for spec in (dlq, queue, self.d.index_dead_letter_queue, self.d.mail_dead_letter_queue,
+                     self.d.mail_queue):
             props: dict[str, Any] = {
                 "QueueName": spec.name,
                 "VisibilityTimeout": spec.visibility_timeout,
@@ -401,6 +436,8 @@ class _Template:
             "SIGNING_SECRET_REVISION": ref("SigningSecretRevision"),
             "METRICS_NAMESPACE": self.metrics_namespace,
             "SEARCH_TABLE_NAME": ref(self.d.search_table.logical_id),
+            "MAIL_QUEUE_NAME": getatt(self.d.mail_queue.logical_id, "QueueName"),
+            "MAIL_QUEUE_URL": ref(self.d.mail_queue.logical_id),
             **extra,
         }
 
@@ -465,6 +502,8 @@ class _Template:
                   self.objects(res.UPLOAD_PREFIX, "resumes/", "text/")),
             # GET /professionals?q= reads the index (postings, then documents).
             allow("ReadSearchIndex", ["dynamodb:Query", "dynamodb:BatchGetItem"], [search_table]),
+            # chalicelib.mail: sign-ups, access links and email changes queue their mail.
+            allow("QueueMail", ["sqs:SendMessage"], [getatt(self.d.mail_queue.logical_id, "Arn")]),
             list_bucket,
         ), self.s.api_memory_mb, self.s.api_timeout_s, self.env())
 
@@ -489,6 +528,8 @@ class _Template:
                 "FunctionResponseTypes": ["ReportBatchItemFailures"],
                 "ScalingConfig": {"MaximumConcurrency": self.s.worker_max_concurrency},
             }}})
+
+        self.mail_function(table, indexes)
 
         # The search indexer never touches the professionals table: the stream's images carry
         # everything it indexes, and the resume's words come from text/.
@@ -529,6 +570,37 @@ class _Template:
             "SourceArn": sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:"
                              "${AWS::AccountId}:${RestAPI}/authorizers/*"),
         })
+
+    def mail_function(self, table: Any, indexes: list[Any]) -> None:
+        """send_mail: reads who gets the mail, remembers sent events, sends from MailFrom."""
+        email_index = [arn for arn in indexes if "/index/by_email" in arn["Fn::Sub"]]
+        identity = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/"
+        self.function(self.f.mail_function, "MailSenderRole", policy(
+            allow("ConsumeMailQueue", SQS_LAMBDA_ACTIONS,
+                  [getatt(self.d.mail_queue.logical_id, "Arn")]),
+            allow("ReadProfessionals", ["dynamodb:GetItem"], [table], **leading_keys("PRO#")),
+            allow("FindByEmail", ["dynamodb:Query"], email_index),
+            # Powertools' records of sent events (key prefix "mail#"), not the kept responses.
+            allow("RememberSentMail", ["dynamodb:PutItem", "dynamodb:GetItem",
+                                       "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+                  [getatt(self.d.idempotency_table.logical_id, "Arn")], **leading_keys("mail#")),
+            # SES authorises SendEmail on the sender's identity: the address, or its domain
+            # when the domain is what was verified.
+            allow("SendFromMailFrom", ["ses:SendEmail"], [
+                sub(identity + "${MailFrom}"),
+                {"Fn::Join": ["", [sub(identity), {"Fn::Select": [1, {"Fn::Split": [
+                    "@", ref("MailFrom")]}]}]]}]),
+        ), self.s.mail_memory_mb, self.s.mail_timeout_s, self.env(
+            MAIL_FROM=ref("MailFrom"),
+            # Links open the SPA. (Only this function may name the distribution: the API's
+            # functions are what the distribution depends on.)
+            APP_URL=sub("https://${SpaDistribution.DomainName}"),
+        ), Events={self.f.mail_event: {"Properties": {
+            "Queue": sub("arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:"
+                         + self.d.mail_queue.name),
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "ScalingConfig": {"MaximumConcurrency": self.s.mail_max_concurrency},
+        }}})
 
     # -- API ----------------------------------------------------------------------------------
 
@@ -700,8 +772,59 @@ class _Template:
                 "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
                 "CachedMethods": ["GET", "HEAD"], "Compress": True,
                 "CachePolicyId": CACHING_DISABLED,
-                "OriginRequestPolicyId": ALL_VIEWER_EXCEPT_HOST_HEADER}],
+                "OriginRequestPolicyId": ALL_VIEWER_EXCEPT_HOST_HEADER,
+                "FunctionAssociations": [{"EventType": "viewer-request",
+                                          "FunctionARN": getatt("ViewerIpFunction",
+                                                                "FunctionARN")}]}],
         }})
+
+    # -- WAF ----------------------------------------------------------------------------------
+
+    def waf(self) -> None:
+        """Rate limits on the anonymous POSTs, per viewer and per connecting address. Local
+        runs have none (nothing stands in for the WAF)."""
+        self.add("ViewerIpFunction", "AWS::CloudFront::Function", {
+            "Name": sub("${AWS::StackName}-viewer-ip"),
+            "AutoPublish": True,
+            "FunctionConfig": {"Comment": f"the viewer's address in {VIEWER_IP_HEADER}, for the WAF",
+                               "Runtime": "cloudfront-js-2.0"},
+            "FunctionCode": VIEWER_IP_JS})
+        paths = "|".join(p.lstrip("/") for p in ANONYMOUS_POSTS)
+        anonymous = {"AndStatement": {"Statements": [
+            {"ByteMatchStatement": {"FieldToMatch": {"Method": {}}, "PositionalConstraint":
+                                    "EXACTLY", "SearchString": "POST",
+                                    "TextTransformations": [{"Priority": 0, "Type": "NONE"}]}},
+            {"RegexMatchStatement": {"FieldToMatch": {"UriPath": {}},
+                                     "RegexString": f"^/{API_STAGE}/({paths})/?$",
+                                     "TextTransformations": [{"Priority": 0,
+                                                              "Type": "URL_DECODE"}]}}]}}
+
+        def rule(name: str, priority: int, limit: int, **key: Any) -> dict[str, Any]:
+            return {"Name": name, "Priority": priority, "Action": {"Block": {}},
+                    "VisibilityConfig": _visibility(name),
+                    "Statement": {"RateBasedStatement": {
+                        "Limit": limit, "EvaluationWindowSec": 300,
+                        "ScopeDownStatement": anonymous, **key}}}
+
+        self.add("ApiWebAcl", "AWS::WAFv2::WebACL", {
+            "Name": sub("${AWS::StackName}-api"),
+            "Description": f"{APP} {self.stage}: rate limits on the anonymous routes",
+            "Scope": "REGIONAL",
+            "DefaultAction": {"Allow": {}},
+            "VisibilityConfig": _visibility("api"),
+            "Rules": [
+                rule("anonymous-posts-per-viewer", 0, self.s.waf_viewer_limit,
+                     AggregateKeyType="FORWARDED_IP",
+                     ForwardedIPConfig={"HeaderName": VIEWER_IP_HEADER,
+                                        "FallbackBehavior": "NO_MATCH"}),
+                rule("anonymous-posts-per-address", 1, self.s.waf_source_limit,
+                     AggregateKeyType="IP"),
+            ]})
+        self.add("ApiWebAclAssociation", "AWS::WAFv2::WebACLAssociation", {
+            "WebACLArn": getatt("ApiWebAcl", "Arn"),
+            "ResourceArn": {"Fn::Join": ["", [
+                "arn:", ref("AWS::Partition"), ":apigateway:", ref("AWS::Region"),
+                "::/restapis/", ref("RestAPI"), "/stages/", ref("RestAPI.Stage")]]}})
 
     # -- alarms -------------------------------------------------------------------------------
 
@@ -752,7 +875,8 @@ class _Template:
         fn_metrics = [_metric(f"f{i}", "AWS/Lambda", "Throttles",
                               [{"Name": "FunctionName", "Value": ref(name)}], "Sum")
                       for i, name in enumerate(("APIHandler", self.f.sqs_function,
-                                                self.f.stream_function, self.f.authorizer))]
+                                                self.f.stream_function, self.f.authorizer,
+                                                self.f.mail_function))]
         self.alarm("LambdaThrottlesAlarm",
                    "Lambda throttled invocations (account concurrency exhausted)", 0, Metrics=[
                        {"Id": "throttles", "ReturnData": True, "Label": "throttles",
@@ -774,6 +898,13 @@ class _Template:
                    self.s.alarm_iterator_age_s * 1000,
                    Namespace="AWS/Lambda", MetricName="IteratorAge",
                    Dimensions=[{"Name": "FunctionName", "Value": ref(self.f.stream_function)}],
+                   Statistic="Maximum", Period=300)
+        self.alarm("MailDeadLetterQueueAlarm",
+                   "mail that failed every delivery (SES down or refusing) waits in its "
+                   "dead-letter queue", 0,
+                   Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesVisible",
+                   Dimensions=[{"Name": "QueueName", "Value": getatt(
+                       self.d.mail_dead_letter_queue.logical_id, "QueueName")}],
                    Statistic="Maximum", Period=300)
         self.alarm("SearchIndexDeadLetterQueueAlarm",
                    "changes the search indexer gave up on wait in its dead-letter queue", 0,
@@ -803,6 +934,11 @@ class _Template:
             "SearchIndexDeadLetterQueueUrl": (
                 ref(self.d.index_dead_letter_queue.logical_id),
                 "batches the search indexer gave up on (python -m infra search replay-dlq)"),
+            "MailQueueUrl": (ref(self.d.mail_queue.logical_id), None),
+            "MailDeadLetterQueueUrl": (ref(self.d.mail_dead_letter_queue.logical_id),
+                                       "mail that failed every delivery (docs/operations.md, "
+                                       "'Mail')"),
+            "ApiWebAclArn": (getatt("ApiWebAcl", "Arn"), None),
             "SigningSecretArn": (ref("SigningSecret"), None),
             "AlarmTopicArn": (ref("AlarmTopic"), None),
         }
@@ -816,6 +952,11 @@ def _metric(metric_id: str, namespace: str, name: str, dimensions: list[dict[str
     return {"Id": metric_id, "ReturnData": False, "MetricStat": {
         "Metric": {"Namespace": namespace, "MetricName": name, "Dimensions": dimensions},
         "Period": 300, "Stat": stat}}
+
+
+def _visibility(name: str) -> dict[str, Any]:
+    return {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True,
+            "MetricName": f"{APP}-{name}"}
 
 
 def _public_access_block() -> dict[str, bool]:
@@ -852,7 +993,9 @@ GATEWAY_ERRORS: dict[str, tuple[int | None, str, str | None]] = {
     "ACCESS_DENIED": (403, "forbidden", None),
     "EXPIRED_TOKEN": (403, "forbidden", None),
     "INVALID_SIGNATURE": (403, "forbidden", None),
-    "WAF_FILTERED": (403, "forbidden", None),
+    # The WAF's only rules are rate limits on the anonymous routes.
+    "WAF_FILTERED": (429, "rate_limited", "Too many requests from this address: slow down and "
+                                          "retry later."),
     # The authorizer named a partner key's usage key that is not registered (keys sync).
     "INVALID_API_KEY": (403, "forbidden", "This API key is not enabled on the API yet; ask the "
                                           "operators to register it."),

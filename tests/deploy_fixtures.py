@@ -22,6 +22,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEPLOYED_STAGES = ("dev", "prod")
 ACCOUNT, REGION, PARTITION = "123456789012", "us-east-1", "aws"
 STREAM_LABEL = "2026-01-01T00:00:00.000"  # a stream ARN ends in its creation time
+# Stack parameters without a default, as an operator would give them.
+PARAMETERS = {"MailFrom": "no-reply@mail.example.org"}
 _packaged: dict[str, packaging.Packaged] = {}
 _root = Path(tempfile.mkdtemp(prefix="packaged-"))
 atexit.register(shutil.rmtree, _root, True)
@@ -65,6 +67,8 @@ class Resolver:
 
     def __init__(self, doc: dict[str, Any], stack: str = "professionals-dev"):
         self.resources = doc["Resources"]
+        self.parameters = {name: p.get("Default", PARAMETERS.get(name))
+                           for name, p in doc.get("Parameters", {}).items()}
         self.pseudo = {"AWS::AccountId": ACCOUNT, "AWS::Region": REGION,
                        "AWS::Partition": PARTITION, "AWS::StackName": stack,
                        "AWS::URLSuffix": "amazonaws.com"}
@@ -72,6 +76,8 @@ class Resolver:
     def ref(self, name: str) -> str:
         if name in self.pseudo:
             return self.pseudo[name]
+        if name in self.parameters:
+            return self.parameters[name]
         resource = self.resources[name]
         props = resource.get("Properties", {})
         kind = resource["Type"]
@@ -115,6 +121,10 @@ class Resolver:
                 return re.sub(r"\$\{([^}]+)\}", lambda m: self._sub(m[1], extra), text)
             if key == "Fn::Join":
                 return arg[0].join(self.value(v) for v in arg[1])
+            if key == "Fn::Split":
+                return self.value(arg[1]).split(arg[0])
+            if key == "Fn::Select":
+                return self.value(arg[1])[int(arg[0])]
         if isinstance(node, dict):
             return {k: self.value(v) for k, v in node.items()}
         if isinstance(node, list):

@@ -1,12 +1,12 @@
 """The hand-written IAM policies against what the code really calls.
 
-Every AWS call the API, the resume worker, the search indexer and the authorizer make while they
-go through their paths (on moto, in-process; the indexer fed the table's real stream records) is
-recorded with the resource it touches, including what presigned URLs let a browser do with the
-role's credentials; each must be allowed by that function's role in the packaged template, and
-each permission a role has must have been used (or be one the Lambda platform uses for the
-function: its logs, the SQS and stream event sources, the on-failure queue, 404s instead of
-403s).
+Every AWS call the API, the resume worker, the search indexer, the mail sender and the
+authorizer make while they go through their paths (on moto, in-process; the indexer fed the
+table's real stream records) is recorded with the resource it touches, including what presigned
+URLs let a browser do with the role's credentials; each must be allowed by that function's role in
+the packaged template, and each permission a role has must have been used (or be one the Lambda
+platform uses for the function: its logs, the SQS and stream event sources, the on-failure queue,
+404s instead of 403s).
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import botocore.client
 import pytest
 
 from chalicelib import clients
-from tests import pdf_corpus, search_sync
+from tests import mail_helpers, pdf_corpus, search_sync
 from tests.deploy_fixtures import Resolver, as_list, packaged, role_policies
 from tests.test_resumes import DESCRIPTOR, deliver, s3_event, sign_up, upload
 
@@ -27,6 +27,7 @@ pytestmark = pytest.mark.package
 
 TEST_TABLE, TEST_BUCKET = "professionals-test", "professionals-resumes-test"
 TEST_SEARCH_TABLE = "professionals-test-search"
+TEST_IDEMPOTENCY_TABLE = "professionals-test-idempotency"
 # Used by the Lambda platform on the function's behalf, not by our code.
 PLATFORM = {"logs:CreateLogStream", "logs:PutLogEvents", "sqs:ReceiveMessage",
             "sqs:DeleteMessage", "sqs:GetQueueAttributes",
@@ -47,22 +48,26 @@ class Recorder:
     def __init__(self):
         self.calls: list[tuple[str, str, dict[str, Any]]] = []
 
-    def accesses(self, table_arns: dict[str, str], bucket: str) -> set[Access]:
+    def accesses(self, table_arns: dict[str, str], bucket: str,
+                 arns: dict[str, str] | None = None) -> set[Access]:
         out: set[Access] = set()
         for service, operation, params in self.calls:
-            out |= to_accesses(service, operation, params, table_arns, bucket)
+            out |= to_accesses(service, operation, params, table_arns, bucket, arns or {})
         return out
 
 
 def to_accesses(service: str, op: str, p: dict[str, Any], table_arns: dict[str, str],
-                bucket: str) -> set[Access]:
+                bucket: str, arns: dict[str, str] | None = None) -> set[Access]:
     """The IAM actions and resources one API call needs (those our code makes);
-    ``table_arns`` maps the test stage's table names to the deployed tables' ARNs."""
+    ``table_arns`` maps the test stage's table names to the deployed tables' ARNs, ``arns`` the
+    test's queue URLs and mail senders to the deployed queues' and SES identities' ARNs."""
+    arns = arns or {}
+
     def obj(key: str) -> str:
         return f"arn:aws:s3:::{bucket}/{key}"
 
     def pk(key: dict[str, Any]) -> tuple[str, ...]:
-        return (key["pk"]["S"],)
+        return ((key.get("pk") or key["id"])["S"],)  # the idempotency table's key is "id"
 
     if service == "dynamodb":
         table_arn = table_arns.get(p.get("TableName", ""), "")
@@ -108,6 +113,10 @@ def to_accesses(service: str, op: str, p: dict[str, Any], table_arns: dict[str, 
             return {Access("s3:DeleteObject", obj(p["Key"]))}
         if op in ("ListObjectsV2", "ListObjects"):
             return {Access("s3:ListBucket", f"arn:aws:s3:::{bucket}")}
+    if service == "sqs" and op == "SendMessage":
+        return {Access("sqs:SendMessage", arns[p["QueueUrl"]])}
+    if service == "ses" and op == "SendEmail":
+        return {Access("ses:SendEmail", arns[p["Source"]])}
     raise AssertionError(f"no IAM mapping for {service}:{op}: add it to this test")
 
 
@@ -254,6 +263,7 @@ def exercise(api, phase) -> None:
     phase("APIHandler")
     assert api.call("DELETE", f"/professionals/{pid}").status_code == 204
     index_changes(api, phase)  # the new resume, the deletion
+    send_mail(api, phase)
     phase("KeyAuthorizer")
     for headers in ({"X-Api-Key": api.keys["partner"]}, {"x-api-key": api.keys["staff"]},
                     {"X-Api-Key": "not-a-key"}, {"Authorization": f"Bearer {token}"}, {}):
@@ -262,6 +272,36 @@ def exercise(api, phase) -> None:
                  "requestContext": {"requestId": "r"}}
         answer = api.client.lambda_.invoke("key_authorizer", event).payload
         assert answer["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    phase(None)
+
+
+def send_mail(api, phase) -> None:
+    """The mail the API queued (sign-ups, the 409, an access link), sent; then an SES outage,
+    which leaves the event's record to be deleted."""
+    import os
+
+    from chalicelib import idempotency
+    phase("APIHandler")
+    assert api.call("POST", "/access-links", who=None,
+                    body={"email": "grace@example.com"}).status_code == 202
+    phase(None)
+    idempotency.create_table()
+    records = mail_helpers.receive()
+    assert records
+    phase("SendMail")
+    assert api.client.lambda_.invoke("send_mail", {"Records": records}).payload == {
+        "batchItemFailures": []}
+    phase("APIHandler")
+    api.call("POST", "/access-links", who=None, body={"email": "grace@example.com"})
+    phase(None)
+    records = mail_helpers.receive()
+    os.environ["AWS_ENDPOINT_URL_SES"] = "http://127.0.0.1:9"  # nothing listens: SES is down
+    try:
+        phase("SendMail")
+        failed = api.client.lambda_.invoke("send_mail", {"Records": records}).payload
+        assert len(failed["batchItemFailures"]) == 1
+    finally:
+        del os.environ["AWS_ENDPOINT_URL_SES"]
     phase(None)
 
 
@@ -280,14 +320,20 @@ def test_each_role_allows_every_call_its_function_makes_and_nothing_unused(api, 
     bucket = resolve.ref("ResumeBucket")
     # The test stage's names stand for the deployed ones.
     table_arns = {TEST_TABLE: resolve.getatt("ProfessionalsTable", "Arn"),
-                  TEST_SEARCH_TABLE: resolve.getatt("SearchTable", "Arn")}
+                  TEST_SEARCH_TABLE: resolve.getatt("SearchTable", "Arn"),
+                  TEST_IDEMPOTENCY_TABLE: resolve.getatt("IdempotencyTable", "Arn")}
+    # The test's mail queue and sender stand for the deployed queue and the MailFrom identity.
+    from chalicelib.settings import get_settings
+    arns = {get_settings().mail_queue_url: resolve.getatt("MailQueue", "Arn"),
+            get_settings().mail_from: f"arn:aws:ses:us-east-1:123456789012:identity/"
+                                      f"{resolve.ref('MailFrom')}"}
     policies = role_policies(doc)
     assert set(record.by_function) == set(policies)
     for function, recorder in record.by_function.items():
         assert {p.get("TableName") for s, _, p in recorder.calls if s == "dynamodb"} <= \
             {*table_arns, None}
-        assert {s for s, _, _ in recorder.calls} <= {"dynamodb", "s3"}, function
-        accesses = recorder.accesses(table_arns, bucket)
+        assert {s for s, _, _ in recorder.calls} <= {"dynamodb", "s3", "sqs", "ses"}, function
+        accesses = recorder.accesses(table_arns, bucket, arns)
         denied = sorted((a.action, a.resource, a.keys) for a in accesses
                         if not allowed(a, policies[function], resolve))
         assert denied == [], f"{function} is denied what it does"
@@ -309,6 +355,8 @@ def test_the_evaluator_denies_what_the_policies_do_not_grant():
     policies = role_policies(doc)
     table = resolve.getatt("ProfessionalsTable", "Arn")
     search = resolve.getatt("SearchTable", "Arn")
+    idempotency = resolve.getatt("IdempotencyTable", "Arn")
+    identity = "arn:aws:ses:us-east-1:123456789012:identity/"
     bucket = resolve.ref("ResumeBucket")
     denied = [
         ("APIHandler", Access("dynamodb:PutItem", table, ("KEY#abc",))),  # minting a key
@@ -326,10 +374,19 @@ def test_the_evaluator_denies_what_the_policies_do_not_grant():
         ("APIHandler", Access("dynamodb:PutItem", search, ("P#ad",))),
         ("APIHandler", Access("dynamodb:BatchWriteItem", search, ("P#ad",))),
         ("ProcessResumeUploads", Access("dynamodb:Query", search)),
+        # Mail: only the sender sends, as MailFrom only, and it keeps only its own records.
+        ("APIHandler", Access("ses:SendEmail", identity + resolve.ref("MailFrom"))),
+        ("SendMail", Access("ses:SendEmail", identity + "someone@else.example")),
+        ("SendMail", Access("dynamodb:PutItem", idempotency, ("post#abc",))),
+        ("SendMail", Access("dynamodb:PutItem", table, ("PRO#x",))),
+        ("SendMail", Access("dynamodb:Query", table + "/index/by_phone")),
+        ("SendMail", Access("sqs:SendMessage", resolve.getatt("MailQueue", "Arn"))),
     ]
     for function, access in denied:
         assert not allowed(access, policies[function], resolve), (function, access)
     assert allowed(Access("dynamodb:GetItem", table, ("KEY#x",)), policies["KeyAuthorizer"],
                    resolve)
     assert allowed(Access("dynamodb:BatchWriteItem", search, ("P#ad",)), policies["IndexSearch"],
+                   resolve)
+    assert allowed(Access("dynamodb:PutItem", idempotency, ("mail#abc",)), policies["SendMail"],
                    resolve)

@@ -8,6 +8,7 @@ tables; the API's authorizer, usage plans and gateway responses; CloudFront; ala
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,7 +23,8 @@ from tests.deploy_fixtures import (Resolver, as_list, cfn_lint, packaged, role_p
 pytestmark = pytest.mark.package
 
 FUNCTIONS = {"APIHandler": "ApiHandlerRole", "ProcessResumeUploads": "ResumeWorkerRole",
-             "IndexSearch": "SearchIndexerRole", "KeyAuthorizer": "KeyAuthorizerRole"}
+             "IndexSearch": "SearchIndexerRole", "KeyAuthorizer": "KeyAuthorizerRole",
+             "SendMail": "MailSenderRole"}
 STREAM_ACTIONS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
                   "dynamodb:ListStreams"}
 SEARCH_INDEX_ACTIONS = {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"}
@@ -32,7 +34,8 @@ EXPECTED_ACTIONS = {
         "logs:CreateLogStream", "logs:PutLogEvents",
         "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
         "dynamodb:PutItem", "dynamodb:DeleteItem",
-        "s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:ListBucket"},
+        "s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:ListBucket",
+        "sqs:SendMessage"},  # mail is queued, never sent, by the API
     "ProcessResumeUploads": {
         "logs:CreateLogStream", "logs:PutLogEvents",
         "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
@@ -43,6 +46,12 @@ EXPECTED_ACTIONS = {
         "logs:CreateLogStream", "logs:PutLogEvents", *STREAM_ACTIONS, *SEARCH_INDEX_ACTIONS,
         "s3:GetObject", "s3:ListBucket", "sqs:SendMessage"},
     "KeyAuthorizer": {"logs:CreateLogStream", "logs:PutLogEvents", "dynamodb:GetItem"},
+    # Who gets the mail (the record, the email index), its sent-event records, SES.
+    "SendMail": {
+        "logs:CreateLogStream", "logs:PutLogEvents",
+        "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+        "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem", "ses:SendEmail"},
 }
 
 
@@ -103,7 +112,8 @@ def test_every_function_runs_python312_with_its_own_hand_written_role(doc, trans
 def test_the_resume_worker_reports_batch_item_failures(doc, transformed):
     mappings = resources_of(transformed, "AWS::Lambda::EventSourceMapping")
     assert set(mappings) == {"ProcessResumeUploadsProcessResumeUploadsSqsEventSource",
-                             "IndexSearchIndexSearchDynamodbEventSource"}
+                             "IndexSearchIndexSearchDynamodbEventSource",
+                             "SendMailSendMailSqsEventSource"}
     props = mappings["ProcessResumeUploadsProcessResumeUploadsSqsEventSource"]["Properties"]
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert props["FunctionName"] == {"Ref": "ProcessResumeUploads"}
@@ -241,6 +251,11 @@ def test_writes_to_the_table_are_limited_to_the_item_kinds_each_function_owns(do
     assert prefixes["ProcessResumeUploads"] == [(["dynamodb:GetItem", "dynamodb:PutItem"],
                                                 ["PRO#*"])]
     assert prefixes["KeyAuthorizer"] == [(["dynamodb:GetItem"], ["KEY#*"])]
+    # The mail sender reads records and writes only its own sent-event records ("mail#...").
+    assert prefixes["SendMail"] == [
+        (["dynamodb:GetItem"], ["PRO#*"]), (["dynamodb:Query"], None),
+        (["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+         ["mail#*"])]
 
 
 def resources_by_action(doc, function):
@@ -611,3 +626,128 @@ def test_outputs_and_parameters_of_merge_only_exist_once(doc):
     # cfn-lint covers unknown refs; this covers what the deep merge kept from Chalice.
     assert doc["Outputs"]["EndpointURL"]  # Chalice's own output survives the merge
     assert Path(packaged("dev").template_path).name == "sam.json"
+
+
+# -- mail and the WAF -------------------------------------------------------------------------
+
+def test_the_mail_sender_reports_batch_item_failures_from_the_mail_queue(doc, transformed):
+    mapping = resources_of(transformed, "AWS::Lambda::EventSourceMapping")[
+        "SendMailSendMailSqsEventSource"]["Properties"]
+    assert mapping["FunctionName"] == {"Ref": "SendMail"}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    resolve = Resolver(doc)
+    assert resolve.value(mapping["EventSourceArn"]) == resolve.getatt("MailQueue", "Arn")
+    assert 2 <= mapping["ScalingConfig"]["MaximumConcurrency"] <= 5
+
+
+def test_failed_mail_is_retried_then_parked_in_a_dead_letter_queue_that_raises_an_alarm(doc,
+                                                                                        stage):
+    sender = doc["Resources"]["SendMail"]["Properties"]
+    queue = doc["Resources"]["MailQueue"]["Properties"]
+    assert queue["QueueName"] == resources.define(stage).mail_queue.name
+    assert queue["VisibilityTimeout"] >= 6 * sender["Timeout"]  # AWS's advice for Lambda
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["MailDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": resources.MAIL_MAX_RECEIVE_COUNT}
+    for name in ("MailQueue", "MailDeadLetterQueue"):
+        props = doc["Resources"][name]["Properties"]
+        assert props["MessageRetentionPeriod"] == 14 * 24 * 3600
+        assert props["SqsManagedSseEnabled"] is True
+    alarm = doc["Resources"]["MailDeadLetterQueueAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Threshold"]) == \
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible", 0)
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {
+        "Fn::GetAtt": ["MailDeadLetterQueue", "QueueName"]}}]
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    assert doc["Outputs"]["MailDeadLetterQueueUrl"]["Value"] == {"Ref": "MailDeadLetterQueue"}
+
+
+def test_only_the_mail_sender_sends_and_only_as_the_stages_sender_identity(doc):
+    assert "Default" not in doc["Parameters"]["MailFrom"]  # each stack names its sender
+    resolve = Resolver(doc)
+    sender = resolve.ref("MailFrom")
+    identity = "arn:aws:ses:us-east-1:123456789012:identity/"
+    # The address, or its domain when the domain is the verified identity; nothing else.
+    assert resources_by_action(doc, "SendMail")["ses:SendEmail"] == {
+        identity + sender, identity + sender.split("@")[1]}
+    for function in set(FUNCTIONS) - {"SendMail"}:
+        assert not [a for a in resources_by_action(doc, function) if a.startswith("ses:")]
+    env = doc["Resources"]["SendMail"]["Properties"]["Environment"]["Variables"]
+    assert env["MAIL_FROM"] == {"Ref": "MailFrom"}
+    assert env["APP_URL"] == {"Fn::Sub": "https://${SpaDistribution.DomainName}"}
+    # The API only queues mail.
+    assert resources_by_action(doc, "APIHandler")["sqs:SendMessage"] == {
+        resolve.getatt("MailQueue", "Arn")}
+    api_env = doc["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert api_env["MAIL_QUEUE_URL"] == {"Ref": "MailQueue"}
+    assert "MAIL_FROM" not in api_env
+
+
+def test_a_waf_rate_limits_the_anonymous_posts_per_client_address(doc, transformed):
+    acl = doc["Resources"]["ApiWebAcl"]["Properties"]
+    assert acl["Scope"] == "REGIONAL" and acl["DefaultAction"] == {"Allow": {}}
+    rules = {rule["Name"]: rule for rule in acl["Rules"]}
+    assert set(rules) == {"anonymous-posts-per-viewer", "anonymous-posts-per-address"}
+    per_viewer = rules["anonymous-posts-per-viewer"]["Statement"]["RateBasedStatement"]
+    per_address = rules["anonymous-posts-per-address"]["Statement"]["RateBasedStatement"]
+    assert per_viewer["AggregateKeyType"] == "FORWARDED_IP"
+    assert per_viewer["ForwardedIPConfig"] == {"HeaderName": template.VIEWER_IP_HEADER,
+                                               "FallbackBehavior": "NO_MATCH"}
+    assert per_address["AggregateKeyType"] == "IP"
+    assert per_viewer["Limit"] < per_address["Limit"]
+    for rule in rules.values():
+        assert rule["Action"] == {"Block": {}}
+        statement = rule["Statement"]["RateBasedStatement"]
+        assert statement["EvaluationWindowSec"] == 300
+        method, path = statement["ScopeDownStatement"]["AndStatement"]["Statements"]
+        assert method["ByteMatchStatement"]["FieldToMatch"] == {"Method": {}}
+        assert (method["ByteMatchStatement"]["PositionalConstraint"],
+                method["ByteMatchStatement"]["SearchString"]) == ("EXACTLY", "POST")
+        regex = re.compile(path["RegexMatchStatement"]["RegexString"])
+        assert path["RegexMatchStatement"]["FieldToMatch"] == {"UriPath": {}}
+        for uri in ("/api/professionals", "/api/access-links", "/api/sessions",
+                    "/api/sessions/"):
+            assert regex.search(uri), uri
+        for uri in ("/api/professionals/bulk", "/api/professionals/abc/resume",
+                    "/api/professionals/abc", "/api/health", "/professionals", "/api/sessionsx"):
+            assert not regex.search(uri), uri
+    # The WAF is on the API's stage: the one the transform creates.
+    association = resources_of(transformed, "AWS::WAFv2::WebACLAssociation")[
+        "ApiWebAclAssociation"]["Properties"]
+    assert association["WebACLArn"] == {"Fn::GetAtt": ["ApiWebAcl", "Arn"]}
+    parts = association["ResourceArn"]["Fn::Join"][1]
+    stage_ref = parts[-1]["Ref"]
+    assert transformed["Resources"][stage_ref]["Type"] == "AWS::ApiGateway::Stage"
+    assert transformed["Resources"][stage_ref]["Properties"]["StageName"] == template.API_STAGE
+    assert parts[-3] == {"Ref": "RestAPI"}
+    # A WAF block is a 429 in the contract's envelope.
+    gateway = doc["Resources"]["RestAPI"]["Properties"]["DefinitionBody"][
+        "x-amazon-apigateway-gateway-responses"]["WAF_FILTERED"]
+    assert gateway["statusCode"] == 429
+    assert rendered(gateway)["error"]["code"] == "rate_limited"
+
+
+def test_the_anonymous_posts_the_waf_names_are_the_apps(doc):
+    from app import app
+    for path in template.ANONYMOUS_POSTS:
+        assert "POST" in app.routes[path], path
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="node runs the CloudFront function")
+def test_cloudfront_tells_the_api_the_viewers_address_whatever_the_client_sent(doc, tmp_path):
+    config = doc["Resources"]["SpaDistribution"]["Properties"]["DistributionConfig"]
+    api, = config["CacheBehaviors"]
+    assert api["FunctionAssociations"] == [{"EventType": "viewer-request", "FunctionARN": {
+        "Fn::GetAtt": ["ViewerIpFunction", "FunctionARN"]}}]
+    code = doc["Resources"]["ViewerIpFunction"]["Properties"]["FunctionCode"]
+    probe = tmp_path / "probe.js"
+    probe.write_text(code + """
+const forged = {request: {uri: '/api/sessions', headers: {'x-viewer-ip': {value: '10.9.9.9'}}},
+                viewer: {ip: '203.0.113.7'}};
+const plain = {request: {uri: '/api/sessions', headers: {}}, viewer: {ip: '2001:db8::1'}};
+console.log(JSON.stringify([handler(forged).headers, handler(plain).headers]));
+""")
+    out = subprocess.run(["node", str(probe)], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == [{"x-viewer-ip": {"value": "203.0.113.7"}},
+                               {"x-viewer-ip": {"value": "2001:db8::1"}}]
+    assert template.VIEWER_IP_HEADER.lower() == "x-viewer-ip"
