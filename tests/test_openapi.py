@@ -42,9 +42,10 @@ CONTRACT_ERROR_CODES = {
     403: {"forbidden"},
     404: {"not_found"},
     405: {"method_not_allowed"},
-    409: {"conflict"},
+    409: {"conflict", "idempotency_in_progress"},
     413: {"payload_too_large"},
     415: {"unsupported_media_type"},
+    422: {"idempotency_key_reused"},
     429: {"rate_limited"},
     500: {"internal_error"},
     503: {"unavailable"},
@@ -262,6 +263,18 @@ def test_list_bulk_and_upload_shapes(spec):
     assert not descriptor.is_valid({"filename": "cv.doc", "content_type": "application/msword", "size_bytes": 10})
 
 
+def test_idempotency_key_on_both_creating_routes(spec):
+    for path in ("/professionals", "/professionals/bulk"):
+        op = spec["paths"][path]["post"]
+        refs = [p.get("$ref") for p in op["parameters"]]
+        assert "#/components/parameters/IdempotencyKey" in refs, path
+        assert {"409", "422"} <= set(op["responses"]), path
+        success = op["responses"]["201" if path == "/professionals" else "207"]
+        assert "Idempotent-Replayed" in success["headers"], path
+    key = spec["components"]["parameters"]["IdempotencyKey"]
+    assert (key["in"], key["name"], key["schema"]["maxLength"]) == ("header", "Idempotency-Key", 255)
+
+
 def test_list_parameters(spec):
     params = {}
     for p in spec["paths"]["/professionals"]["get"]["parameters"]:
@@ -272,7 +285,8 @@ def test_list_parameters(spec):
     limit = params["limit"]["schema"]
     assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 100, 25)
     bulk = spec["paths"]["/professionals/bulk"]["post"]
-    assert [p["name"] for p in bulk["parameters"]] == ["dry_run"]
+    assert [_resolve(spec, p["$ref"])["name"] if "$ref" in p else p["name"]
+            for p in bulk["parameters"]] == ["dry_run", "Idempotency-Key"]
     assert set(bulk["requestBody"]["content"]) == {"application/json", "text/csv"}
     assert bulk["requestBody"]["content"]["application/json"]["schema"]["maxItems"] == 1000
     assert "207" in bulk["responses"]
