@@ -6,12 +6,13 @@
 #   infra/deploy.sh outputs  STAGE              the stack's outputs (URLs, names)
 #   infra/deploy.sh releases STAGE              templates deployed so far (newest last), and which one is live
 #   infra/deploy.sh rollback STAGE [RELEASE]    deploy a previous release again (default: the one live before the current one)
-#   infra/deploy.sh dlq      STAGE show|replay  look at the dead-letter queue / move its messages back
+#   infra/deploy.sh dlq      STAGE show|replay [mail]  look at the upload (or mail) dead-letter queue / move its messages back
 #   infra/deploy.sh keys     STAGE create|list|revoke|sync ...   API keys of the stage (infra/stage_keys.py)
 #
 # Settings (environment): AWS_PROFILE / AWS_REGION as for any AWS CLI call; STACK_NAME
 # (professionals-STAGE); ARTIFACT_BUCKET (professionals-artifacts-ACCOUNT-REGION, created when
-# missing); ALARM_EMAIL and SIGNING_SECRET_REVISION (stack parameters, kept when unset);
+# missing); ALARM_EMAIL, MAIL_FROM (required when the stack is created) and
+# SIGNING_SECRET_REVISION (stack parameters, kept when unset);
 # SKIP_PACKAGE=1 (dist/STAGE is already packaged, e.g. by `make package`); SKIP_SPA_BUILD=1 and
 # SPA_DIST (frontend/dist); PYTHON (.venv/bin/python); DIST (dist).
 set -euo pipefail
@@ -67,6 +68,7 @@ artifact_bucket() {
 deploy_template() {  # deploy_template FILE BUCKET: create or update the stack from a packaged template
   local overrides=()
   [[ -z "${ALARM_EMAIL:-}" ]] || overrides+=("AlarmEmail=$ALARM_EMAIL")
+  [[ -z "${MAIL_FROM:-}" ]] || overrides+=("MailFrom=$MAIL_FROM")
   [[ -z "${SIGNING_SECRET_REVISION:-}" ]] || overrides+=("SigningSecretRevision=$SIGNING_SECRET_REVISION")
   aws cloudformation deploy --template-file "$1" --stack-name "$STACK" \
     --s3-bucket "$2" --s3-prefix "$STACK" \
@@ -177,9 +179,15 @@ case "$command" in
     ;;
 
   dlq)
+    queue=""  # the upload queue's; "mail": the mail queue's
+    case "${2:-}" in
+      "") ;;
+      mail) queue=Mail ;;
+      *) die "dlq: the queue is the upload queue's (default) or mail" ;;
+    esac
     case "${1:-show}" in
       show)
-        url=$(output DeadLetterQueueUrl)
+        url=$(output "${queue}DeadLetterQueueUrl")
         aws sqs get-queue-attributes --queue-url "$url" --attribute-names \
           ApproximateNumberOfMessages ApproximateNumberOfMessagesNotVisible --output table
         # A peek: the messages become visible again after 60 s.
@@ -189,8 +197,8 @@ case "$command" in
           --output json
         ;;
       replay)
-        arn=$(output DeadLetterQueueArn)
-        # Moves every message back to the queue it came from (the upload queue).
+        arn=$(output "${queue}DeadLetterQueueArn")
+        # Moves every message back to the queue it came from (the upload or the mail queue).
         aws sqs start-message-move-task --source-arn "$arn"
         aws sqs list-message-move-tasks --source-arn "$arn" --max-results 1
         ;;

@@ -938,6 +938,8 @@ class _Template:
             "MailDeadLetterQueueUrl": (ref(self.d.mail_dead_letter_queue.logical_id),
                                        "mail that failed every delivery (docs/operations.md, "
                                        "'Mail')"),
+            "MailDeadLetterQueueArn": (getatt(self.d.mail_dead_letter_queue.logical_id, "Arn"),
+                                       None),
             "ApiWebAclArn": (getatt("ApiWebAcl", "Arn"), None),
             "SigningSecretArn": (ref("SigningSecret"), None),
             "AlarmTopicArn": (ref("AlarmTopic"), None),

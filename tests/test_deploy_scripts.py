@@ -23,6 +23,8 @@ OUTPUTS = {
     "SpaBucketName": "professionals-dev-spabucket-1", "DistributionId": "E123",
     "DeadLetterQueueUrl": "https://sqs.eu-west-1.amazonaws.com/123456789012/q-dlq",
     "DeadLetterQueueArn": "arn:aws:sqs:eu-west-1:123456789012:q-dlq",
+    "MailDeadLetterQueueUrl": "https://sqs.eu-west-1.amazonaws.com/123456789012/m-dlq",
+    "MailDeadLetterQueueArn": "arn:aws:sqs:eu-west-1:123456789012:m-dlq",
 }
 FAKE_AWS = r'''#!PYTHON -S
 import json, os, re, shutil, sys
@@ -242,6 +244,25 @@ def test_dlq_show_peeks_and_replay_moves_messages_back(fake):
     move, = find(done.calls, "aws", "sqs", "start-message-move-task")
     assert flag(move, "--source-arn") == OUTPUTS["DeadLetterQueueArn"]
     assert "--destination-arn" not in move  # back to the queue each message came from
+
+
+def test_the_mail_dead_letter_queue_is_shown_and_replayed_the_same_way(fake):
+    done = fake("dlq", "dev", "show", "mail")
+    assert done.returncode == 0, done.stderr
+    receive, = find(done.calls, "aws", "sqs", "receive-message")
+    assert flag(receive, "--queue-url") == OUTPUTS["MailDeadLetterQueueUrl"]
+    done = fake("dlq", "dev", "replay", "mail")
+    move, = find(done.calls, "aws", "sqs", "start-message-move-task")
+    assert flag(move, "--source-arn") == OUTPUTS["MailDeadLetterQueueArn"]
+    assert fake("dlq", "dev", "show", "spam").returncode != 0
+
+
+def test_the_mail_sender_is_a_stack_parameter_given_by_mail_from(fake):
+    done = fake("deploy", "dev", MAIL_FROM="no-reply@example.org")
+    assert done.returncode == 0, done.stderr
+    deploy, = find(done.calls, "aws", "cloudformation", "deploy")
+    assert deploy[deploy.index("--parameter-overrides") + 1:] == [
+        "MailFrom=no-reply@example.org"]
 
 
 def test_keys_commands_reach_the_stage_key_tool(fake):
