@@ -103,10 +103,17 @@ describe('self-service', () => {
   });
 
   test('the link opens /me: the token leaves the address bar, the address is confirmed', async () => {
+    const sentReferers = [];
+    const listen = (request) => sentReferers.push(request.headerValue('referer'));
+    page.on('request', listen);
     await page.goto(link);
     await page.getByRole('heading', { name: 'What we hold about you' }).waitFor();
     assert.equal(page.url(), `${BASE_URL}/me`, 'the token is gone from the URL');
     assert.equal(await page.evaluate(() => location.search), '');
+    page.off('request', listen);
+    const referers = await Promise.all(sentReferers);
+    assert.ok(referers.length > 3, `the page's own requests were seen (${referers.length})`);
+    assert.ok(!referers.some((referer) => referer?.includes('token=')), `no request carried the token as its Referer: ${referers}`);
     const details = page.getByTestId('own-details');
     await details.getByText(email).waitFor();
     await details.getByText('(confirmed)').waitFor();
@@ -212,6 +219,14 @@ describe('self-service', () => {
     await page.goto(mail.links[0]);
     await page.getByTestId('own-details').getByText(known).waitFor();
     await shot('38-me-from-access-link');
+
+    // Erased elsewhere (here by staff): the kept session ends, and the page says so.
+    const { id: knownId } = await findByEmail(known);
+    assert.equal((await api(`/professionals/${knownId}`, { method: 'DELETE' })).status, 204);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Your session has ended' }).waitFor();
+    await page.getByRole('button', { name: 'Send me a link' }).waitFor();
+    await shot('39-me-session-ended');
   });
 
   test('no console errors or uncaught exceptions', () => {

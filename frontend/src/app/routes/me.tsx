@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useLayoutEffect, useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
 
 import { PublicLayout } from '@/components/layouts/public-layout';
@@ -18,7 +18,8 @@ export function MeRoute() {
     document.title = 'Your details · Professionals';
   }, []);
 
-  useEffect(() => {
+  // A layout effect: it runs before any passive effect, so before the page's first request.
+  useLayoutEffect(() => {
     if (new URLSearchParams(location.search).has('token')) {
       navigate({ pathname: location.pathname, search: '', hash: location.hash }, { replace: true });
     }
