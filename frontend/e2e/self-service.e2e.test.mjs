@@ -120,6 +120,9 @@ describe('self-service', () => {
     await details.getByText(`Version ${PRIVACY_VERSION}, accepted`, { exact: false }).waitFor();
     assert.equal((await findByEmail(email)).email_verified, true);
     await shot('33-me');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot('33-me-mobile');
+    await page.setViewportSize({ width: 1280, height: 860 });
 
     // The staff console shows the verified badge beside the address.
     const staff = await browser.context.newPage();
