@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 
 import botocore.awsrequest
 import pytest
@@ -233,3 +234,35 @@ def test_two_events_for_one_address_are_two_mails(mailer):
     mail.access_link_requested("ada@example.com")
     assert deliver(mailer.client) == []
     assert len(sent()) == 2
+
+
+def test_a_worker_that_dies_mid_send_blocks_the_event_only_until_its_deadline(mailer,
+                                                                              monkeypatch):
+    ada = register(mailer)
+    mail.confirm_address(ada["id"], ada["email"])
+    (record,) = mail_helpers.receive()
+    # The deadline a worker gives itself (60 s, longer than the Lambda's timeout), shortened.
+    monkeypatch.setattr(mail._SendDeadline, "get_remaining_time_in_millis", lambda self: 1000)
+
+    class Killed(BaseException):
+        """The Lambda runtime killing the process: no `except Exception` sees it."""
+
+    def die(**_):
+        raise Killed
+
+    ses = clients.ses()
+    ses.meta.events.register_first("before-call.ses.SendEmail", die)
+    try:
+        with pytest.raises(Killed):
+            mail.handle_sqs_records([record])
+    finally:
+        ses.meta.events.unregister("before-call.ses.SendEmail", die)
+    # The event's record says "in progress": a redelivery now fails rather than risk a second
+    # mail...
+    assert mail.handle_sqs_records([record]) == [record["messageId"]]
+    assert sent() == []
+    # ...until the dead worker's deadline has passed.
+    time.sleep(1.2)
+    assert mail.handle_sqs_records([record]) == []
+    assert [m.to for m in sent()] == [["ada@example.com"]]
+    assert mail.handle_sqs_records([record]) == [] and len(sent()) == 1
