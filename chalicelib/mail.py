@@ -19,6 +19,8 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
+from botocore.exceptions import ClientError
+
 from chalicelib import clients, metrics
 from chalicelib.logs import log
 from chalicelib.settings import get_settings
@@ -91,12 +93,22 @@ def handle_sqs_records(records: list[dict[str, Any]]) -> list[str]:
     for record in records:
         try:
             send_once(json.loads(record["body"]))
+        except ClientError as exc:
+            # SES's messages name the addresses they refuse: the log keeps the error code only.
+            log.warning("mail not sent; SQS will deliver it again",
+                        message_id=record.get("messageId"), operation=exc.operation_name,
+                        error_code=exc.response.get("Error", {}).get("Code"))
+            failed.append(_failed(record))
         except Exception:
             log.warning("mail not sent; SQS will deliver it again", exc_info=True,
                         message_id=record.get("messageId"))
-            metrics.emit({"MailSendFailed": 1})
-            failed.append(record.get("messageId"))
+            failed.append(_failed(record))
     return failed
+
+
+def _failed(record: dict[str, Any]) -> str:
+    metrics.emit({"MailSendFailed": 1})
+    return record.get("messageId")
 
 
 def send_once(message: dict[str, Any]) -> dict[str, Any]:

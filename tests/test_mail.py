@@ -266,3 +266,27 @@ def test_a_worker_that_dies_mid_send_blocks_the_event_only_until_its_deadline(ma
     assert mail.handle_sqs_records([record]) == []
     assert [m.to for m in sent()] == [["ada@example.com"]]
     assert mail.handle_sqs_records([record]) == [] and len(sent()) == 1
+
+
+def test_a_refusal_from_ses_is_logged_by_its_code_without_the_address(mailer, caplog):
+    ada = register(mailer)
+    mail.confirm_address(ada["id"], ada["email"])
+
+    def refuse(**_):  # the SES sandbox, refusing an unverified recipient
+        return (botocore.awsrequest.AWSResponse("https://email.us-east-1.amazonaws.com", 400,
+                                                {}, None),
+                {"Error": {"Code": "MessageRejected", "Message": "Email address is not verified. "
+                           "The following identities failed the check in region US-EAST-1: "
+                           "ada@example.com"}, "ResponseMetadata": {"HTTPStatusCode": 400}})
+
+    ses = clients.ses()
+    ses.meta.events.register_first("before-call.ses.SendEmail", refuse)
+    try:
+        assert len(deliver(mailer.client)) == 1
+    finally:
+        ses.meta.events.unregister("before-call.ses.SendEmail", refuse)
+    (line,) = [r for r in caplog.records
+               if r.getMessage() == "mail not sent; SQS will deliver it again"]
+    assert "ada@example.com" not in str(line.__dict__)
+    assert "MessageRejected" in str(line.__dict__) and not line.exc_info
+    assert deliver(mailer.client) == [] and len(sent()) == 1  # accepted once SES does
