@@ -5,12 +5,13 @@ import os
 import time
 import uuid
 
-from chalice import Chalice, Response
+from chalice import Chalice, Rate, Response
 
-from chalicelib import (apidocs, auth, bulk, db, gateway_auth, listing, logs, metrics, payloads,
-                        professionals, resumes)
+from chalicelib import (apidocs, auth, bulk, db, gateway_auth, idempotency, listing, logs, metrics,
+                        payloads, professionals, resumes)
 from chalicelib.search import indexer
 from chalicelib import mail
+from chalicelib import confirmation, purge
 from chalicelib.auth import PARTNER, STAFF, TOKEN
 from chalicelib.errors import ApiError, NotFound, Unavailable, envelope
 from chalicelib.settings import get_settings
@@ -62,13 +63,20 @@ def create_professional():
     caller = auth.identify(request.headers)
     payloads.check_query(request.query_params, ())
     body = payloads.json_body(request.headers, request.raw_body)
-    item = professionals.create(body, caller)
-    resource = professionals.to_resource(item)
-    if caller.role not in (PARTNER, STAFF):
-        resource["access_token"] = auth.issue_access_token(item.id)
-    if item.resume_upload:
-        resource["resume_upload"] = resumes.upload_form(item)
-    return Response(resource, status_code=201, headers={"Location": f"/professionals/{item.id}"})
+    kept = idempotency.request_of(request, caller)
+
+    def create() -> Response:
+        item = professionals.create(body, caller,
+                                    idempotency_record=kept and idempotency.record_id(kept))
+        resource = professionals.to_resource(item)
+        if caller.role not in (PARTNER, STAFF):
+            resource["access_token"] = auth.issue_access_token(item.id)
+        if item.resume_upload:
+            resource["resume_upload"] = resumes.upload_form(item)
+        return Response(resource, status_code=201,
+                        headers={"Location": f"/professionals/{item.id}"})
+
+    return idempotency.run(kept, create, lambda_context=request.lambda_context)
 
 
 @app.route("/professionals/bulk", methods=["POST"], content_types=ANY)
@@ -79,13 +87,18 @@ def bulk_upsert():
     params = payloads.check_query(request.query_params, ("dry_run",))
     rows = payloads.bulk_rows(request.headers, request.raw_body)
     dry_run = payloads.flag(params, "dry_run")
-    result = bulk.bulk_upsert(rows, caller, dry_run=dry_run)
-    if not dry_run:
-        summary = result["summary"]
-        metrics.emit({"RowsCreated": summary["created"], "RowsUpdated": summary["updated"],
-                      "RowsUnchanged": summary["unchanged"], "RowsFailed": summary["failed"]},
-                     Caller=caller.role)
-    return Response(result, status_code=207)
+
+    def upsert() -> Response:
+        result = bulk.bulk_upsert(rows, caller, dry_run=dry_run)
+        if not dry_run:
+            summary = result["summary"]
+            metrics.emit({"RowsCreated": summary["created"], "RowsUpdated": summary["updated"],
+                          "RowsUnchanged": summary["unchanged"], "RowsFailed": summary["failed"]},
+                         Caller=caller.role)
+        return Response(result, status_code=207)
+
+    return idempotency.run(idempotency.request_of(request, caller), upsert,
+                           lambda_context=request.lambda_context)
 
 
 @app.route("/professionals", methods=["GET"])
@@ -110,7 +123,7 @@ def get_professional(professional_id):
 def patch_professional(professional_id):
     request = app.current_request
     caller = auth.identify(request.headers)
-    auth.require(caller, STAFF, PARTNER)
+    auth.require(caller, STAFF, PARTNER, TOKEN, professional_id=professional_id)
     payloads.check_query(request.query_params, ())
     body = payloads.json_body(request.headers, request.raw_body)
     return professionals.to_resource(professionals.patch(professional_id, body, caller))
@@ -120,7 +133,7 @@ def patch_professional(professional_id):
 def delete_professional(professional_id):
     request = app.current_request
     caller = auth.identify(request.headers)
-    auth.require(caller, STAFF, PARTNER)
+    auth.require(caller, STAFF, PARTNER, TOKEN, professional_id=professional_id)
     payloads.check_query(request.query_params, ())
     professionals.delete(professional_id, caller)
     return Response(body="", status_code=204)
@@ -137,6 +150,30 @@ def start_resume_upload(professional_id):
     resource = {**professionals.to_resource(item), "resume_upload": resumes.upload_form(item)}
     # The body is the professional (with the new attempt): that is the resource it points to.
     return Response(resource, status_code=201, headers={"Location": f"/professionals/{item.id}"})
+
+
+@app.route("/sessions", methods=["POST"], content_types=ANY)
+def open_session():
+    """The mailed link's email token -> an access token; the address counts as confirmed."""
+    request = app.current_request
+    payloads.check_query(request.query_params, ())
+    item, token = confirmation.open_session(payloads.json_body(request.headers, request.raw_body))
+    return {"access_token": token, "professional": professionals.to_resource(item)}
+
+
+@app.route("/access-links", methods=["POST"], content_types=ANY)
+def request_access_link():
+    """Anyone: the same 202 whether or not someone has the address; the mail says the rest."""
+    request = app.current_request
+    payloads.check_query(request.query_params, ())
+    confirmation.request_access_link(payloads.json_body(request.headers, request.raw_body))
+    return Response({"status": "sent"}, status_code=202)
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="purge_unconfirmed")
+def purge_unconfirmed(event):
+    """Erase anonymous sign-ups whose address was not confirmed within 30 days."""
+    purge.purge_unconfirmed()
 
 
 @app.route("/professionals/{professional_id}/resume", methods=["GET"])

@@ -9,13 +9,15 @@ from dataclasses import dataclass
 
 from chalicelib import db, logs, signing
 from chalicelib.clock import now_iso
-from chalicelib.errors import Forbidden, Unauthorized
-from chalicelib.models import ApiKeyItem, ProfessionalItem, api_key_pk
+from chalicelib.errors import BadRequest, Forbidden, Unauthorized
+from chalicelib.models import ApiKeyItem, ProfessionalItem, api_key_pk, professional_pk
 
 ANONYMOUS, PARTNER, STAFF, TOKEN = "anonymous", "partner", "staff", "token"
 ROLES = (PARTNER, STAFF)
 TOKEN_TTL_SECONDS = 24 * 3600
+EMAIL_TOKEN_TTL_SECONDS = 7 * 24 * 3600
 _TOKEN_PURPOSE = "access-token"
+_EMAIL_TOKEN_PURPOSE = "email-token"  # its own key: neither token passes as the other
 
 
 @dataclass(frozen=True)
@@ -49,11 +51,13 @@ def identify(headers: dict[str, str]) -> Caller:
         scheme, _, token = authorization.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("Authorization must be 'Bearer <access_token>'.")
-        payload = signing.verify(token.strip(), _TOKEN_PURPOSE)
-        if not payload or not isinstance(payload.get("sub"), str) \
-                or not isinstance(payload.get("exp"), int) or payload["exp"] < time.time():
+        payload = _open(token.strip(), _TOKEN_PURPOSE)
+        if payload is None:
             raise Unauthorized("The access token is not valid or has expired.")
         logs.set_caller(TOKEN)
+        # Bound to the person, not to the address: once they are erased it opens nothing.
+        if not db.exists(professional_pk(payload["sub"])):
+            raise Unauthorized("The access token's professional no longer exists.")
         return Caller(role=TOKEN, professional_id=payload["sub"])
     logs.set_caller(ANONYMOUS)
     return Caller(role=ANONYMOUS)
@@ -82,6 +86,30 @@ def can_see(caller: Caller | None, item: ProfessionalItem) -> bool:
 def issue_access_token(professional_id: str) -> str:
     return signing.sign({"sub": professional_id, "exp": int(time.time()) + TOKEN_TTL_SECONDS},
                         _TOKEN_PURPOSE)
+
+
+def issue_email_token(professional_id: str, email: str) -> str:
+    """The mailed link's token: bound to the professional and to the address it was sent to."""
+    return signing.sign({"sub": professional_id, "email": email,
+                         "exp": int(time.time()) + EMAIL_TOKEN_TTL_SECONDS}, _EMAIL_TOKEN_PURPOSE)
+
+
+def open_email_token(token: str) -> tuple[str, str]:
+    """(professional_id, email) of an email token; 400 for a forged, damaged, expired or
+    other kind of token."""
+    payload = _open(token, _EMAIL_TOKEN_PURPOSE) if isinstance(token, str) else None
+    if payload is None or not isinstance(payload.get("email"), str):
+        raise BadRequest("The link is not valid or has expired; ask for a new one.")
+    return payload["sub"], payload["email"]
+
+
+def _open(token: str, purpose: str) -> dict | None:
+    """The payload of an unexpired token of this purpose, or None."""
+    payload = signing.verify(token, purpose)
+    if not payload or not isinstance(payload.get("sub"), str) \
+            or not isinstance(payload.get("exp"), int) or payload["exp"] < time.time():
+        return None
+    return payload
 
 
 def create_key(role: str, name: str, key: str | None = None) -> tuple[str, ApiKeyItem]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import db, validation
+from chalicelib import confirmation, db, validation
 from chalicelib.auth import PARTNER, Caller
 from chalicelib.clock import now_iso
 from chalicelib.errors import PayloadTooLarge, ValidationFailed, envelope
@@ -163,6 +163,7 @@ class Plan:
         updated = copy_item(person)
         for name, value in changes.items():
             setattr(updated, name, value)
+        confirmation.email_changed(person, updated)
         for field in UNIQUE_FIELDS:
             if field in changes:
                 old = getattr(person, field)

@@ -11,8 +11,17 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def parse_iso(text: str) -> datetime:
+    """The moment an ``iso()`` string names."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 def now_iso() -> str:
-    return iso(datetime.now(timezone.utc))
+    return iso(now())
 
 
 def new_id() -> str:

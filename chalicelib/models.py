@@ -6,8 +6,8 @@ mixed keys comes back as the right classes. Guards (``EMAIL#<email>``, ``PHONE#<
 """
 from __future__ import annotations
 
-from pynamodb.attributes import (DiscriminatorAttribute, JSONAttribute, NumberAttribute,
-                                 UnicodeAttribute)
+from pynamodb.attributes import (BooleanAttribute, DiscriminatorAttribute, JSONAttribute,
+                                 NumberAttribute, UnicodeAttribute)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -67,6 +67,19 @@ class PartnerIndex(GlobalSecondaryIndex):
     list_key = UnicodeAttribute(range_key=True)
 
 
+class UnconfirmedIndex(GlobalSecondaryIndex):
+    """Anonymous sign-ups whose address is not confirmed yet, by the moment they are erased
+    (chalicelib/purge.py): sparse, only those records carry ``unconfirmed`` and ``confirm_by``,
+    which a confirmation removes, so the hourly purge is one Query, never a Scan."""
+
+    class Meta:
+        index_name = "by_unconfirmed"
+        projection = AllProjection()
+
+    unconfirmed = UnicodeAttribute(hash_key=True)
+    confirm_by = UnicodeAttribute(range_key=True)
+
+
 class ProfessionalItem(TableItem, discriminator="professional"):
     """One professional; ``version`` guards every write against lost updates."""
 
@@ -86,11 +99,18 @@ class ProfessionalItem(TableItem, discriminator="professional"):
     resume = JSONAttribute(null=True)  # public: the newest upload attempt
     resume_upload = JSONAttribute(null=True)  # internal: {"key", "filename"} of that attempt
     resume_ready = JSONAttribute(null=True)  # internal: {"pdf_key", "text_key", "filename"}
+    email_verified = BooleanAttribute(null=True)  # absent (records from before it): false
+    consent = JSONAttribute(null=True)  # {"version", "accepted_at"} of the privacy notice
+    unconfirmed = UnicodeAttribute(null=True)  # by_unconfirmed: see UnconfirmedIndex
+    confirm_by = UnicodeAttribute(null=True)
+    # internal: the Idempotency-Key record whose kept response holds this record (erasure deletes it)
+    idempotency_record = UnicodeAttribute(null=True)
 
     by_email = EmailIndex()
     by_phone = PhoneIndex()
     by_source = SourceIndex()
     by_partner = PartnerIndex()
+    by_unconfirmed = UnconfirmedIndex()
 
 
 class GuardItem(TableItem, discriminator="guard"):

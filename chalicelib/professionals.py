@@ -5,9 +5,10 @@ conditions; the e-mail/phone indexes are only for look-ups (they are eventually 
 """
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from typing import Any, Callable
 
-from chalicelib import db, resumes, validation
+from chalicelib import confirmation, consent, db, idempotency, mail, resumes, validation
 from chalicelib.auth import ANONYMOUS, PARTNER, STAFF, TOKEN, Caller, can_see
 from chalicelib.clock import new_id, now_iso
 from chalicelib.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
@@ -17,6 +18,7 @@ from chalicelib.settings import get_settings
 
 UNIQUE_FIELDS = ("email", "phone")
 OPTIONAL_FIELDS = ("email", "phone", "company_name", "job_title")
+SELF_SERVICE_FIELDS = ("full_name", "phone", "company_name", "job_title", "email")
 
 
 def to_resource(item: ProfessionalItem) -> dict[str, Any]:
@@ -31,11 +33,14 @@ def to_resource(item: ProfessionalItem) -> dict[str, Any]:
         "created_at": item.created_at,
         "updated_at": item.updated_at,
         "resume": item.resume,
+        "email_verified": bool(item.email_verified),
+        "consent": item.consent,
     }
 
 
-def new_item(fields: dict[str, str | None], *, source: str, caller: Caller) -> ProfessionalItem:
-    professional_id = new_id()
+def new_item(fields: dict[str, str | None], *, source: str, caller: Caller,
+             professional_id: str | None = None) -> ProfessionalItem:
+    professional_id = professional_id or new_id()
     now = now_iso()
     item = ProfessionalItem(
         pk=professional_pk(professional_id), id=professional_id, source=source,
@@ -68,45 +73,78 @@ def source_for_create(body: Any, caller: Caller) -> str | None:
     return None
 
 
-def create(body: Any, caller: Caller) -> ProfessionalItem:
+def create(body: Any, caller: Caller, *, idempotency_record: str | None = None) -> ProfessionalItem:
+    """A new professional. Under an Idempotency-Key its id is derived from the key's record, so
+    that a retry after a crash (the record written, the response never kept) finds the record
+    its first attempt wrote and answers with it instead of creating it again."""
     forced_source = source_for_create(body, caller)
     if caller.role == PARTNER and isinstance(body, dict):
         body = {k: v for k, v in body.items() if k != "source"}
-    fields, descriptor = _clean_create(body)
+    fields, descriptor, consent_record = _clean_create(body, caller)
     item = new_item(fields, source=forced_source or fields.get("source") or "internal",
-                    caller=caller)
+                    caller=caller, professional_id=idempotency_record and derived_id(idempotency_record))
+    item.idempotency_record = idempotency_record
+    confirmation.mark_new(item, consent_record, anonymous=caller.role in (ANONYMOUS, TOKEN))
     if descriptor:
         resumes.begin_attempt(item, descriptor)
-    actions = [db.Action("put", item, ProfessionalItem.pk.does_not_exist())]
+    actions = [db.Action("put", item, ProfessionalItem.pk.does_not_exist(), tag="self")]
     actions += [db.Action("put", GuardItem(pk=guard_pk(f, getattr(item, f)), owner_id=item.id),
                           GuardItem.pk.does_not_exist(), tag=f, return_old=True)
                 for f in UNIQUE_FIELDS if getattr(item, f)]
-    db.retrying(lambda: _transact(actions, caller), what="create")
+    try:
+        db.retrying(lambda: _transact(actions, caller), what="create")
+    except (Conflict, db.StoreUnavailable) as exc:
+        earlier = idempotency_record and db.get(professional_pk(item.id))
+        if isinstance(earlier, ProfessionalItem) and earlier.idempotency_record == idempotency_record:
+            return earlier
+        if caller.role in (ANONYMOUS, TOKEN) and isinstance(exc, Conflict):
+            confirmation.signup_refused(exc, item)
+        raise
+    if caller.role in (ANONYMOUS, TOKEN):
+        mail.confirm_address(item.id, item.email)
     return item
 
 
-def _clean_create(body: Any) -> tuple[dict[str, str | None], dict[str, Any] | None]:
-    """The fields and the optional resume descriptor of a create body, every error at once."""
-    raw_descriptor = None
-    if isinstance(body, dict) and "resume" in body:
+def derived_id(idempotency_record: str) -> str:
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"idempotency:{idempotency_record}").hex
+
+
+def _clean_create(body: Any, caller: Caller) -> tuple[dict[str, str | None],
+                                                    dict[str, Any] | None, dict[str, str] | None]:
+    """The fields, the optional resume descriptor and the consent of a create body, every error
+    at once. An anonymous sign-up needs ``"consent": true`` and an email (the address it is
+    confirmed through)."""
+    raw_descriptor = raw_consent = None
+    if isinstance(body, dict) and ("resume" in body or "consent" in body):
         body = dict(body)
-        raw_descriptor = body.pop("resume")
+        raw_descriptor = body.pop("resume", None)
+        raw_consent = body.pop("consent", None)
+    anonymous = caller.role in (ANONYMOUS, TOKEN)
     errors: dict[str, list[str]] = {}
     fields: dict[str, str | None] = {}
-    descriptor = None
+    descriptor = consent_record = None
     try:
         fields = validation.clean(body, mode=validation.CREATE,
                                   default_region=get_settings().default_phone_region)
     except ValidationFailed as exc:
         errors.update(exc.fields)
+    given = body.get("email") if isinstance(body, dict) else None
+    if anonymous and isinstance(body, dict) and not (isinstance(given, str) and given.strip()) \
+            and "email" not in errors:
+        errors["email"] = ["Required to sign up: we send a link to confirm it."]
     if raw_descriptor is not None:
         try:
             descriptor = resumes.parse_descriptor(raw_descriptor)
         except ValidationFailed as exc:
             errors.update(exc.fields)
+    if isinstance(body, dict):
+        try:
+            consent_record = consent.record(raw_consent, required=anonymous)
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
     if errors:
         raise ValidationFailed(errors)
-    return fields, descriptor
+    return fields, descriptor, consent_record
 
 
 def get(professional_id: str, caller: Caller | None = None) -> ProfessionalItem:
@@ -126,6 +164,7 @@ def patch(professional_id: str, body: Any, caller: Caller) -> ProfessionalItem:
         new = copy_item(old)
         for name, value in fields.items():
             setattr(new, name, value)
+        confirmation.email_changed(old, new)
         if new.email is None and new.phone is None:
             raise ValidationFailed({f: ["A professional needs an email or a phone."]
                                     for f in UNIQUE_FIELDS if f in fields})
@@ -135,17 +174,30 @@ def patch(professional_id: str, body: Any, caller: Caller) -> ProfessionalItem:
         new.version = old.version + 1
         _transact([db.Action("put", new, ProfessionalItem.version == old.version),
                    *guard_moves(old, new)], caller)
+        moved.append(old.email != new.email)
         return new
 
-    return db.retrying(attempt, what="update")
+    moved: list[bool] = []
+    item = db.retrying(attempt, what="update")
+    if caller.role == TOKEN and moved and moved[-1]:
+        mail.confirm_address(item.id, item.email)  # the person's own new address: prove it
+    return item
 
 
 def _clean_patch(body: Any, caller: Caller) -> dict[str, str | None]:
-    """A PATCH body's fields; a partner may not set ``source`` (its records are ``partner``)."""
+    """A PATCH body's fields; a partner may not set ``source`` (its records are ``partner``), the
+    person with an access token only their own details, and never clear their email."""
     errors: dict[str, list[str]] = {}
     if caller.role == PARTNER and isinstance(body, dict) and "source" in body:
         body = {k: v for k, v in body.items() if k != "source"}
         errors["source"] = ["A partner cannot change the source."]
+    if caller.role == TOKEN and isinstance(body, dict):
+        errors.update({str(k): ["You cannot change this field."] for k in body
+                       if k not in SELF_SERVICE_FIELDS})
+        body = {k: v for k, v in body.items() if k in SELF_SERVICE_FIELDS}
+        if "email" in body and not (isinstance(body["email"], str) and body["email"].strip()):
+            errors["email"] = ["Cannot be cleared: it is how you reach your record."]
+            body.pop("email")
     try:
         fields = validation.clean(body, mode=validation.PATCH,
                                   default_region=get_settings().default_phone_region)
@@ -175,19 +227,32 @@ def guard_moves(old: ProfessionalItem | None, new: ProfessionalItem | None) -> l
     return actions
 
 
-def delete(professional_id: str, caller: Caller | None = None) -> ProfessionalItem:
-    """Delete the professional and their resume files, and free their e-mail and phone."""
+def delete(professional_id: str, caller: Caller | None = None, *,
+           only_if: Callable[[ProfessionalItem], bool] | None = None) -> ProfessionalItem | None:
+    """Erase the professional: the record, their resume files, their e-mail and phone (freed);
+    the search entries follow through the table's stream. ``only_if`` (the purge) erases only
+    while the record, read afresh, still passes it, and returns None otherwise."""
     unread = [get(professional_id, caller)]
+    if only_if is not None and not only_if(unread[0]):
+        return None
     files = resumes.file_keys(unread[0])
     resumes.delete_keys(files)  # first: if S3 fails (503), the record is there for a retry
 
-    def attempt() -> ProfessionalItem:
+    def attempt() -> ProfessionalItem | None:
         item = unread.pop() if unread else get(professional_id, caller)  # a retry reads afresh
+        if only_if is not None and not only_if(item):
+            return None  # confirmed in between (a race of milliseconds at a 30-day deadline)
         db.transact([db.Action("delete", item, ProfessionalItem.version == item.version),
                      *guard_moves(item, None)])
         return item
 
     item = db.retrying(attempt, what="delete")
+    if item is None:
+        return None
+    try:
+        idempotency.forget(item)  # its kept 201 holds the person's data
+    except Exception:  # the record is gone; the kept response expires within 24 hours anyway
+        log.exception("could not forget the kept response", id=item.id)
     late = resumes.file_keys(item) - files  # a resume that became ready in between
     if late:
         try:

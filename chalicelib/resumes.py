@@ -28,7 +28,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import clients, db, metrics
 from chalicelib.auth import Caller, can_see
-from chalicelib.clock import iso, now_iso
+from chalicelib.clock import iso, now_iso, parse_iso
 from chalicelib.errors import NotFound, Unavailable, ValidationFailed
 from chalicelib.logs import log
 from chalicelib.models import ProfessionalItem, professional_pk
@@ -106,12 +106,8 @@ def upload_deadline(item: ProfessionalItem) -> datetime:
     deadline was kept: their last write plus the form's lifetime, which is never earlier."""
     recorded = (item.resume_upload or {}).get("expires_at")
     if recorded:
-        return _parse_iso(recorded)
-    return _parse_iso(item.updated_at) + timedelta(seconds=UPLOAD_TTL_SECONDS)
-
-
-def _parse_iso(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        return parse_iso(recorded)
+    return parse_iso(item.updated_at) + timedelta(seconds=UPLOAD_TTL_SECONDS)
 
 
 def start_upload(professional_id: str, body: Any, caller: Caller | None = None) -> ProfessionalItem:
@@ -221,7 +217,8 @@ def process_upload(key: str) -> str:
     professional_id = match["id"]
     item = _get(professional_id)
     if item is None:
-        _delete(key)
+        # Erased: also whatever an earlier delivery made from this upload before it failed.
+        _delete(key, *_derived_keys(professional_id, key).values())
         return _outcome("dropped_deleted_professional", key)
     current = item.resume_upload or {}
     if current.get("key") != key or item.resume["status"] in FINAL:
@@ -267,9 +264,7 @@ def process_upload(key: str) -> str:
     if "error" in result:
         return _reject(professional_id, key, result["error"], pages=result.get("pages"))
     text = result["text"]
-    stem = key.rsplit("/", 1)[1][:-len(".pdf")]
-    ready = {"pdf_key": f"resumes/{professional_id}/{stem}.pdf",
-             "text_key": f"text/{professional_id}/{stem}.txt",
+    ready = {**_derived_keys(professional_id, key),
              "filename": current.get("filename") or "resume.pdf"}
     s3.put_object(Bucket=bucket, Key=ready["text_key"], Body=text.encode("utf-8"),
                   ContentType="text/plain; charset=utf-8")
@@ -287,6 +282,13 @@ def process_upload(key: str) -> str:
         return _outcome("stale", key)
     _delete(key, *written.resume_ready["replaces"])
     return _outcome("ready", key, pages=result["pages"], text_chars=len(text))
+
+
+def _derived_keys(professional_id: str, key: str) -> dict[str, str]:
+    """Where an accepted upload's PDF and text go."""
+    stem = key.rsplit("/", 1)[1][:-len(".pdf")]
+    return {"pdf_key": f"resumes/{professional_id}/{stem}.pdf",
+            "text_key": f"text/{professional_id}/{stem}.txt"}
 
 
 def extract_text(data: bytes) -> dict[str, Any]:

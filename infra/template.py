@@ -531,6 +531,17 @@ class _Template:
 
         self.mail_function(table, indexes)
 
+        # chalicelib.purge, hourly (@app.schedule): unconfirmed sign-ups erased as a DELETE would.
+        unconfirmed = [i for i in indexes if "/index/by_unconfirmed" in i["Fn::Sub"]]
+        self.function("PurgeUnconfirmed", "PurgeRole", policy(
+            allow("FindUnconfirmed", ["dynamodb:Query"], unconfirmed),
+            allow("ReadProfessionals", ["dynamodb:GetItem"], [table]),
+            allow("EraseProfessionalsAndGuards", ["dynamodb:DeleteItem"], [table],
+                  **leading_keys("PRO#", "EMAIL#", "PHONE#")),
+            allow("DeleteResumeFiles", ["s3:DeleteObject"],
+                  self.objects(res.UPLOAD_PREFIX, "resumes/", "text/")),
+        ), self.s.worker_memory_mb, self.s.worker_timeout_s, self.env())
+
         # The search indexer never touches the professionals table: the stream's images carry
         # everything it indexes, and the resume's words come from text/.
         self.function(self.f.stream_function, "SearchIndexerRole", policy(

@@ -116,7 +116,8 @@ def test_more_than_1000_rows_is_413(api):
 def test_bulk_needs_a_partner_or_staff_key(api):
     assert_error(bulk(api, [], who=None), 401, "unauthorized")
     token = api.call("POST", "/professionals", who=None,
-                     body={"full_name": "A", "email": "a@example.com"}).json["access_token"]
+                     body={"full_name": "A", "email": "a@example.com",
+                           "consent": True}).json["access_token"]
     assert_error(bulk(api, [], who=f"Bearer {token}"), 403, "forbidden")
 
 

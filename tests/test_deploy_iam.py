@@ -210,7 +210,8 @@ def exercise(api, phase) -> None:
     grace = api.call("POST", "/professionals", who="partner", body={
         "full_name": "Grace", "email": "grace@example.com", "phone": "+14155550100"}).json["id"]
     assert api.call("POST", "/professionals", who=None,
-                    body={"full_name": "Dup", "email": "ada@example.com"}).status_code == 409
+                    body={"full_name": "Dup", "email": "ada@example.com",
+                          "consent": True}).status_code == 409
     api.call("POST", "/professionals/bulk", who="staff", body=[
         {"full_name": "Alan", "email": "alan@example.com"},
         {"email": "ada@example.com", "job_title": "Countess"},
@@ -264,6 +265,7 @@ def exercise(api, phase) -> None:
     assert api.call("DELETE", f"/professionals/{pid}").status_code == 204
     index_changes(api, phase)  # the new resume, the deletion
     send_mail(api, phase)
+    purge_unconfirmed(api, phase)
     phase("KeyAuthorizer")
     for headers in ({"X-Api-Key": api.keys["partner"]}, {"x-api-key": api.keys["staff"]},
                     {"X-Api-Key": "not-a-key"}, {"Authorization": f"Bearer {token}"}, {}):
@@ -272,6 +274,30 @@ def exercise(api, phase) -> None:
                  "requestContext": {"requestId": "r"}}
         answer = api.client.lambda_.invoke("key_authorizer", event).payload
         assert answer["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    phase(None)
+
+
+def purge_unconfirmed(api, phase) -> None:
+    """The hourly purge, 31 days on: an unconfirmed sign-up with an upload form goes."""
+    from datetime import timedelta
+
+    from chalicelib import clock
+    phase("APIHandler")
+    signup = api.call("POST", "/professionals", who=None, body={
+        "full_name": "Unconfirmed", "email": "late@example.com", "phone": "+14155550199",
+        "consent": True, "resume": {"filename": "cv.pdf", "content_type": "application/pdf",
+                                    "size_bytes": 100}})
+    assert signup.status_code == 201
+    later = clock.now() + timedelta(days=31)
+    real_now, clock.now = clock.now, lambda: later
+    try:
+        phase("PurgeUnconfirmed")
+        api.client.lambda_.invoke("purge_unconfirmed", api.client.events.generate_cw_event(
+            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))
+    finally:
+        clock.now = real_now
+    phase("APIHandler")
+    assert api.call("GET", f"/professionals/{signup.json['id']}").status_code == 404
     phase(None)
 
 

@@ -277,7 +277,8 @@ _people = itertools.count()
 
 def new_upload(api, data: bytes = PDF) -> Upload:
     """A new professional (own e-mail, so several fit in one test) whose file is uploaded."""
-    person = {"full_name": "Ada Lovelace", "email": f"ada{next(_people)}@example.com"}
+    person = {"full_name": "Ada Lovelace", "email": f"ada{next(_people)}@example.com",
+              "consent": True}
     response = api.call("POST", "/professionals", who=None, body={**person, "resume": DESCRIPTOR})
     assert response.status_code == 201, response.json
     return _uploaded(api, response.json["id"], response.json["resume_upload"]["key"], data)
@@ -633,7 +634,7 @@ def test_while_s3_fails_presigning_routes_work_and_reads_fail_cleanly(api, fault
     faults.reset_counts()
     signup = api.call("POST", "/professionals", who=None,
                       body={"full_name": "Grace", "email": "grace@example.com",
-                            "resume": DESCRIPTOR})
+                            "resume": DESCRIPTOR, "consent": True})
     assert signup.status_code == 201 and signup.json["resume_upload"]["fields"]
     again = api.call("POST", f"/professionals/{up.pid}/resume", body=DESCRIPTOR)
     assert again.status_code == 201 and again.json["resume_upload"]["url"]

@@ -204,7 +204,8 @@ def _every_id_route(api, pid):
 def test_anyone_elses_record_is_a_404_exactly_like_a_missing_one(api, three_owners, monkeypatch):
     missing = "0" * len(three_owners["staff"][0])
     anonymous = api.call("POST", "/professionals", who=None,
-                         body={"full_name": "Anon", "email": "anon@example.com"}).json["id"]
+                         body={"full_name": "Anon", "email": "anon@example.com",
+                               "consent": True}).json["id"]
     before = {pid: api.call("GET", f"/professionals/{pid}").json
               for pid in (three_owners["globex"][0], three_owners["staff"][0], anonymous)}
     with dynamodb_calls(monkeypatch) as calls:
@@ -244,7 +245,8 @@ def test_a_partners_patch_may_not_carry_source(api, three_owners):
 def test_other_credentials_on_the_partner_routes(api, three_owners):
     pid = three_owners["acme"][0]
     token = api.call("POST", "/professionals", who=None,
-                     body={"full_name": "T", "email": "t@example.com"}).json["access_token"]
+                     body={"full_name": "T", "email": "t@example.com",
+                           "consent": True}).json["access_token"]
     assert_error(api.call("GET", "/professionals", who=None), 401, "unauthorized")
     assert_error(api.call("GET", "/professionals", who=f"Bearer {token}"), 403, "forbidden")
     for method in ("GET", "PATCH", "DELETE"):

@@ -7,7 +7,7 @@ from tests.invariants import assert_invariants
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 ADA = {"full_name": "  Ada Lovelace ", "email": " Ada@Example.COM ", "phone": "(415) 555-0123",
-       "company_name": "Analytical Engines", "job_title": "Engineer"}
+       "company_name": "Analytical Engines", "job_title": "Engineer", "consent": True}
 
 
 def create(api, body=None, who=None, **overrides):
@@ -76,13 +76,14 @@ def test_sources_follow_the_caller(api):
 def test_validation_names_every_bad_field(api):
     response = api.call("POST", "/professionals", who=None,
                         body={"full_name": "", "email": "not-an-email", "phone": "12",
-                              "nickname": "x", "company_name": "c" * 201})
+                              "nickname": "x", "company_name": "c" * 201, "consent": True})
     assert_error(response, 400, "validation_error")
     assert set(response.json["error"]["details"]["fields"]) == {
         "full_name", "email", "phone", "nickname", "company_name"}
-    neither = api.call("POST", "/professionals", who=None, body={"full_name": "No Contact"})
+    neither = api.call("POST", "/professionals", who="staff", body={"full_name": "No Contact"})
     assert set(neither.json["error"]["details"]["fields"]) == {"email", "phone"}
-    wrong_type = api.call("POST", "/professionals", who=None, body={"full_name": 5, "email": "a@b.co"})
+    wrong_type = api.call("POST", "/professionals", who=None,
+                          body={"full_name": 5, "email": "a@b.co", "consent": True})
     assert wrong_type.json["error"]["details"]["fields"] == {"full_name": ["Must be a string or null."]}
     assert_error(api.call("POST", "/professionals", who=None, body=["x"]), 400, "validation_error")
 
@@ -127,7 +128,7 @@ def test_keys_and_tokens_are_checked_before_anything_else(api):
     assert_error(api.call("GET", f"/professionals/{other['id']}", who=f"Bearer {token}"), 403,
                  "forbidden")
     assert_error(api.call("GET", "/professionals", who=f"Bearer {token}"), 403, "forbidden")
-    assert_error(api.call("PATCH", f"/professionals/{pid}", who=f"Bearer {token}",
+    assert_error(api.call("PATCH", f"/professionals/{other['id']}", who=f"Bearer {token}",
                           body={"job_title": "x"}), 403, "forbidden")
     own = api.call("GET", f"/professionals/{pid}", who=f"Bearer {token}")
     assert own.status_code == 200 and own.json["resume_text"] is None

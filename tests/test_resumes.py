@@ -16,7 +16,7 @@ from tests import pdf_corpus
 from tests.test_professionals_api import assert_error
 
 DESCRIPTOR = {"filename": "ada cv.pdf", "content_type": "application/pdf", "size_bytes": 2000}
-PERSON = {"full_name": "Ada Lovelace", "email": "ada@example.com"}
+PERSON = {"full_name": "Ada Lovelace", "email": "ada@example.com", "consent": True}
 
 
 def sign_up(api, who=None, **extra):
@@ -217,7 +217,8 @@ def test_unexpected_failures_are_reported_per_record(api):
 def test_resume_upload_permissions(api):
     body = sign_up(api)
     other = api.call("POST", "/professionals", who=None,
-                     body={"full_name": "Grace", "email": "grace@example.com"}).json
+                     body={"full_name": "Grace", "email": "grace@example.com",
+                           "consent": True}).json
     path = f"/professionals/{body['id']}/resume"
     assert_error(api.call("POST", path, who=None, body=DESCRIPTOR), 401, "unauthorized")
     # Not the partner's record: a 404 to it (docs/api.md, Partners).
@@ -272,7 +273,7 @@ def test_an_uploaded_attempt_whose_file_is_gone_after_its_deadline_ends_expired(
     from chalicelib import professionals
     body = sign_up(api)
     key = body["resume_upload"]["key"]
-    deadline = resumes._parse_iso(body["resume_upload"]["expires_at"])
+    deadline = resumes.parse_iso(body["resume_upload"]["expires_at"])
     assert deadline == resumes.upload_deadline(professionals.get(body["id"]))
     assert deliver(api, s3_event(key)) == {"batchItemFailures": []}  # no file yet: missing
     assert professionals.get(body["id"]).resume["status"] == "awaiting_upload"
@@ -290,4 +291,4 @@ def test_an_uploaded_attempt_whose_file_is_gone_after_its_deadline_ends_expired(
     again = api.call("POST", f"/professionals/{body['id']}/resume",
                      who=f"Bearer {body['access_token']}", body=DESCRIPTOR)
     assert again.status_code == 201 and again.json["resume"]["status"] == "awaiting_upload"
-    assert resumes._parse_iso(again.json["resume_upload"]["expires_at"]) > datetime.now(timezone.utc)
+    assert resumes.parse_iso(again.json["resume_upload"]["expires_at"]) > datetime.now(timezone.utc)

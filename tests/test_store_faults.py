@@ -105,7 +105,7 @@ ROUTES = [
                                              body={"full_name": "N", "email": fresh_email()})),
     Route("create anonymous with resume", lambda api: Call(
         "POST", "/professionals", who=None,
-        body={"full_name": "N", "email": fresh_email(), "resume": RESUME})),
+        body={"full_name": "N", "email": fresh_email(), "resume": RESUME, "consent": True})),
     Route("bulk", lambda api: Call("POST", "/professionals/bulk", body=[
         {"email": person(api)["email"], "job_title": "Updated"},
         {"full_name": "B", "email": fresh_email()}, {"full_name": "C", "email": fresh_email()}]),
