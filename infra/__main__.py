@@ -1,5 +1,5 @@
 """Operator commands: ``python -m infra keys create|list|revoke``, ``verify``, ``create-table``,
-``search reindex``, ``search replay-dlq``.
+``search reindex``, ``search replay-dlq``, ``purge-unconfirmed [--dry-run]``.
 
 They act on the table named by TABLE_NAME (and AWS_ENDPOINT_URL_DYNAMODB, for an emulator).
 """
@@ -39,9 +39,19 @@ def main(argv: list[str] | None = None) -> int:
     from infra import search_dlq
     search_dlq.add_command(search_commands)
     commands.add_parser("create-table", help="create the table and its indexes if missing")
+    purge = commands.add_parser("purge-unconfirmed", help="erase anonymous sign-ups whose address "
+                                "was not confirmed within 30 days (what the hourly schedule does)")
+    purge.add_argument("--dry-run", action="store_true", help="list them, erase nothing")
     args = parser.parse_args(argv)
 
-    if args.command == "create-table":
+    if args.command == "purge-unconfirmed":
+        from chalicelib import purge as purging
+        erased = purging.purge_unconfirmed(dry_run=args.dry_run)
+        for professional_id in erased:
+            print(professional_id)
+        print(f"{len(erased)} unconfirmed sign-up(s) {'due' if args.dry_run else 'erased'} "
+              f"in table {db.bind()}")
+    elif args.command == "create-table":
         db.create_table()
         print(f"table {db.bind()} ready")
     elif args.command == "verify":

@@ -547,3 +547,46 @@ def test_a_changed_email_does_not_restart_the_clock(api, person):
     api.call("PATCH", f"/professionals/{person['id']}", who=token, body={"email": "n@example.com"})
     moment = clock.parse_iso(person["created_at"]) + timedelta(days=31)
     assert purge.purge_unconfirmed(moment) == [person["id"]]
+
+
+def test_the_command_and_the_local_runner_purge_as_the_schedule_does(api, person, monkeypatch,
+                                                                   capsys):
+    import threading
+
+    from infra.__main__ import main
+    from infra.local import purge_runner
+    other = api.call("POST", "/professionals", who=None,
+                     body={"full_name": "G", "email": "g@example.com", "consent": True}).json
+    later = clock.now() + timedelta(days=31)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    assert main(["purge-unconfirmed", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert person["id"] in out and other["id"] in out and stored(person["id"]) is not None
+    real_due = purge.due
+    monkeypatch.setattr(purge, "due", lambda now=None: real_due(now)[:1])
+    assert main(["purge-unconfirmed"]) == 0  # one of them (the runner takes the other)
+    assert [stored(person["id"]), stored(other["id"])].count(None) == 1
+    monkeypatch.setattr(purge, "due", real_due)
+    # The runner: a first run shortly after start, then every interval, until stopped.
+    monkeypatch.setattr(purge_runner, "FIRST_RUN_DELAY_SECONDS", 0.05)
+    stopping = threading.Event()
+    runner = threading.Thread(target=purge_runner.run, args=(3600, stopping))
+    runner.start()
+    try:
+        deadline = time.monotonic() + 20
+        while stored(other["id"]) or stored(person["id"]):
+            assert time.monotonic() < deadline, "the runner did not purge"
+            time.sleep(0.05)
+    finally:
+        stopping.set()
+        runner.join(10)
+    assert not runner.is_alive()
+
+
+def test_the_scheduled_function_purges(api, person, monkeypatch):
+    later = clock.now() + timedelta(days=31)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    event = api.client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event",
+                                                detail={}, resources=[])
+    api.client.lambda_.invoke("purge_unconfirmed", event)
+    assert stored(person["id"]) is None

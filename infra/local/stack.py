@@ -192,6 +192,9 @@ class Stack:
         self._add(Child.start("stream", [sys.executable, "-m", "infra.local.stream_worker"],
                               env={**child_env, "STREAM_CHECKPOINT_FILE":
                                    str(self.data.stream_checkpoint_file)}))
+        # The hourly schedule's stand-in: unconfirmed sign-ups erased after 30 days.
+        self._add(Child.start("purge", [sys.executable, "-m", "infra.local.purge_runner"],
+                              env=child_env))
 
     def _add(self, child: Any) -> None:
         self.children.append(child)
