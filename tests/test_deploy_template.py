@@ -24,7 +24,7 @@ pytestmark = pytest.mark.package
 
 FUNCTIONS = {"APIHandler": "ApiHandlerRole", "ProcessResumeUploads": "ResumeWorkerRole",
              "IndexSearch": "SearchIndexerRole", "KeyAuthorizer": "KeyAuthorizerRole",
-             "SendMail": "MailSenderRole"}
+             "SendMail": "MailSenderRole", "PurgeUnconfirmed": "PurgeRole"}
 STREAM_ACTIONS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
                   "dynamodb:ListStreams"}
 SEARCH_INDEX_ACTIONS = {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"}
@@ -52,6 +52,10 @@ EXPECTED_ACTIONS = {
         "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
         "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem",
         "dynamodb:DeleteItem", "ses:SendEmail"},
+    # The hourly purge: its sparse index, then a DELETE's reads and writes.
+    "PurgeUnconfirmed": {
+        "logs:CreateLogStream", "logs:PutLogEvents",
+        "dynamodb:Query", "dynamodb:GetItem", "dynamodb:DeleteItem", "s3:DeleteObject"},
 }
 
 
@@ -251,6 +255,13 @@ def test_writes_to_the_table_are_limited_to_the_item_kinds_each_function_owns(do
     assert prefixes["ProcessResumeUploads"] == [(["dynamodb:GetItem", "dynamodb:PutItem"],
                                                 ["PRO#*"])]
     assert prefixes["KeyAuthorizer"] == [(["dynamodb:GetItem"], ["KEY#*"])]
+    # The purge deletes professionals and their guards, and reads only the unconfirmed index.
+    assert prefixes["PurgeUnconfirmed"] == [
+        (["dynamodb:Query"], None), (["dynamodb:GetItem"], None),
+        (["dynamodb:DeleteItem"], ["PRO#*", "EMAIL#*", "PHONE#*"])]
+    query = next(s for s in role_policies(doc)["PurgeUnconfirmed"]
+                 if s["Action"] == "dynamodb:Query" or s["Action"] == ["dynamodb:Query"])
+    assert [r["Fn::Sub"].rsplit("/", 1)[1] for r in as_list(query["Resource"])] == ["by_unconfirmed"]
     # The mail sender reads records and writes only its own sent-event records ("mail#...").
     assert prefixes["SendMail"] == [
         (["dynamodb:GetItem"], ["PRO#*"]), (["dynamodb:Query"], None),

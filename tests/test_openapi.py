@@ -23,12 +23,14 @@ CONTRACT_OPERATIONS = {
     ("post", "/professionals/bulk"): "key",
     ("get", "/professionals"): "key",
     ("get", "/professionals/{id}"): "key_or_token",
-    ("patch", "/professionals/{id}"): "key",
-    ("delete", "/professionals/{id}"): "key",
+    ("patch", "/professionals/{id}"): "key_or_token",
+    ("delete", "/professionals/{id}"): "key_or_token",
     ("post", "/professionals/{id}/resume"): "key_or_token",
     ("get", "/professionals/{id}/resume"): "key",
     ("get", "/openapi.json"): "public",
     ("get", "/docs"): "public",
+    ("post", "/sessions"): "public",
+    ("post", "/access-links"): "public",
 }
 EXPECTED_SECURITY = {
     "public": [{}],
@@ -103,6 +105,8 @@ def _professional(**overrides):
         "created_at": TIMESTAMP,
         "updated_at": TIMESTAMP,
         "resume": None,
+        "email_verified": False,
+        "consent": None,
     }
     item.update(overrides)
     return item
@@ -169,6 +173,8 @@ def test_every_operation_lists_a_4xx_and_500_from_shared_responses(spec):
         ("post", "/professionals/{id}/resume", {"400", "401", "403", "404", "415", "503"}),
         ("get", "/professionals/{id}/resume", {"401", "403", "404", "503"}),
         ("get", "/health", {"503"}),
+        ("post", "/sessions", {"400", "413", "415", "429", "503"}),
+        ("post", "/access-links", {"400", "413", "415", "429", "503"}),
     ],
 )
 def test_operation_lists_the_errors_the_contract_allows(spec, method, path, statuses):
@@ -238,6 +244,11 @@ def test_professional_schema_accepts_the_contract_examples(spec):
     assert not professional.is_valid(_professional(created_at="2026-11-26T03:00:00Z"))
     assert not professional.is_valid(_professional(source="web"))
     assert not professional.is_valid(_professional(resume={"status": "done"}))
+    professional.validate(_professional(email_verified=True, consent={
+        "version": "2026-12-02", "accepted_at": TIMESTAMP}))
+    assert not professional.is_valid(_professional(consent={"version": "2026-12-02"}))
+    assert not professional.is_valid({k: v for k, v in _professional().items()
+                                      if k != "email_verified"})
     _validator(spec, "ProfessionalWithText").validate({**_professional(), "resume_text": None})
     assert not _validator(spec, "ProfessionalWithText").is_valid(_professional())
 
@@ -261,6 +272,20 @@ def test_list_bulk_and_upload_shapes(spec):
     descriptor.validate({"filename": "cv.pdf", "content_type": "application/pdf", "size_bytes": 5242880})
     assert not descriptor.is_valid({"filename": "cv.pdf", "content_type": "application/pdf", "size_bytes": 5242881})
     assert not descriptor.is_valid({"filename": "cv.doc", "content_type": "application/msword", "size_bytes": 10})
+
+
+def test_self_service_shapes(spec):
+    from chalicelib.consent import PRIVACY_VERSION
+    create = _validator(spec, "ProfessionalCreate")
+    assert create.is_valid({"full_name": "Ada", "email": "ada@example.com", "consent": True})
+    assert not create.is_valid({"full_name": "Ada", "email": "ada@example.com", "consent": "yes"})
+    assert spec["components"]["schemas"]["Consent"]["properties"]["version"]["example"] == \
+        PRIVACY_VERSION
+    _validator(spec, "Session").validate({"access_token": "t", "professional": _professional()})
+    assert not _validator(spec, "SessionRequest").is_valid({"token": "t", "email": "a@b.co"})
+    assert not _validator(spec, "AccessLinkRequest").is_valid({})
+    _validator(spec, "AccessLinkSent").validate({"status": "sent"})
+    assert set(spec["paths"]["/access-links"]["post"]["responses"]) >= {"202", "400"}
 
 
 def test_idempotency_key_on_both_creating_routes(spec):

@@ -84,7 +84,7 @@ def test_create_then_get_with_key_and_with_token(stack, http):
     email = unique_email("e2e-create")
     created = http.post(f"{stack.api}/professionals", timeout=30,
                         json={"full_name": "  E2E Person ", "email": email.upper(),
-                              "phone": "(415) 555-0199"})
+                              "phone": "(415) 555-0199", "consent": True})
     assert created.status_code == 201, created.text
     body = created.json()
     assert body["email"] == email and body["phone"] == "+14155550199"
@@ -102,7 +102,8 @@ def test_create_then_get_with_key_and_with_token(stack, http):
     assert anonymous.status_code == 401
 
     taken = http.post(f"{stack.api}/professionals", timeout=30,
-                      json={"full_name": "Copy", "phone": "+1 415 555 0199"})
+                      json={"full_name": "Copy", "phone": "+1 415 555 0199",
+                            "email": unique_email("e2e-copy"), "consent": True})
     assert taken.status_code == 409
     assert taken.json()["error"]["code"] == "conflict"
 
@@ -209,7 +210,7 @@ def test_bucket_answers_the_browsers_cors_preflight(stack, http):
 def test_resume_upload_is_processed_by_the_worker(stack, http):
     pdf = tiny_pdf("Resume of an end to end test")
     created = http.post(f"{stack.api}/professionals", timeout=30, json={
-        "full_name": "E2E Resume", "email": unique_email("e2e-resume"),
+        "full_name": "E2E Resume", "email": unique_email("e2e-resume"), "consent": True,
         "resume": {"filename": "cv.pdf", "content_type": "application/pdf",
                    "size_bytes": len(pdf)}})
     assert created.status_code == 201, created.text
@@ -244,7 +245,7 @@ def test_localstack_enforces_the_upload_size_limit(stack, http):
     if stack.emulator != "localstack":
         pytest.skip("moto accepts any size in a presigned POST")
     created = http.post(f"{stack.api}/professionals", timeout=30, json={
-        "full_name": "E2E Oversize", "email": unique_email("e2e-big"),
+        "full_name": "E2E Oversize", "email": unique_email("e2e-big"), "consent": True,
         "resume": {"filename": "big.pdf", "content_type": "application/pdf", "size_bytes": 1000}})
     assert created.status_code == 201, created.text
     upload = created.json()["resume_upload"]

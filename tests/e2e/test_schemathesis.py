@@ -314,7 +314,7 @@ def real_phone() -> str:
 
 
 def create(stack, headers: dict[str, str], **fields) -> dict:
-    body = {"full_name": "Schema Thesis", "email": unique_email("st"), **fields}
+    body = {"full_name": "Schema Thesis", "email": unique_email("st"), "consent": True, **fields}
     response = requests.post(f"{stack.api}/professionals", json=body, headers=headers, timeout=30)
     assert response.status_code == 201, response.text
     return response.json()

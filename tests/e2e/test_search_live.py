@@ -52,7 +52,7 @@ def test_a_sign_up_is_found_changed_and_erased(stack, http):
     settle(stack, http)
     tag = f"zx{secrets.token_hex(4)}"
     created = http.post(f"{stack.api}/professionals", timeout=30, json={
-        "full_name": f"Zoë {tag.capitalize()} Ørsted", "email": unique_email("search"),
+        "full_name": f"Zoë {tag.capitalize()} Ørsted", "email": unique_email("search"), "consent": True,
         "company_name": "Analytical Engines", "job_title": "Engineer"})
     assert created.status_code == 201, created.text
     pid = created.json()["id"]
