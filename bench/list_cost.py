@@ -2,13 +2,19 @@
 
 Fills a DynamoDB Local table (in memory) to 1,000 professionals and then to --size (default
 100,000), spread over the sources direct/partner/internal (50/30/20 %), with BatchWriteItem
-(25 items a call, several threads; items serialized from chalicelib.models.ProfessionalItem
-as chalicelib.professionals.new_item builds them; no guard items: listing does not read them).
-At each size it measures a page of 25: unfiltered, ?source=partner, and the second page of each
-through its cursor: DynamoDB requests by operation, items returned, wall ms (median of --runs).
+(25 items a call, several threads; items built by chalicelib.professionals.new_item, for a partner
+caller where the source is partner, so ``partner``/``partner_key_id`` and the by_partner index's
+keys are set; no guard items: listing does not read them). The partner records belong to 18
+partners; the measured one owns 10 % of the first 1,000 and 1 % of the rest (1.1 % of 100,000),
+and staff moved 5 % of its records to another source. At each size it measures a page of 25 as
+staff: unfiltered, ?source=partner, and the second page of each through its cursor; and as the
+measured partner (its own records, by_partner): the same four pages, and ?email= look-ups of
+someone else's address (0 items) and of its own (1): DynamoDB requests by operation, items
+returned, wall ms (median of --runs).
 
-Budget: at most one Query per source a page covers (3 unfiltered, 1 filtered), and the same
-request counts at both sizes. Exit 1 if broken.
+Budget: at most one request, a Query, per source a staff page covers (3 unfiltered, 1 filtered),
+one Query per partner page or look-up, the same request counts at both sizes, and a page holds
+only what it should (a partner's own records, the source asked for). Exit 1 if broken.
 
     .venv/bin/python bench/list_cost.py [--size 100000] [--threads 8] [--runs 5]
 """
@@ -32,34 +38,67 @@ from _common import COUNTER, format_table, headline, ops_text, use_table, write_
 import boto3
 from botocore.config import Config
 
+from chalicelib.auth import PARTNER, STAFF, Caller
 from chalicelib.listing import list_professionals
-from chalicelib.models import ProfessionalItem, professional_pk
+from chalicelib.professionals import new_item
 from infra.dynamodb_local import DynamoDBLocal
 
 SMALL = 1000
 SOURCES = ["direct"] * 5 + ["partner"] * 3 + ["internal"] * 2
 EPOCH = datetime(2025, 1, 1, tzinfo=timezone.utc)
-CASES = [  # label, params (cursor filled in from the page-1 case named), sources covered
-    ("unfiltered, page 1", {}, None, 3),
-    ("unfiltered, page 2 (cursor)", {}, "unfiltered, page 1", 3),
-    ("source=partner, page 1", {"source": "partner"}, None, 1),
-    ("source=partner, page 2 (cursor)", {"source": "partner"}, "source=partner, page 1", 1),
+STAFF_CALLER = Caller(role=STAFF, name="ops", key_id="bench-staff")
+MEASURED = Caller(role=PARTNER, name="bench-acme", key_id="bench-acme-key")
+OTHER_PARTNERS = 17
+MOVED_SHARE = 0.05  # of the measured partner's records, whose source staff changed
+# label, caller, params (cursor filled in from the page-1 case named), Query budget
+CASES = [
+    ("unfiltered, page 1", STAFF_CALLER, {}, None, 3),
+    ("unfiltered, page 2 (cursor)", STAFF_CALLER, {}, "unfiltered, page 1", 3),
+    ("source=partner, page 1", STAFF_CALLER, {"source": "partner"}, None, 1),
+    ("source=partner, page 2 (cursor)", STAFF_CALLER, {"source": "partner"},
+     "source=partner, page 1", 1),
+    ("partner: own, page 1", MEASURED, {}, None, 1),
+    ("partner: own, page 2 (cursor)", MEASURED, {}, "partner: own, page 1", 1),
+    ("partner: source=partner, page 1", MEASURED, {"source": "partner"}, None, 1),
+    ("partner: source=partner, page 2 (cursor)", MEASURED, {"source": "partner"},
+     "partner: source=partner, page 1", 1),
+    # n = 6 is another partner's record, n = 5 the measured partner's (owner() below)
+    ("partner: email of another's record", MEASURED, {"email": "listed-6@example.com"}, None, 1),
+    ("partner: email of its own record", MEASURED, {"email": "listed-5@example.com"}, None, 1),
 ]
+EXPECTED_ITEMS = {"partner: email of another's record": 0,
+                  "partner: email of its own record": 1}
 
 
 def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def owner(n: int) -> Caller:
+    """Who created professional n: staff for direct/internal, else one of the partners; the
+    measured partner has 10 % of the first 1,000 (pages 1 and 2 are full there too), 1 % after."""
+    if SOURCES[n % len(SOURCES)] != "partner":
+        return STAFF_CALLER
+    if n % 100 == 5 or (n < SMALL and n % 10 == 5):
+        return MEASURED
+    name = f"bench-partner-{n % OTHER_PARTNERS}"
+    return Caller(role=PARTNER, name=name, key_id=f"{name}-key")
+
+
 def make_item(n: int, rng: random.Random) -> dict:
-    """One professional's raw DynamoDB map, built like professionals.new_item."""
+    """One professional's raw DynamoDB map, as professionals.new_item builds it for its creator
+    (created at a random moment of a year)."""
     pid = uuid.UUID(int=rng.getrandbits(128), version=4).hex
     created = iso(EPOCH + timedelta(milliseconds=rng.randrange(365 * 24 * 3600 * 1000)))
-    item = ProfessionalItem(
-        pk=professional_pk(pid), id=pid, full_name=f"Listed Person {n}",
-        email=f"listed-{n}@example.com", phone=f"+1{2000000000 + n}",
-        company_name="Bench Co", job_title="Engineer", source=SOURCES[n % len(SOURCES)],
-        created_at=created, updated_at=created, list_key=f"{created}#{pid}", version=1)
+    source = SOURCES[n % len(SOURCES)]
+    creator = owner(n)
+    if creator == MEASURED and rng.random() < MOVED_SHARE:
+        source = "internal"  # staff changed it: still the partner's record, not source=partner
+    item = new_item({"full_name": f"Listed Person {n}", "email": f"listed-{n}@example.com",
+                     "phone": f"+1{2000000000 + n}", "company_name": "Bench Co",
+                     "job_title": "Engineer"}, source=source, caller=creator, professional_id=pid)
+    item.created_at = item.updated_at = created
+    item.list_key = f"{created}#{pid}"
     return item.serialize()
 
 
@@ -110,7 +149,7 @@ def measure(size: int, runs: int) -> list[dict]:
     """Each case ``runs`` times; request counts must be equal across runs (else reported)."""
     cursors: dict[str, str | None] = {}
     out = []
-    for label, params, cursor_from, covered in CASES:
+    for label, caller, params, cursor_from, covered in CASES:
         params = dict(params)
         if cursor_from:
             if not cursors.get(cursor_from):
@@ -118,15 +157,21 @@ def measure(size: int, runs: int) -> list[dict]:
                 continue
             params["cursor"] = cursors[cursor_from]
         timings, store, counts_seen, returned, read = [], [], [], set(), set()
+        foreign = set()
         for _ in range(runs):
             COUNTER.reset()
             began = time.perf_counter()
-            page = list_professionals(params)
+            page = list_professionals(params, caller)
             timings.append((time.perf_counter() - began) * 1000)
             store.append(COUNTER.wait_seconds * 1000)
             counts_seen.append(COUNTER.snapshot())
             returned.add(len(page["items"]))
             read.add(COUNTER.items_read)
+            # a partner sees only its own records; a source filter only that source
+            foreign |= {i["email"] for i in page["items"]
+                        if (caller.role == PARTNER and owner(
+                            int(i["email"].split("-")[1].split("@")[0])) != caller)
+                        or i["source"] != params.get("source", i["source"])}
         cursors[label] = page["next_cursor"]
         counts = max(counts_seen, key=lambda c: sum(c.values()))
         out.append({"size": size, "label": label, "counts": counts,
@@ -134,7 +179,8 @@ def measure(size: int, runs: int) -> list[dict]:
                     "items": "/".join(map(str, sorted(returned))), "ms": statistics.median(timings),
                     "read": "/".join(map(str, sorted(read))),
                     "store_ms": statistics.median(store),
-                    "covered": covered, "next": page["next_cursor"] is not None})
+                    "covered": covered, "next": page["next_cursor"] is not None,
+                    "foreign": sorted(foreign), "returned": returned})
     return out
 
 
@@ -147,7 +193,7 @@ def summary_rows(results: list[dict], problems: list[str]) -> list[dict]:
     measured = {(r["size"], r["label"]): r for r in results if not r.get("skipped")}
     large = max(r["size"] for r in results)
     rows = []
-    for label, _, _, covered in CASES:
+    for label, _, _, _, covered in CASES:
         small_r, large_r = measured.get((SMALL, label)), measured.get((large, label))
         if not small_r or not large_r or large == SMALL:
             continue
@@ -179,7 +225,7 @@ def main() -> int:
         use_table(table)
         # The first call in the process (binds the models): what does it send?
         COUNTER.reset()
-        list_professionals({})
+        list_professionals({}, STAFF_CALLER)
         cold = COUNTER.snapshot()
         filled = 0
         for size in sizes:
@@ -190,7 +236,7 @@ def main() -> int:
             measure(size, 3)  # unmeasured: warms the emulator's JIT and caches for this size
             results += measure(size, args.runs)
 
-    headers = ["table size", "page", "requests by operation", "total", "sources",
+    headers = ["table size", "page", "requests by operation", "total", "Query budget",
                "items", "items read", "next_cursor", "median ms", "in store ms"]
     rows = []
     for r in results:
@@ -204,7 +250,8 @@ def main() -> int:
     print()
     print(f"list_professionals cost on DynamoDB Local (limit 25, {args.runs} runs per case; "
           f"load average {load_before:.1f} at start)")
-    print("(items read = Count summed over the Query responses; in store ms = median time "
+    print("(items read = Count summed over the Query responses, after a filter; in store ms = "
+          "median time "
           "waiting on the emulator; a warm-up round precedes each size)")
     print(format_table(headers, rows))
     print(f"first call in the process (empty table): {ops_text(cold)}")
@@ -218,9 +265,15 @@ def main() -> int:
         if r.get("skipped"):
             problems.append(f"{r['size']} {r['label']}: no cursor")
             continue
-        if r["counts"].get("Query", 0) > r["covered"]:
-            problems.append(f"{r['size']} {r['label']}: {r['counts']['Query']} Query > "
-                            f"{r['covered']} sources")
+        if r["counts"].get("Query", 0) > r["covered"] or r["total"] > r["covered"]:
+            problems.append(f"{r['size']} {r['label']}: {ops_text(r['counts'])} > "
+                            f"{r['covered']} Query")
+        if r["foreign"]:
+            problems.append(f"{r['size']} {r['label']}: records it must not show "
+                            f"{r['foreign'][:3]}")
+        expected = EXPECTED_ITEMS.get(r["label"])
+        if expected is not None and r["returned"] != {expected}:
+            problems.append(f"{r['size']} {r['label']}: {r['items']} items, not {expected}")
     by_label: dict[str, set] = {}
     for r in results:
         if not r.get("skipped"):
@@ -232,7 +285,8 @@ def main() -> int:
         problems.append("only one size measured")
     write_summary(summary_rows(results, problems),
                   " and ".join(f"{s:,}" for s in sizes) + f" items, {args.runs} runs per page")
-    print("\nBUDGETS " + ("OK: <= 1 Query per source covered, equal request counts at "
+    print("\nBUDGETS " + ("OK: <= 1 Query per source a staff page covers, 1 per partner page "
+                          "or look-up, only what each page should show, equal request counts at "
                           + " and ".join(f"{s:,}" for s in sizes)
                           if not problems else "BROKEN: " + "; ".join(problems)))
     return 0 if not problems else 1

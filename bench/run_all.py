@@ -144,6 +144,7 @@ def main() -> int:
     scripts = [
         ("bulk_cost.py", ["--skip-baseline"] if args.skip_baseline else []),
         ("list_cost.py", ["--size", str(args.size)]),
+        ("idempotency_cost.py", []),
         ("create_rate.py", ["--creates", str(args.creates)] if args.creates else []),
         ("import_time.py", []),
         ("resume_speed.py", []),
