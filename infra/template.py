@@ -361,9 +361,10 @@ class _Template:
             if table.ttl_attribute:
                 props["TimeToLiveSpecification"] = {"AttributeName": table.ttl_attribute,
                                                     "Enabled": True}
-            if table is self.d.search_table:
-                # The index holds the resumes' words: encrypted with the AWS-managed KMS key
-                # (aws/dynamodb), which DynamoDB uses on its callers' behalf (no kms: actions).
+            if table in (self.d.search_table, self.d.idempotency_table):
+                # The index holds the resumes' words, the idempotency table kept responses:
+                # encrypted with the AWS-managed KMS key (aws/dynamodb), which DynamoDB uses on
+                # its callers' behalf (no kms: actions).
                 props["SSESpecification"] = {"SSEEnabled": True}
             self.add(table.logical_id, "AWS::DynamoDB::Table", props, **self.retention())
 
@@ -438,6 +439,7 @@ class _Template:
             "SEARCH_TABLE_NAME": ref(self.d.search_table.logical_id),
             "MAIL_QUEUE_NAME": getatt(self.d.mail_queue.logical_id, "QueueName"),
             "MAIL_QUEUE_URL": ref(self.d.mail_queue.logical_id),
+            "IDEMPOTENCY_TABLE_NAME": ref(self.d.idempotency_table.logical_id),
             **extra,
         }
 
@@ -502,6 +504,12 @@ class _Template:
                   self.objects(res.UPLOAD_PREFIX, "resumes/", "text/")),
             # GET /professionals?q= reads the index (postings, then documents).
             allow("ReadSearchIndex", ["dynamodb:Query", "dynamodb:BatchGetItem"], [search_table]),
+            # Idempotency-Key: Powertools' conditional put (a failed one returns the kept record:
+            # no GetItem), the update that keeps the response, the delete of a 5xx's record and
+            # erasure's; only the "post#" records, not the mail worker's.
+            allow("KeepIdempotentResponses", ["dynamodb:PutItem", "dynamodb:UpdateItem",
+                                              "dynamodb:DeleteItem"],
+                  [getatt(self.d.idempotency_table.logical_id, "Arn")], **leading_keys("post#")),
             # chalicelib.mail: sign-ups, access links and email changes queue their mail.
             allow("QueueMail", ["sqs:SendMessage"], [getatt(self.d.mail_queue.logical_id, "Arn")]),
             list_bucket,
@@ -887,7 +895,7 @@ class _Template:
                               [{"Name": "FunctionName", "Value": ref(name)}], "Sum")
                       for i, name in enumerate(("APIHandler", self.f.sqs_function,
                                                 self.f.stream_function, self.f.authorizer,
-                                                self.f.mail_function))]
+                                                self.f.mail_function, "PurgeUnconfirmed"))]
         self.alarm("LambdaThrottlesAlarm",
                    "Lambda throttled invocations (account concurrency exhausted)", 0, Metrics=[
                        {"Id": "throttles", "ReturnData": True, "Label": "throttles",

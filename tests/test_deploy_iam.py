@@ -212,6 +212,14 @@ def exercise(api, phase) -> None:
     assert api.call("POST", "/professionals", who=None,
                     body={"full_name": "Dup", "email": "ada@example.com",
                           "consent": True}).status_code == 409
+    kept = {"full_name": "Kept", "email": "kept@example.com"}  # Idempotency-Key: kept, replayed
+    first = api.call("POST", "/professionals", who="partner", body=kept,
+                     headers={"Idempotency-Key": "iam-1"})
+    assert first.status_code == 201
+    assert api.call("POST", "/professionals", who="partner", body=kept,
+                    headers={"Idempotency-Key": "iam-1"}).headers["Idempotent-Replayed"] == "true"
+    assert api.call("DELETE", f"/professionals/{first.json['id']}",  # forgets the kept 201
+                    who="partner").status_code == 204
     api.call("POST", "/professionals/bulk", who="staff", body=[
         {"full_name": "Alan", "email": "alan@example.com"},
         {"email": "ada@example.com", "job_title": "Countess"},
@@ -404,6 +412,8 @@ def test_the_evaluator_denies_what_the_policies_do_not_grant():
         ("APIHandler", Access("ses:SendEmail", identity + resolve.ref("MailFrom"))),
         ("SendMail", Access("ses:SendEmail", identity + "someone@else.example")),
         ("SendMail", Access("dynamodb:PutItem", idempotency, ("post#abc",))),
+        ("APIHandler", Access("dynamodb:PutItem", idempotency, ("mail#abc",))),
+        ("APIHandler", Access("dynamodb:Scan", idempotency)),
         ("SendMail", Access("dynamodb:PutItem", table, ("PRO#x",))),
         ("SendMail", Access("dynamodb:Query", table + "/index/by_phone")),
         ("SendMail", Access("sqs:SendMessage", resolve.getatt("MailQueue", "Arn"))),

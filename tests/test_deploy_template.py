@@ -34,6 +34,7 @@ EXPECTED_ACTIONS = {
         "logs:CreateLogStream", "logs:PutLogEvents",
         "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
         "dynamodb:PutItem", "dynamodb:DeleteItem",
+        "dynamodb:UpdateItem",  # the kept response of an Idempotency-Key request
         "s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:ListBucket",
         "sqs:SendMessage"},  # mail is queued, never sent, by the API
     "ProcessResumeUploads": {
@@ -251,7 +252,7 @@ def test_writes_to_the_table_are_limited_to_the_item_kinds_each_function_owns(do
                     (sorted(as_list(s["Action"])), condition.get("dynamodb:LeadingKeys")))
     # The API never writes API keys: a compromised API cannot mint itself a staff key.
     api_writes = [keys for actions, keys in prefixes["APIHandler"] if "dynamodb:PutItem" in actions]
-    assert api_writes == [["PRO#*", "EMAIL#*", "PHONE#*"]]
+    assert api_writes == [["PRO#*", "EMAIL#*", "PHONE#*"], ["post#*"]]  # + its kept responses
     assert prefixes["ProcessResumeUploads"] == [(["dynamodb:GetItem", "dynamodb:PutItem"],
                                                 ["PRO#*"])]
     assert prefixes["KeyAuthorizer"] == [(["dynamodb:GetItem"], ["KEY#*"])]
