@@ -77,7 +77,7 @@ TOO_LONG = "x" * 201  # optional text is at most 200 characters
 BLANKS = ["", "   "]
 
 WRITABLE = ("full_name", "email", "phone", "company_name", "job_title", "source")
-RESOURCE_KEYS = {"id", "created_at", "updated_at", "resume", *WRITABLE}
+RESOURCE_KEYS = {"id", "created_at", "updated_at", "resume", "email_verified", "consent", *WRITABLE}
 MISSING = "<missing>"  # a drawn key with this value is left out of the body
 INVALID = object()  # the model's verdict on a value: a validation error names this field
 ABSENT = object()  # in a bulk row: blank or null, the same as leaving the field out
@@ -127,6 +127,8 @@ name_value = _one_in(10, st.sampled_from(BLANKS + [None]), st.sampled_from(NAMES
 title_value = _one_in(8, st.sampled_from(BLANKS + [None, TOO_LONG]), st.sampled_from(TITLES))
 company_value = _one_in(6, st.sampled_from(BLANKS + [None]), st.sampled_from(COMPANIES))
 source_value = _one_in(5, st.sampled_from(["bogus", "", None]), st.sampled_from(SOURCES))
+# An anonymous sign-up needs "consent": true (partners and staff may send true, false or null).
+consent_value = _one_in(8, st.sampled_from([False, None, "yes"]), st.just(True))
 STAFF_MOSTLY = _one_in(6, st.sampled_from(["partner", None]), st.just("staff"))
 unknown_field = st.sampled_from(["nickname", "id", "created_at", "resume_text"])
 
@@ -143,7 +145,8 @@ def _body(draw, parts: dict[str, tuple[st.SearchStrategy, int]]) -> dict[str, An
 def create_bodies(draw) -> dict[str, Any]:
     return _body(draw, {"full_name": (name_value, 9), "email": (contact_value["email"], 7),
                         "phone": (contact_value["phone"], 6), "company_name": (company_value, 3),
-                        "job_title": (title_value, 4), "source": (source_value, 2)})
+                        "job_title": (title_value, 4), "source": (source_value, 2),
+                        "consent": (consent_value, 9)})
 
 
 @st.composite
@@ -169,7 +172,7 @@ def taking_bodies(draw, others: list[Person]) -> dict[str, Any]:
 @st.composite
 def taken_create_bodies(draw, people: list[Person]) -> dict[str, Any]:
     """A sign-up with a held e-mail and/or phone (respelled), maybe of two different people."""
-    body = {"full_name": draw(st.sampled_from(NAMES))}
+    body = {"full_name": draw(st.sampled_from(NAMES)), "consent": True}
     for name in SPELLINGS:
         holders = [p for p in people if getattr(p, name)]
         choice = draw(st.sampled_from(holders) | st.sampled_from(["fresh", "leave out"])
@@ -346,6 +349,7 @@ class ApiStateMachine(RuleBasedStateMachine):
     def check_resource(self, got: dict, person: Person, what: str) -> None:
         assert {k: got.get(k) for k in person.fields()} == person.fields(), (what, got, person)
         assert got["resume"] is None, (what, got)
+        assert got["email_verified"] is False, (what, got)  # nobody here opens a mailed link
         assert TIMESTAMP.match(got["created_at"]) and TIMESTAMP.match(got["updated_at"]), got
         assert got["updated_at"] >= got["created_at"], (what, got)
         if person.created_at is not None:
@@ -368,8 +372,13 @@ class ApiStateMachine(RuleBasedStateMachine):
             return Expected(403, "forbidden"), {}  # the role check comes before validation
         if PARTNER_NAME[who]:
             body = {k: v for k, v in body.items() if k != "source"}  # partners' are "partner"
-        values = {k: _expect(k, v, bulk=False) for k, v in body.items()}
+        consent = body.get("consent", MISSING)
+        values = {k: _expect(k, v, bulk=False) for k, v in body.items() if k != "consent"}
         bad = {k for k, v in values.items() if v is INVALID}
+        if consent is not True and (who is None or consent not in (False, None, MISSING)):
+            bad.add("consent")  # anonymous: true only; keys: true, false or null
+        if who is None and values.get("email") is None and "email" not in bad:
+            bad.add("email")  # an anonymous sign-up needs an email (a link is mailed to it)
         if values.get("full_name") is None and "full_name" not in bad:
             bad.add("full_name")
         if values.get("email") is None and values.get("phone") is None \
@@ -644,22 +653,23 @@ class ApiStateMachine(RuleBasedStateMachine):
         self.check_resource(response.json, self.people[pid], what)
 
     def read_with_token(self, pid: str, owner: str) -> None:
-        """A sign-up's token reads its own record (404 once deleted) and no other (403); it
-        opens nothing else either, PATCH for one (403)."""
+        """A sign-up's token reads its own record and no other (403), and nothing at all once
+        its professional is gone (401); its own PATCH may not carry `source` (400)."""
         token = f"Bearer {self.tokens[owner]}"
         response = self.call("GET", f"/professionals/{pid}", who=token)
         what = f"GET {pid} with the token of {owner}"
+        if owner not in self.people:
+            return _check_error(response, Expected(401, "unauthorized"), None, what)
         if pid != owner:
             return _check_error(response, Expected(403, "forbidden"), None, what)
-        if pid not in self.people:
-            return _check_error(response, Expected(404, "not_found"), None, what)
         assert response.status_code == 200, (what, response.json)
         assert set(response.json) == RESOURCE_KEYS | {"resume_text"}, response.json
         self.check_resource(response.json, self.people[pid], what)
         assert response.json["resume_text"] is None
         _check_error(self.call("PATCH", f"/professionals/{pid}", who=token,
-                               body={"job_title": "Hacker"}),
-                     Expected(403, "forbidden"), None, f"PATCH {pid} with its own token")
+                               body={"source": "internal", "job_title": "Hacker"}),
+                     Expected(400, "validation_error", {"source"}), None,
+                     f"PATCH {pid} with its own token")
 
     @rule(email=st.none() | spelling["email"], phone=st.none() | spelling["phone"],
           source=st.none() | st.sampled_from(SOURCES),
