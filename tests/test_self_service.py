@@ -241,6 +241,25 @@ def test_an_email_token_is_not_an_access_token(api, person):
               401, "unauthorized")
 
 
+@pytest.mark.parametrize("kind", ["expired", "tampered", "email_token", "garbage", "no_scheme"])
+def test_bad_access_tokens_are_401_on_the_persons_routes(api, person, kind):
+    header = {
+        "expired": bearer(signing.sign({"sub": person["id"], "exp": int(time.time()) - 1},
+                                       "access-token")),
+        "tampered": bearer(_tampered(person["access_token"])),
+        "email_token": bearer(auth.issue_email_token(person["id"], "ada@example.com")),
+        "garbage": "Bearer \u00e9t\u00e9.\u2603",
+        "no_scheme": person["access_token"],
+    }[kind]
+    for method, body in (("GET", None), ("PATCH", {"job_title": "x"}), ("DELETE", None)):
+        response = api.client.http.request(
+            method, f"/professionals/{person['id']}", body=json.dumps(body).encode() if body else b"",
+            headers={"Content-Type": "application/json", "Authorization": header})
+        assert response.status_code == 401, (kind, method, response.body)
+        assert json.loads(response.body)["error"]["code"] == "unauthorized"
+    assert stored(person["id"]).job_title is None
+
+
 def test_a_link_for_an_old_address_opens_nothing(api, person, mailbox):
     old_link = auth.issue_email_token(person["id"], "ada@example.com")
     changed = api.call("PATCH", f"/professionals/{person['id']}",
