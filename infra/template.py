@@ -53,6 +53,9 @@ PROJECT_ROOT = res.PROJECT_ROOT
 APP = res.APP_NAME
 API_STAGE = "api"  # the API Gateway stage: /api/... on CloudFront maps onto it unchanged
 AUTHORIZER_FUNCTION = "key_authorizer"  # @app.lambda_function(name=...) in app.py
+# The hourly purge: I/O only (a Query, then a DELETE's few writes per sign-up); an hour's due
+# sign-ups fit in minutes, and a run cut short leaves the rest to the next hour.
+PURGE_MEMORY_MB, PURGE_TIMEOUT_S = 256, 300
 AUTHORIZER_NAME = "usagePlanKey"  # the securityDefinitions entry of the REQUEST authorizer
 MAIL_FUNCTION = "send_mail"  # @app.on_sqs_message(name=...) of the mail queue in app.py
 LAMBDA_RUNTIME = "python3.12"
@@ -548,7 +551,7 @@ class _Template:
                   **leading_keys("PRO#", "EMAIL#", "PHONE#")),
             allow("DeleteResumeFiles", ["s3:DeleteObject"],
                   self.objects(res.UPLOAD_PREFIX, "resumes/", "text/")),
-        ), self.s.worker_memory_mb, self.s.worker_timeout_s, self.env())
+        ), PURGE_MEMORY_MB, PURGE_TIMEOUT_S, self.env())
 
         # The search indexer never touches the professionals table: the stream's images carry
         # everything it indexes, and the resume's words come from text/.
