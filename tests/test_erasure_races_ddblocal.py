@@ -9,15 +9,22 @@ What holds whichever wins (docs/decisions.md, "Erasure races"):
   what the row carries: none of the erased person's phone, consent or other fields;
 
 and never a mix (the erased person's record brought back, a guard left pointing at nobody).
+
+Erasure racing the person's own new resume upload: either the upload started first (and its form
+may still put a file, which the worker drops with anything made from it) or it is a 404; the
+record never comes back and no object of the person is left in the bucket.
 """
 from __future__ import annotations
 
 import pytest
+from moto import mock_aws
 
-from chalicelib import professionals
+from chalicelib import clients, professionals, resumes
 from chalicelib.auth import Caller
 from chalicelib.bulk import bulk_upsert
+from chalicelib.errors import NotFound
 from tests.invariants import assert_invariants
+from tests.pdf_corpus import pdf
 from tests.test_concurrency_ddblocal import ddb_table, race, table_contents  # noqa: F401
 
 pytestmark = pytest.mark.ddblocal
@@ -58,4 +65,57 @@ def test_erasure_against_a_bulk_row_for_the_same_email(ddb_table):  # noqa: F811
         assert all(owner != person.id for owner in guards.values())
         outcomes[result["status"]] += 1
         assert_invariants()
+    assert sum(outcomes.values()) == ROUNDS, outcomes
+
+
+BUCKET = "professionals-resumes-test"
+DESCRIPTOR = {"filename": "cv.pdf", "content_type": "application/pdf", "size_bytes": 1000}
+
+
+@pytest.fixture
+def bucket(ddb_table, monkeypatch):  # noqa: F811
+    """The table in DynamoDB Local, the resume bucket on moto."""
+    monkeypatch.setenv("RESUME_BUCKET", BUCKET)
+    with mock_aws():
+        clients.reset()
+        clients.s3().create_bucket(Bucket=BUCKET)
+        yield
+    clients.reset()
+
+
+def objects_of(professional_id: str) -> list[str]:
+    found = []
+    for prefix in ("uploads/", "resumes/", "text/"):
+        listed = clients.s3().list_objects_v2(Bucket=BUCKET, Prefix=f"{prefix}{professional_id}/")
+        found += [o["Key"] for o in listed.get("Contents", [])]
+    return found
+
+
+def test_erasure_against_the_persons_own_resume_upload(bucket):
+    outcomes = {"started": 0, "missing": 0}
+    for n in range(ROUNDS):
+        person = professionals.create({"full_name": "Uploader", "email": f"up{n}@example.com",
+                                       "consent": True, "resume": DESCRIPTOR}, STAFF)
+        token_holder = Caller(role="token", professional_id=person.id)
+
+        def work(i: int):
+            if i == 0:
+                return professionals.delete(person.id, token_holder)
+            return resumes.start_upload(person.id, DESCRIPTOR, token_holder)
+
+        (erase_kind, erased), (upload_kind, started) = race(2, work)
+        assert erase_kind == "ok" and erased.id == person.id, erased
+        if upload_kind == "ok":  # started first: its form still works, the file lands late
+            key = started.resume_upload["key"]
+            clients.s3().put_object(Bucket=BUCKET, Key=key, Body=pdf(words="late"),
+                                    ContentType="application/pdf")
+            assert resumes.process_upload(key) == "dropped_deleted_professional"
+            outcomes["started"] += 1
+        else:
+            assert isinstance(started, NotFound), started
+            outcomes["missing"] += 1
+        people, guards = table_contents()
+        assert all(p.id != person.id for p in people)
+        assert all(owner != person.id for owner in guards.values())
+        assert objects_of(person.id) == []
     assert sum(outcomes.values()) == ROUNDS, outcomes
