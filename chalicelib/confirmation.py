@@ -47,11 +47,12 @@ def email_changed(old: ProfessionalItem | None, new: ProfessionalItem) -> None:
 def open_session(body: Any) -> tuple[ProfessionalItem, str]:
     """``POST /sessions``: the professional an email token names, with its address now verified,
     and a fresh access token. Opening the same link twice works twice (a double click)."""
-    professional_id, email = auth.open_email_token(_only_field(body, "token", str))
+    professional_id, address = auth.open_email_token(_only_field(body, "token", str))
 
     def attempt() -> ProfessionalItem:
         item = db.get(professional_pk(professional_id))
-        if not isinstance(item, ProfessionalItem) or item.email != email:
+        if not isinstance(item, ProfessionalItem) or not item.email \
+                or auth.address_digest(item.email) != address:
             # Erased, or the address changed since the link was sent: the link opens nothing.
             raise BadRequest("The link is not valid or has expired; ask for a new one.")
         if item.email_verified and item.unconfirmed is None:

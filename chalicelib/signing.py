@@ -32,6 +32,12 @@ def sign(payload: dict[str, Any], purpose: str) -> str:
     return f"{body}.{_b64(mac)}"
 
 
+def digest(value: str, purpose: str) -> str:
+    """A keyed digest of ``value`` (128 bits): it can be compared, not read back or guessed
+    from a list of candidates without the secret."""
+    return _b64(hmac.new(_key(purpose), b"value:" + value.encode(), hashlib.sha256).digest()[:16])
+
+
 def verify(token: str, purpose: str) -> dict[str, Any] | None:
     """The payload of a string made by sign() for this purpose, or None if forged or damaged."""
     try:
