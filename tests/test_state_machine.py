@@ -377,13 +377,13 @@ class ApiStateMachine(RuleBasedStateMachine):
         bad = {k for k, v in values.items() if v is INVALID}
         if consent is not True and (who is None or consent not in (False, None, MISSING)):
             bad.add("consent")  # anonymous: true only; keys: true, false or null
-        if who is None and values.get("email") is None and "email" not in bad:
-            bad.add("email")  # an anonymous sign-up needs an email (a link is mailed to it)
         if values.get("full_name") is None and "full_name" not in bad:
             bad.add("full_name")
         if values.get("email") is None and values.get("phone") is None \
                 and not {"email", "phone"} & bad:
             bad |= {"email", "phone"}
+        if who is None and values.get("email") is None and "email" not in bad:
+            bad.add("email")  # an anonymous sign-up needs an email (a link is mailed to it)
         if bad:
             return Expected(400, "validation_error", bad), values
         taken = _taken(self.people, values)
