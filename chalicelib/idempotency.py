@@ -100,7 +100,7 @@ def record_id(request: Request) -> str:
     """The id of the record kept for ``request``'s key (what erasure deletes)."""
     store = persistence_store()
     _configure(store)
-    return f"{KEY_PREFIX}#{store._get_hashed_idempotency_key(request.payload())}"
+    return store._get_hashed_idempotency_key(request.payload())  # "post#<sha256>"
 
 
 def run(request: Request | None, work: Callable[[], Response], *,
