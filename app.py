@@ -70,7 +70,7 @@ def create_professional():
                                     idempotency_record=kept and idempotency.record_id(kept))
         resource = professionals.to_resource(item)
         if caller.role not in (PARTNER, STAFF):
-            resource["access_token"] = auth.issue_access_token(item.id)
+            resource["access_token"] = auth.issue_access_token(item)
         if item.resume_upload:
             resource["resume_upload"] = resumes.upload_form(item)
         return Response(resource, status_code=201,

@@ -6,6 +6,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from chalicelib import db, logs, signing
 from chalicelib.clock import now_iso
@@ -55,9 +56,14 @@ def identify(headers: dict[str, str]) -> Caller:
         if payload is None:
             raise Unauthorized("The access token is not valid or has expired.")
         logs.set_caller(TOKEN)
-        # Bound to the person, not to the address: once they are erased it opens nothing.
-        if not db.exists(professional_pk(payload["sub"])):
+        # Bound to the person, not to the address: once they are erased it opens nothing, nor
+        # does it open a record made later under the same id, nor outlive a new generation.
+        held = db.fields(professional_pk(payload["sub"]), "created_at", "credential_generation")
+        if held is None:
             raise Unauthorized("The access token's professional no longer exists.")
+        if not _same_credentials(payload, held.get("created_at", {}).get("S"),
+                                 int(held.get("credential_generation", {}).get("N", 0))):
+            raise Unauthorized("The access token was revoked; ask for a new link.")
         return Caller(role=TOKEN, professional_id=payload["sub"])
     logs.set_caller(ANONYMOUS)
     return Caller(role=ANONYMOUS)
@@ -83,27 +89,64 @@ def can_see(caller: Caller | None, item: ProfessionalItem) -> bool:
     return caller is None or caller.role != PARTNER or item.partner == caller.name
 
 
-def issue_access_token(professional_id: str) -> str:
-    return signing.sign({"sub": professional_id, "exp": int(time.time()) + TOKEN_TTL_SECONDS},
+@dataclass(frozen=True)
+class EmailToken:
+    """What a mailed link's token says: whose record, which address (a keyed digest), which of
+    the record's credentials, and its own id (a link opens one session)."""
+
+    professional_id: str
+    address: str
+    created_at: str | None
+    generation: int
+    token_id: str
+    expires: int
+
+    def opens(self, item: ProfessionalItem) -> bool:
+        """Whether the token still belongs to ``item`` as it is now."""
+        return bool(item.email) and address_digest(item.email) == self.address \
+            and _same_credentials({"c": self.created_at, "g": self.generation},
+                                  item.created_at, generation(item))
+
+
+def generation(item: ProfessionalItem) -> int:
+    return int(item.credential_generation or 0)
+
+
+def _credentials(item: ProfessionalItem) -> dict[str, Any]:
+    """The token claims that bind it to this record's creation and credential generation."""
+    return {"sub": item.id, "c": item.created_at, "g": generation(item)}
+
+
+def _same_credentials(payload: dict[str, Any], created_at: str | None, held: int) -> bool:
+    return payload.get("c") == created_at and payload.get("g") == held
+
+
+def issue_access_token(item: ProfessionalItem) -> str:
+    return signing.sign({**_credentials(item), "exp": int(time.time()) + TOKEN_TTL_SECONDS},
                         _TOKEN_PURPOSE)
 
 
-def issue_email_token(professional_id: str, email: str) -> str:
-    """The mailed link's token: bound to the professional and to the address it was sent to.
+def issue_email_token(item: ProfessionalItem, email: str | None = None) -> str:
+    """The mailed link's token: bound to the record (as ``issue_access_token``), to the address
+    it was sent to (``item.email`` unless given), and single-use through its id ``j``.
 
     The token carries a keyed digest of the address, not the address: the link lands in browser
     histories and access logs, and its payload is only base64."""
-    return signing.sign({"sub": professional_id, "ah": address_digest(email),
+    return signing.sign({**_credentials(item), "ah": address_digest(email or item.email),
+                         "j": secrets.token_urlsafe(12),
                          "exp": int(time.time()) + EMAIL_TOKEN_TTL_SECONDS}, _EMAIL_TOKEN_PURPOSE)
 
 
-def open_email_token(token: str) -> tuple[str, str]:
-    """(professional_id, address digest) of an email token; 400 for a forged, damaged, expired
-    or other kind of token. Compare the digest with ``address_digest`` of the record's email."""
+def open_email_token(token: str) -> EmailToken:
+    """The claims of an email token; 400 for a forged, damaged, expired or other kind of token.
+    Whether it still opens its record: ``EmailToken.opens``."""
     payload = _open(token, _EMAIL_TOKEN_PURPOSE) if isinstance(token, str) else None
-    if payload is None or not isinstance(payload.get("ah"), str):
+    if payload is None or not isinstance(payload.get("ah"), str) \
+            or not isinstance(payload.get("j"), str) or not isinstance(payload.get("g"), int):
         raise BadRequest("The link is not valid or has expired; ask for a new one.")
-    return payload["sub"], payload["ah"]
+    return EmailToken(professional_id=payload["sub"], address=payload["ah"],
+                      created_at=payload.get("c"), generation=payload["g"],
+                      token_id=payload["j"], expires=payload["exp"])
 
 
 def address_digest(email: str) -> str:

@@ -14,10 +14,11 @@ from typing import Any, Callable
 from chalicelib import auth, db, mail, validation
 from chalicelib.clock import iso, now_iso, parse_iso
 from chalicelib.errors import BadRequest, Conflict, ValidationFailed
-from chalicelib.models import ProfessionalItem, professional_pk
+from chalicelib.models import ProfessionalItem, UsedLinkItem, professional_pk, used_link_pk
 
 CONFIRM_WITHIN = timedelta(days=30)
-UNCONFIRMED = "signup"  # the by_unconfirmed partition: every unconfirmed anonymous sign-up
+UNCONFIRMED = "signup"
+_DEAD_LINK = "The link is not valid or has expired; ask for a new one."  # the by_unconfirmed partition: every unconfirmed anonymous sign-up
 
 
 def mark_new(item: ProfessionalItem, consent: dict[str, str] | None, *, anonymous: bool) -> None:
@@ -46,26 +47,38 @@ def email_changed(old: ProfessionalItem | None, new: ProfessionalItem) -> None:
 
 def open_session(body: Any) -> tuple[ProfessionalItem, str]:
     """``POST /sessions``: the professional an email token names, with its address now verified,
-    and a fresh access token. Opening the same link twice works twice (a double click)."""
-    professional_id, address = auth.open_email_token(_only_field(body, "token", str))
+    and a fresh access token. A link opens once: the token's id is marked used in the same
+    transaction. Proving an address that was not verified starts a new credential generation:
+    whoever held a token before (someone who signed up with another person's address, say)
+    loses it, and the token returned here is of the new generation."""
+    link = auth.open_email_token(_only_field(body, "token", str))
+    used = UsedLinkItem(pk=used_link_pk(link.token_id), expires_at=link.expires)
 
     def attempt() -> ProfessionalItem:
-        item = db.get(professional_pk(professional_id))
-        if not isinstance(item, ProfessionalItem) or not item.email \
-                or auth.address_digest(item.email) != address:
-            # Erased, or the address changed since the link was sent: the link opens nothing.
-            raise BadRequest("The link is not valid or has expired; ask for a new one.")
-        if item.email_verified and item.unconfirmed is None:
-            return item
-        before = item.version
-        item.email_verified = True
-        item.unconfirmed = item.confirm_by = None
-        item.version, item.updated_at = before + 1, now_iso()
-        db.transact([db.Action("put", item, ProfessionalItem.version == before)])
+        item = db.get(professional_pk(link.professional_id))
+        if not isinstance(item, ProfessionalItem) or not link.opens(item):
+            # Erased, recreated, revoked, or the address changed since the link was sent.
+            raise BadRequest(_DEAD_LINK)
+        actions = [db.Action("put", used, UsedLinkItem.pk.does_not_exist(), tag="link")]
+        if not (item.email_verified and item.unconfirmed is None):
+            before = item.version
+            if not item.email_verified:
+                item.credential_generation = auth.generation(item) + 1
+            item.email_verified = True
+            item.unconfirmed = item.confirm_by = None
+            item.version, item.updated_at = before + 1, now_iso()
+            actions.append(db.Action("put", item, ProfessionalItem.version == before))
+        try:
+            db.transact(actions)
+        except db.Cancelled as cancelled:
+            if any(action.tag == "link" and code == "ConditionalCheckFailed"
+                   for action, code, _ in cancelled.failed):
+                raise BadRequest("This link was used already; ask for a new one.") from None
+            raise
         return item
 
     item = db.retrying(attempt, what="confirm address")
-    return item, auth.issue_access_token(item.id)
+    return item, auth.issue_access_token(item)
 
 
 def request_access_link(body: Any) -> None:

@@ -17,10 +17,10 @@ from chalice.app import ChaliceUnhandledError
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException
 
-from chalicelib.models import ApiKeyItem, GuardItem, ProfessionalItem, TableItem
+from chalicelib.models import ApiKeyItem, GuardItem, ProfessionalItem, TableItem, UsedLinkItem
 from chalicelib.settings import get_settings
 
-_MODELS = (TableItem, ProfessionalItem, GuardItem, ApiKeyItem)
+_MODELS = (TableItem, ProfessionalItem, GuardItem, ApiKeyItem, UsedLinkItem)
 _bound: dict[str, Any] = {"table": None, "connection": None}
 
 # Written by the local stack once resources and demo data are in place (see /health).
@@ -197,6 +197,19 @@ def exists(pk: str) -> bool:
         found = _client().get_item(TableName=table, Key={"pk": {"S": pk}}, ConsistentRead=True,
                                    ProjectionExpression="pk")
     return "Item" in found
+
+
+def fields(pk: str, *names: str) -> dict[str, Any] | None:
+    """A few top-level attributes of an item (raw DynamoDB values), or None when it is absent:
+    one strongly consistent GetItem that reads no more than it needs."""
+    table = bind()
+    projection = ", ".join(f"#a{i}" for i in range(len(names)))
+    with unavailable_on_error("GetItem"):
+        found = _client().get_item(
+            TableName=table, Key={"pk": {"S": pk}}, ConsistentRead=True,
+            ProjectionExpression=f"pk, {projection}",
+            ExpressionAttributeNames={f"#a{i}": name for i, name in enumerate(names)})
+    return found.get("Item")
 
 
 def mark_ready() -> None:

@@ -27,7 +27,7 @@ from typing import Any, Callable
 from chalice import Response
 
 from chalicelib import clients
-from chalicelib.auth import ANONYMOUS, PARTNER, Caller
+from chalicelib.auth import ANONYMOUS, PARTNER, TOKEN, Caller
 from chalicelib.errors import ApiError, BadRequest, Unavailable
 from chalicelib.settings import get_settings
 
@@ -82,8 +82,11 @@ def key_from(headers: dict[str, str], caller: Caller) -> str | None:
     key = headers.get(HEADER)
     if key is None:
         return None
-    if caller.role == ANONYMOUS:
-        raise BadRequest("Idempotency-Key needs an API key: anonymous requests cannot use it.")
+    if caller.role in (ANONYMOUS, TOKEN):
+        # Their requests answer with an access token, which no kept response may hold; and a
+        # person's token is no scope of its own (it names a record, not a client).
+        raise BadRequest("Idempotency-Key needs an API key: anonymous requests and personal "
+                         "access tokens cannot use it.", {"header": HEADER})
     if not _KEY.fullmatch(key):
         raise BadRequest("Idempotency-Key must be 1 to 255 visible ASCII characters "
                          "(0x21-0x7E).", {"header": HEADER})

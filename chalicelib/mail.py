@@ -149,12 +149,12 @@ def _layer(table_name: str, client: Any) -> Any:
 def send(message: dict[str, Any]) -> dict[str, Any]:
     """Render and send one event's mail; returns ``{"sent": <SES message id> | None}``."""
     kind, event_id = message["kind"], message["event_id"]
-    recipient = _recipient(kind, message.get("email") or "", message.get("professional_id"))
-    if recipient is None:
+    item = _recipient(kind, message.get("email") or "", message.get("professional_id"))
+    if item is None:
         log.info("mail skipped", kind=kind, event_id=event_id)
         return {"sent": None}
-    professional_id, email = recipient
-    subject, text = render(kind, link(professional_id, email))
+    professional_id, email = item.id, item.email
+    subject, text = render(kind, link(item))
     settings = get_settings()
     answer = clients.ses().send_email(
         Source=settings.mail_from,
@@ -167,8 +167,8 @@ def send(message: dict[str, Any]) -> dict[str, Any]:
     return {"sent": answer.get("MessageId")}
 
 
-def _recipient(kind: str, email: str, professional_id: str | None) -> tuple[str, str] | None:
-    """Who gets the mail now: (professional id, address), or None when nobody should."""
+def _recipient(kind: str, email: str, professional_id: str | None) -> Any:
+    """Who gets the mail now (the professional, whose address it goes to), or None."""
     from chalicelib import professionals
     from chalicelib.errors import NotFound
 
@@ -178,15 +178,14 @@ def _recipient(kind: str, email: str, professional_id: str | None) -> tuple[str,
         except NotFound:
             return None  # erased before the mail went out
         # Changed again since: that change queued its own confirmation.
-        return (item.id, item.email) if item.email == email else None
-    item = professionals.find_by("email", email) if email else None
-    return (item.id, item.email) if item is not None else None
+        return item if item.email == email else None
+    return professionals.find_by("email", email) if email else None
 
 
-def link(professional_id: str, email: str) -> str:
+def link(item: Any) -> str:
     from chalicelib import auth
 
-    token = auth.issue_email_token(professional_id, email)
+    token = auth.issue_email_token(item)
     return f"{get_settings().app_url}/me?token={quote(token, safe='')}"
 
 

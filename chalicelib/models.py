@@ -105,6 +105,9 @@ class ProfessionalItem(TableItem, discriminator="professional"):
     confirm_by = UnicodeAttribute(null=True)
     # internal: the Idempotency-Key record whose kept response holds this record (erasure deletes it)
     idempotency_record = UnicodeAttribute(null=True)
+    # internal: tokens carry it; a new one (proof of an unverified address) revokes every token
+    # issued before. Absent (records from before it): 0.
+    credential_generation = NumberAttribute(null=True)
 
     by_email = EmailIndex()
     by_phone = PhoneIndex()
@@ -129,12 +132,23 @@ class ApiKeyItem(TableItem, discriminator="api_key"):
     revoked_at = UnicodeAttribute(null=True)
 
 
+class UsedLinkItem(TableItem, discriminator="used_link"):
+    """A mailed link (email token) that has opened a session: it opens no second one. Kept
+    until the token expires (``expires_at``, epoch seconds: the table's TTL attribute)."""
+
+    expires_at = NumberAttribute()
+
+
 def professional_pk(professional_id: str) -> str:
     return f"PRO#{professional_id}"
 
 
 def guard_pk(field: str, value: str) -> str:
     return f"{field.upper()}#{value}"
+
+
+def used_link_pk(token_id: str) -> str:
+    return f"LINK#{token_id}"
 
 
 def api_key_pk(key_hash: str) -> str:

@@ -188,6 +188,8 @@ def table_spec(name: str) -> TableSpec:
         global_secondary_indexes=indexes,
         # The search indexer reads every change from the stream, with both images.
         stream_view_type="NEW_AND_OLD_IMAGES",
+        # Used-link markers (LINK#) expire with their email token.
+        ttl_attribute="expires_at",
     )
 
 
