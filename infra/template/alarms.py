@@ -1,0 +1,103 @@
+"""Alarms (dead-letter queues, stalled uploads, 5xx rate, throttles, worker errors, the indexer's
+iterator age) to an SNS topic."""
+from __future__ import annotations
+
+from typing import Any
+
+from infra.template.cfn import getatt, ref
+from infra.template.settings import API_STAGE, APP
+from infra.template.stack import Stack
+
+
+def alarm(t: Stack, logical_id: str, description: str, threshold: float, **metric: Any) -> None:
+    props = {
+        "AlarmDescription": f"{APP} {t.stage}: {description} "
+                            "(docs/operations.md, 'Alarms')",
+        "ComparisonOperator": "GreaterThanThreshold",
+        "Threshold": threshold,
+        "EvaluationPeriods": metric.pop("periods", 1),
+        "DatapointsToAlarm": metric.pop("datapoints", 1),
+        "TreatMissingData": "notBreaching",
+        "AlarmActions": [ref("AlarmTopic")],
+        "OKActions": [ref("AlarmTopic")],
+        **metric,
+    }
+    t.add(logical_id, "AWS::CloudWatch::Alarm", props)
+
+
+def alarms(t: Stack) -> None:
+    t.add("AlarmTopic", "AWS::SNS::Topic", {"DisplayName": f"{APP} {t.stage} alarms"})
+    t.add("AlarmEmailSubscription", "AWS::SNS::Subscription", {
+        "TopicArn": ref("AlarmTopic"), "Protocol": "email", "Endpoint": ref("AlarmEmail")},
+        Condition="HasAlarmEmail")
+    dlq, queue = t.d.dead_letter_queue, t.d.upload_queue
+    alarm(t, "DeadLetterQueueAlarm",
+          "resume uploads failed every retry and wait in the dead-letter queue", 0,
+          Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesVisible",
+          Dimensions=[{"Name": "QueueName", "Value": getatt(dlq.logical_id,
+                                                            "QueueName")}],
+          Statistic="Maximum", Period=300)
+    alarm(t, "UploadQueueStalledAlarm",
+          "resume uploads wait in the upload queue for too long",
+          t.s.alarm_upload_age_s,
+          Namespace="AWS/SQS", MetricName="ApproximateAgeOfOldestMessage",
+          Dimensions=[{"Name": "QueueName", "Value": getatt(queue.logical_id,
+                                                            "QueueName")}],
+          Statistic="Maximum", Period=300, periods=2, datapoints=2)
+    api_dims = [{"Name": "ApiName", "Value": t.api_name},
+                {"Name": "Stage", "Value": API_STAGE}]
+    alarm(t, "Api5xxRateAlarm",
+          f"over {t.s.alarm_5xx_rate:.0%} of API requests answered 5xx",
+          t.s.alarm_5xx_rate, periods=2, datapoints=2, Metrics=[
+              {"Id": "rate", "ReturnData": True, "Label": "5xx share",
+               "Expression": f"IF(requests >= {t.s.alarm_5xx_min_requests}, "
+                             "errors / requests, 0)"},
+              _metric("errors", "AWS/ApiGateway", "5XXError", api_dims, "Sum"),
+              _metric("requests", "AWS/ApiGateway", "Count", api_dims, "Sum")])
+    fn_metrics = [_metric(f"f{i}", "AWS/Lambda", "Throttles",
+                          [{"Name": "FunctionName", "Value": ref(name)}], "Sum")
+                  for i, name in enumerate(("APIHandler", t.f.sqs_function,
+                                            t.f.stream_function, t.f.authorizer,
+                                            t.f.mail_function, "PurgeUnconfirmed"))]
+    alarm(t, "LambdaThrottlesAlarm",
+          "Lambda throttled invocations (account concurrency exhausted)", 0, Metrics=[
+              {"Id": "throttles", "ReturnData": True, "Label": "throttles",
+               "Expression": "SUM(METRICS())"}, *fn_metrics])
+    table_dims = [{"Name": "TableName", "Value": ref(t.d.table.logical_id)}]
+    alarm(t, "TableThrottlesAlarm", "DynamoDB throttled reads or writes", 0, Metrics=[
+          {"Id": "throttles", "ReturnData": True, "Label": "throttle events",
+           "Expression": "reads + writes"},
+          _metric("reads", "AWS/DynamoDB", "ReadThrottleEvents", table_dims, "Sum"),
+          _metric("writes", "AWS/DynamoDB", "WriteThrottleEvents", table_dims, "Sum")])
+    alarm(t, "ResumeWorkerErrorsAlarm",
+          "resume worker invocations failed as a whole (timeout, crash)", 0,
+          Namespace="AWS/Lambda", MetricName="Errors",
+          Dimensions=[{"Name": "FunctionName", "Value": ref(t.f.sqs_function)}],
+          Statistic="Sum", Period=300)
+    # IteratorAge is in milliseconds: the age of a batch's last record when Lambda read it.
+    alarm(t, "SearchIndexerIteratorAgeAlarm",
+          "the search indexer falls behind the professionals table's changes",
+          t.s.alarm_iterator_age_s * 1000,
+          Namespace="AWS/Lambda", MetricName="IteratorAge",
+          Dimensions=[{"Name": "FunctionName", "Value": ref(t.f.stream_function)}],
+          Statistic="Maximum", Period=300)
+    alarm(t, "MailDeadLetterQueueAlarm",
+          "mail that failed every delivery (SES down or refusing) waits in its "
+          "dead-letter queue", 0,
+          Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesVisible",
+          Dimensions=[{"Name": "QueueName", "Value": getatt(
+              t.d.mail_dead_letter_queue.logical_id, "QueueName")}],
+          Statistic="Maximum", Period=300)
+    alarm(t, "SearchIndexDeadLetterQueueAlarm",
+          "changes the search indexer gave up on wait in its dead-letter queue", 0,
+          Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesVisible",
+          Dimensions=[{"Name": "QueueName", "Value": getatt(
+              t.d.index_dead_letter_queue.logical_id, "QueueName")}],
+          Statistic="Maximum", Period=300)
+
+
+def _metric(metric_id: str, namespace: str, name: str, dimensions: list[dict[str, Any]],
+            stat: str) -> dict[str, Any]:
+    return {"Id": metric_id, "ReturnData": False, "MetricStat": {
+        "Metric": {"Namespace": namespace, "MetricName": name, "Dimensions": dimensions},
+        "Period": 300, "Stat": stat}}

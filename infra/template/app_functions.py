@@ -1,0 +1,59 @@
+"""What app.py defines, named the way ``chalice package`` names it in the SAM template."""
+from __future__ import annotations
+
+import importlib
+import sys
+from dataclasses import dataclass
+
+from infra.template.settings import PROJECT_ROOT
+
+AUTHORIZER_FUNCTION = "key_authorizer"  # @app.lambda_function(name=...) in app.py
+MAIL_FUNCTION = "send_mail"  # @app.on_sqs_message(name=...) of the mail queue in app.py
+
+
+@dataclass(frozen=True)
+class AppFunctions:
+    """Logical ids of the resources ``chalice package`` generates for app.py, and its routes."""
+
+    api: str
+    routes: dict[str, list[str]]
+    sqs_function: str
+    sqs_event: str
+    stream_function: str
+    stream_event: str
+    authorizer: str | None
+    mail_function: str
+    mail_event: str
+
+
+def inspect_app() -> AppFunctions:
+    """Read app.py's routes and functions the way Chalice names them in its template."""
+    from chalice.app import DynamoDBEventConfig, SQSEventConfig
+    from chalice.utils import to_cfn_resource_name
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.insert(0, str(PROJECT_ROOT))
+    app = importlib.import_module("app").app
+    sqs = [s for s in app.event_sources if isinstance(s, SQSEventConfig)]
+    workers = [s for s in sqs if s.name != MAIL_FUNCTION]
+    if len(workers) != 1 or len(sqs) != 2:
+        raise RuntimeError(f"expected the resume worker and {MAIL_FUNCTION} as "
+                           f"@app.on_sqs_message handlers, found {[s.name for s in sqs]}")
+    sqs_function = to_cfn_resource_name(workers[0].name)
+    mail_function = to_cfn_resource_name(MAIL_FUNCTION)
+    streams = [s for s in app.event_sources if isinstance(s, DynamoDBEventConfig)]
+    if len(streams) != 1:
+        raise RuntimeError(f"expected one @app.on_dynamodb_record handler (the search indexer), "
+                           f"found {len(streams)}")
+    stream_function = to_cfn_resource_name(streams[0].name)
+    authorizers = [f for f in app.pure_lambda_functions if f.name == AUTHORIZER_FUNCTION]
+    return AppFunctions(
+        api="APIHandler",
+        routes={path: sorted(methods) for path, methods in app.routes.items()},
+        sqs_function=sqs_function,
+        sqs_event=f"{sqs_function}SqsEventSource",
+        stream_function=stream_function,
+        stream_event=f"{stream_function}DynamodbEventSource",
+        authorizer=to_cfn_resource_name(AUTHORIZER_FUNCTION) if authorizers else None,
+        mail_function=mail_function,
+        mail_event=f"{mail_function}SqsEventSource",
+    )

@@ -1,0 +1,71 @@
+"""What differs between deployed stages (sizes, limits, retention), and the names every part of
+the template shares."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from infra import resources as res
+
+PROJECT_ROOT = res.PROJECT_ROOT
+APP = res.APP_NAME
+API_STAGE = "api"  # the API Gateway stage: /api/... on CloudFront maps onto it unchanged
+
+
+@dataclass(frozen=True)
+class Throttle:
+    rate: float  # steady requests per second
+    burst: int
+
+
+@dataclass(frozen=True)
+class DeploySettings:
+    """What differs between deployed stages (the resources' names come from ``define``)."""
+
+    api_memory_mb: int = 512
+    api_timeout_s: int = 29  # API Gateway's integration timeout
+    # The resume worker runs pdfplumber in a child process limited to 1 GiB of address space,
+    # next to its own ~150 MB: 1.5 GB. Its batches are 5 records of up to ~25 s each.
+    worker_memory_mb: int = 1536
+    worker_timeout_s: int = 150
+    worker_max_concurrency: int = 5  # parallel batches (the SQS event source's ScalingConfig)
+    authorizer_memory_mb: int = 512  # imports the app: more memory, more CPU, faster cold starts
+    authorizer_timeout_s: int = 10
+    log_retention_days: int = 30
+    protect_data: bool = False  # deletion protection + Retain on the table, bucket and secret
+    upload_expiry_days: int = 1  # abandoned uploads/ objects (and incomplete multipart uploads)
+    stage_throttle: Throttle = Throttle(100, 200)  # all callers together
+    public_throttle: Throttle = Throttle(25, 50)  # anonymous and access-token callers, together
+    staff_throttle: Throttle = Throttle(25, 50)  # staff keys, together
+    partner_throttle: Throttle = Throttle(5, 10)  # each partner key on its own
+    partner_daily_quota: int = 20_000  # requests per partner key per day
+    alarm_5xx_rate: float = 0.05  # share of requests answered 5xx over 5 minutes...
+    alarm_5xx_min_requests: int = 20  # ...once there are at least this many
+    alarm_upload_age_s: int = 3600  # oldest message waiting in the upload queue
+    # The search indexer: batches of app.py's batch_size (100) records; a failing batch is
+    # halved until the bad record is alone, each half retried at most this often, and records
+    # this old are given up on: they go to the on-failure queue, well inside the stream's 24 h,
+    # so infra/search_dlq.py can still read them back.
+    indexer_memory_mb: int = 512
+    indexer_timeout_s: int = 120
+    indexer_max_retries: int = 5
+    indexer_max_record_age_s: int = 3600
+    alarm_iterator_age_s: int = 60  # the indexer's oldest record when read, 5-minute maximum
+    # The mail sender: a batch of up to 10 SendEmail calls; SES's own sending rate (14/s out of
+    # the sandbox by default) caps it, so two batches at a time are plenty.
+    mail_memory_mb: int = 256
+    mail_timeout_s: int = 30
+    mail_max_concurrency: int = 2
+    # WAF on the anonymous routes, requests per 5 minutes: per viewer (through CloudFront), and
+    # per connecting address (CloudFront's edges carry many viewers each; a direct caller of the
+    # execute-api URL is counted here whatever X-Viewer-Ip it sends).
+    waf_viewer_limit: int = 100
+    waf_source_limit: int = 2000
+
+
+STAGE_SETTINGS: dict[str, DeploySettings] = {
+    "prod": DeploySettings(log_retention_days=90, protect_data=True),
+}
+
+
+def settings_for(stage: str) -> DeploySettings:
+    return STAGE_SETTINGS.get(stage, DeploySettings())
