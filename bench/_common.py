@@ -104,10 +104,11 @@ botocore.session.Session.create_client = _counting_create_client
 def use_table(name: str) -> None:
     """Point chalicelib at table ``name`` (fresh binding) and create it if missing."""
     from chalicelib import db
+    from infra import resources
 
     os.environ["TABLE_NAME"] = name
     db._bound["table"] = None
-    db.create_table()
+    resources.create_app_tables()
 
 
 def format_table(headers: list[str], rows: list[list[object]]) -> str:

@@ -2,7 +2,7 @@
 per POST, through the app.
 
 Drives app.py with chalice.test.Client (as the tests do, tests/conftest.py) against DynamoDB Local
-(in memory; the tables of chalicelib.db.create_table), with a partner key:
+(in memory; the tables of infra.resources.create_app_tables), with a partner key:
   POST /professionals     without a key; with a new key; the same request again (a replay); the
                           same key with another body (422 idempotency_key_reused); each --runs
                           times with new people and keys, after an unmeasured warm-up round

@@ -50,10 +50,11 @@ def worker_path(data: bytes) -> float:
     from moto import mock_aws
 
     from chalicelib import auth, clients, db, professionals, resumes
+    from infra import resources
     with mock_aws():
         db._bound["table"] = None
         clients.reset()
-        db.create_table()
+        resources.create_app_tables()
         clients.s3().create_bucket(Bucket="bench-resumes")
         item = professionals.create({"full_name": "Bench", "email": "bench@example.com",
                                      "resume": {"filename": "cv.pdf", "size_bytes": len(data),

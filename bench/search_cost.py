@@ -71,6 +71,7 @@ from create_rate import percentile
 from list_cost import iso
 
 from chalicelib import clients, db
+from infra import resources
 from chalicelib.models import ProfessionalItem, professional_pk
 from chalicelib.search import analyzer, index, indexer, query
 from infra.dynamodb_local import DynamoDBLocal
@@ -505,7 +506,7 @@ def fill_size(size: int, filler: Filler, progress_path: Path | None,
     state = json.loads(progress_path.read_text()) if progress_path and progress_path.exists() \
         else {"done": 0, "seconds": 0.0, "items": 0, "postings": 0}
     if state["done"] == 0:
-        db.create_table()  # both tables (a fresh emulator, or an interrupted first block)
+        resources.create_app_tables()  # both tables (a fresh emulator, or an interrupted first block)
     resumed_from = state["done"]
     began = time.perf_counter()
     last_print = began
@@ -707,7 +708,7 @@ def measure_writes(endpoint: str, reindex_count: int) -> dict:
         s3.create_bucket(Bucket=bucket)
         tag = secrets.token_hex(4)
         point_at(f"bench-search-writes-{tag}", f"bench-search-writes-{tag}-index")
-        db.create_table()
+        resources.create_app_tables()
         ddb = clients.dynamodb()
         tally: Counter = Counter()
         ddb.meta.events.register("before-parameter-build.dynamodb", items_written_hook(tally),
@@ -748,7 +749,7 @@ def measure_writes(endpoint: str, reindex_count: int) -> dict:
         # the reindex rate: a fresh table pair, professionals 0..N-1 with their text objects
         tag = secrets.token_hex(4)
         point_at(f"bench-search-reindex-{tag}", f"bench-search-reindex-{tag}-index")
-        db.create_table()
+        resources.create_app_tables()
         filler = Filler(endpoint, 6)
         raws = []
         for n in range(reindex_count):

@@ -20,7 +20,8 @@ from chalicelib.errors import PayloadTooLarge, ValidationFailed, envelope
 from chalicelib.logs import log
 from chalicelib.models import GuardItem, ProfessionalItem, guard_pk, professional_pk
 from chalicelib.payloads import CsvRowError
-from chalicelib.professionals import UNIQUE_FIELDS, conflict_entry, copy_item, new_item
+from chalicelib.professionals import (UNIQUE_FIELDS, conflict_entry, copy_item, email_moved,
+                                      new_item)
 from chalicelib.settings import get_settings
 
 MAX_ROWS = 1000
@@ -251,11 +252,20 @@ class Plan:
             size += len(units[unit])
         for pack in packs:
             retry |= self._commit_pack(pack, units)
+        self._notify(set(units) - retry - set(oversized))
         # A fold that was cancelled is undone as a whole: its rows' outcomes come next round.
         again = {row[0]: row for unit in retry for row in rows_of.get(unit, [])}
         again.update((row[0], row) for row in self.stale)
         big = [row for unit in oversized for row in rows_of[unit]]
         return [again[i] for i in sorted(again)], sorted(big, key=lambda row: row[0])
+
+    def _notify(self, written: set[str]) -> None:
+        """Tell the verified previous address of every email the written units moved."""
+        for pid, item in self.current.items():
+            before = self.original.get(pid)
+            if before is not None and before.email != item.email \
+                    and self._find(f"pro#{pid}") in written:
+                email_moved(before)
 
     def _commit_pack(self, pack: list[str], units: dict[str, list[db.Action]]) -> set[str]:
         remaining = list(pack)

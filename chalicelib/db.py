@@ -74,18 +74,6 @@ def _client() -> Any:
     return connection().client
 
 
-def create_table(wait: bool = True) -> None:
-    """The professionals table (with its stream), the search index's table and the idempotency
-    table, for tests and tools; stages are provisioned by infra/resources.py and the template."""
-    from chalicelib import idempotency
-    from chalicelib.search import index
-    bind()
-    if not ProfessionalItem.exists():
-        ProfessionalItem.create_table(wait=wait, billing_mode="PAY_PER_REQUEST")
-    index.create_table()
-    idempotency.create_table()
-
-
 @dataclass
 class Action:
     """One write of a transaction; ``tag`` says which unit of work it belongs to."""

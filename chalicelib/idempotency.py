@@ -230,16 +230,3 @@ def forget(item: Any) -> None:
     if kept:
         clients.dynamodb().delete_item(TableName=get_settings().idempotency_table_name,
                                        Key={"id": {"S": kept}})
-
-
-def create_table() -> None:
-    """The idempotency table as infra/resources.idempotency_table_spec defines it (tests, tools)."""
-    client, name = clients.dynamodb(), get_settings().idempotency_table_name
-    try:
-        client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
-    except client.exceptions.ResourceInUseException:
-        return
-    client.get_waiter("table_exists").wait(TableName=name,
-                                           WaiterConfig={"Delay": 1, "MaxAttempts": 60})

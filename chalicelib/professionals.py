@@ -174,14 +174,23 @@ def patch(professional_id: str, body: Any, caller: Caller) -> ProfessionalItem:
         new.version = old.version + 1
         _transact([db.Action("put", new, ProfessionalItem.version == old.version),
                    *guard_moves(old, new)], caller)
-        moved.append(old.email != new.email)
+        written.append(old)
         return new
 
-    moved: list[bool] = []
+    written: list[ProfessionalItem] = []
     item = db.retrying(attempt, what="update")
-    if caller.role == TOKEN and moved and moved[-1]:
-        mail.confirm_address(item.id, item.email)  # the person's own new address: prove it
+    if written and written[-1].email != item.email:
+        email_moved(written[-1])
+        if caller.role == TOKEN:
+            mail.confirm_address(item.id, item.email)  # the person's own new address: prove it
     return item
+
+
+def email_moved(before: ProfessionalItem) -> None:
+    """A record's email changed (by anyone): a verified previous address hears of it, so the
+    owner of a mailbox learns when their record is moved away from it."""
+    if before.email and before.email_verified:
+        mail.address_changed(before.email)
 
 
 def _clean_patch(body: Any, caller: Caller) -> dict[str, str | None]:

@@ -373,6 +373,18 @@ def create(resources: StageResources, *, session: Any = None,
     }
 
 
+def create_app_tables(say: Any = None) -> None:
+    """The app's three tables as configured (TABLE_NAME and the names derived from it), through
+    the app's own DynamoDB client: what tests, benchmarks and ``python -m infra create-table``
+    need. A stage gets them, with its queues and bucket, from ``create`` or the template."""
+    from chalicelib import clients
+    from chalicelib.settings import get_settings
+    settings = get_settings()
+    for spec in (table_spec(settings.table_name), search_table_spec(settings.search_table_name),
+                 idempotency_table_spec(settings.idempotency_table_name)):
+        _create_table(clients.dynamodb(), spec, say or (lambda message: None))
+
+
 def _create_table(ddb: Any, spec: TableSpec, say: Any) -> None:
     try:
         table = ddb.describe_table(TableName=spec.name)["Table"]

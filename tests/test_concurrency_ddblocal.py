@@ -27,6 +27,7 @@ from typing import Any, Callable
 import pytest
 
 from chalicelib import db, professionals
+from infra import resources
 from chalicelib.auth import Caller
 from chalicelib.bulk import bulk_upsert
 from chalicelib.errors import Conflict
@@ -51,7 +52,7 @@ def ddb_table(dynamodb_local_endpoint, monkeypatch):
     monkeypatch.setenv("STAGE", "test")
     monkeypatch.setenv("TABLE_NAME", name)
     db._bound["table"] = None
-    db.create_table()
+    resources.create_app_tables()
     db._client()  # build the shared client before the threads do
     yield name
     db._client().delete_table(TableName=name)

@@ -30,7 +30,7 @@ STAFF = Caller(role="staff", name="ops")
 @pytest.fixture
 def tables(ddb_table, monkeypatch):
     """A fresh professionals table and its search table in DynamoDB Local; S3 on moto."""
-    monkeypatch.setenv("SEARCH_TABLE_NAME", f"{ddb_table}-search")  # what db.create_table made
+    monkeypatch.setenv("SEARCH_TABLE_NAME", f"{ddb_table}-search")  # what resources.create_app_tables made
     monkeypatch.setenv("RESUME_BUCKET", "professionals-resumes-test")
     with mock_aws():
         clients.reset()

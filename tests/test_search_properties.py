@@ -188,11 +188,12 @@ def fresh_tables(api) -> None:
     """Both tables empty again, as in a new store (moto copies every table on each transaction,
     so tables that keep growing across examples make each write slower)."""
     from chalicelib import auth, clients, db
+    from infra import resources
     from chalicelib.settings import get_settings
     settings = get_settings()
     for name in (settings.table_name, settings.search_table_name):
         clients.dynamodb().delete_table(TableName=name)
-    db.create_table()
+    resources.create_app_tables()
     search_sync.forget()
     api.keys["staff"], _ = auth.create_key("staff", "ops")
 

@@ -173,8 +173,10 @@ def test_an_anonymous_conflict_on_the_email_mails_its_owner(api, person, mailbox
 # -- email tokens and sessions ------------------------------------------------------------------
 
 def test_an_email_token_opens_a_session_and_confirms_the_address(api, person):
-    token = auth.issue_email_token(person["id"], "ada@example.com")
-    assert auth.open_email_token(token) == (person["id"], auth.address_digest("ada@example.com"))
+    token = auth.issue_email_token(stored(person["id"]), "ada@example.com")
+    claims = auth.open_email_token(token)
+    assert (claims.professional_id, claims.address) == (person["id"],
+                                                         auth.address_digest("ada@example.com"))
     assert "ada" not in base64.urlsafe_b64decode(token.split(".")[0] + "==").decode()
     opened = session(api, token)
     assert opened.status_code == 200, opened.json
@@ -188,9 +190,8 @@ def test_an_email_token_opens_a_session_and_confirms_the_address(api, person):
     assert got.status_code == 200 and got.json["email_verified"] is True
     item = stored(person["id"])
     assert item.unconfirmed is None and item.confirm_by is None  # out of the purge's index
-    # A double click: the same link works again, and writes nothing more.
-    twice = session(api, token)
-    assert twice.status_code == 200 and twice.json["professional"] == professional
+    # A link opens once: the second use is a 400 and writes nothing more.
+    error(session(api, token), 400, "bad_request")
     assert stored(person["id"]).version == item.version
     assert_invariants()
 
@@ -205,7 +206,7 @@ def _tampered(token: str) -> str:
 @pytest.mark.parametrize("kind", ["forged", "tampered", "expired", "access_token", "cursor",
                                   "garbage", "empty_payload", "no_email"])
 def test_bad_email_tokens_are_400_and_open_nothing(api, person, kind):
-    good = auth.issue_email_token(person["id"], "ada@example.com")
+    good = auth.issue_email_token(stored(person["id"]), "ada@example.com")
     token = {
         "forged": good.split(".")[0] + ".AAAA",
         "tampered": _tampered(good),
@@ -237,7 +238,7 @@ def test_session_media_type_and_query(api):
 
 
 def test_an_email_token_is_not_an_access_token(api, person):
-    email_token = auth.issue_email_token(person["id"], "ada@example.com")
+    email_token = auth.issue_email_token(stored(person["id"]), "ada@example.com")
     for method, path in (("GET", ""), ("DELETE", "")):
         error(api.call(method, f"/professionals/{person['id']}{path}", who=bearer(email_token)),
               401, "unauthorized")
@@ -249,7 +250,7 @@ def test_bad_access_tokens_are_401_on_the_persons_routes(api, person, kind):
         "expired": bearer(signing.sign({"sub": person["id"], "exp": int(time.time()) - 1},
                                        "access-token")),
         "tampered": bearer(_tampered(person["access_token"])),
-        "email_token": bearer(auth.issue_email_token(person["id"], "ada@example.com")),
+        "email_token": bearer(auth.issue_email_token(stored(person["id"]), "ada@example.com")),
         "garbage": "Bearer \u00e9t\u00e9.\u2603",
         "no_scheme": person["access_token"],
     }[kind]
@@ -263,7 +264,7 @@ def test_bad_access_tokens_are_401_on_the_persons_routes(api, person, kind):
 
 
 def test_a_link_for_an_old_address_opens_nothing(api, person, mailbox):
-    old_link = auth.issue_email_token(person["id"], "ada@example.com")
+    old_link = auth.issue_email_token(stored(person["id"]), "ada@example.com")
     changed = api.call("PATCH", f"/professionals/{person['id']}",
                        who=bearer(person["access_token"]), body={"email": "ada@new.example"})
     assert changed.status_code == 200 and changed.json["email_verified"] is False
@@ -273,12 +274,12 @@ def test_a_link_for_an_old_address_opens_nothing(api, person, mailbox):
     # The access token is bound to the person, not the address: it still works.
     assert api.call("GET", f"/professionals/{person['id']}",
                     who=bearer(person["access_token"])).status_code == 200
-    new_link = auth.issue_email_token(person["id"], "ada@new.example")
+    new_link = auth.issue_email_token(stored(person["id"]), "ada@new.example")
     assert session(api, new_link).json["professional"]["email_verified"] is True
 
 
 def test_a_link_of_an_erased_person_opens_nothing(api, person):
-    link = auth.issue_email_token(person["id"], "ada@example.com")
+    link = auth.issue_email_token(stored(person["id"]), "ada@example.com")
     assert api.call("DELETE", f"/professionals/{person['id']}").status_code == 204
     error(session(api, link), 400, "bad_request")
 
@@ -286,7 +287,7 @@ def test_a_link_of_an_erased_person_opens_nothing(api, person):
 # -- any change of the email makes it unverified ------------------------------------------------
 
 def _verified(api, person) -> None:
-    session(api, auth.issue_email_token(person["id"], person["email"].lower()))
+    session(api, auth.issue_email_token(stored(person["id"]), person["email"].lower()))
     assert stored(person["id"]).email_verified is True
 
 
@@ -526,7 +527,7 @@ def test_access_links_refuse_other_bodies(api):
 def test_the_purge_erases_unconfirmed_sign_ups_after_30_days(api, person, mailbox):
     confirmed = api.call("POST", "/professionals", who=None,
                          body={"full_name": "C", "email": "c@example.com", "consent": True}).json
-    session(api, auth.issue_email_token(confirmed["id"], "c@example.com"))
+    session(api, auth.issue_email_token(stored(confirmed["id"]), "c@example.com"))
     staff = api.call("POST", "/professionals", who="staff",
                      body={"full_name": "S", "email": "s@example.com"}).json
     later = clock.parse_iso(person["created_at"])
@@ -557,7 +558,7 @@ def test_a_confirmation_before_the_purge_erases_it_wins(api, person, monkeypatch
     moment = clock.parse_iso(person["created_at"]) + timedelta(days=31)
     due = purge.due(moment)
     assert [i.id for i in due] == [person["id"]]
-    session(api, auth.issue_email_token(person["id"], "ada@example.com"))
+    session(api, auth.issue_email_token(stored(person["id"]), "ada@example.com"))
     monkeypatch.setattr(purge, "due", lambda now=None: due)
     assert purge.purge_unconfirmed(moment) == []
     assert stored(person["id"]).email_verified is True

@@ -92,7 +92,9 @@ def fresh_email() -> str:
 
 
 def token(pid: str) -> str:
-    return f"Bearer {auth.issue_access_token(pid)}"
+    from chalicelib import db
+    from chalicelib.models import professional_pk
+    return f"Bearer {auth.issue_access_token(db.get(professional_pk(pid)))}"
 
 
 RESUME = {"filename": "cv.pdf", "content_type": "application/pdf", "size_bytes": 2000}

@@ -141,21 +141,6 @@ class IndexedState:
 
 # -- table access ------------------------------------------------------------------------------
 
-def create_table() -> None:
-    """The search table as infra/resources.search_table_spec defines it (tests and tools)."""
-    client = _client()
-    try:
-        client.create_table(TableName=_table(), BillingMode="PAY_PER_REQUEST",
-                            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                       {"AttributeName": "sk", "KeyType": "RANGE"}],
-                            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                                  {"AttributeName": "sk", "AttributeType": "S"}])
-    except client.exceptions.ResourceInUseException:
-        return
-    client.get_waiter("table_exists").wait(TableName=_table(),
-                                           WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-
-
 @contextmanager
 def _store(what: str) -> Iterator[None]:
     try:
