@@ -248,6 +248,8 @@ class Person:
     created_at: str | None = None  # None until the store has told us (bulk creates)
     updated_at: str | None = None
     written: bool = False  # written since updated_at was last seen: it may only move forward
+    verified: bool = False  # email_verified: a mailed link proved the address it holds now
+    generation: int = 0  # credential generation: tokens of another one open nothing
 
     def fields(self) -> dict[str, Any]:
         return {f: getattr(self, f) for f in ("id",) + WRITABLE}
@@ -320,7 +322,9 @@ class ApiStateMachine(RuleBasedStateMachine):
         _empty_professionals()
         self.people: dict[str, Person] = {}  # live professionals
         self.deleted: set[str] = set()
-        self.tokens: dict[str, str] = {}  # id -> access_token of an anonymous sign-up
+        # id -> (access token, the generation it was issued in): of a sign-up or a session
+        self.tokens: dict[str, tuple[str, int]] = {}
+        self.links: list[dict[str, Any]] = []  # mailed links minted so far (open_link)
         self.to_read: set[str] = set()  # ids to GET after this step
         self.to_look_up: set[tuple[str, str]] = set()  # (field, canonical value) likewise
         self.wrote = True  # a write was tried in this step: list everyone after it
@@ -349,7 +353,7 @@ class ApiStateMachine(RuleBasedStateMachine):
     def check_resource(self, got: dict, person: Person, what: str) -> None:
         assert {k: got.get(k) for k in person.fields()} == person.fields(), (what, got, person)
         assert got["resume"] is None, (what, got)
-        assert got["email_verified"] is False, (what, got)  # nobody here opens a mailed link
+        assert got["email_verified"] is person.verified, (what, got, person)
         assert TIMESTAMP.match(got["created_at"]) and TIMESTAMP.match(got["updated_at"]), got
         assert got["updated_at"] >= got["created_at"], (what, got)
         if person.created_at is not None:
@@ -423,7 +427,7 @@ class ApiStateMachine(RuleBasedStateMachine):
                         PARTNER_NAME[who])
         if who is None:  # anonymous sign-ups get a token for their own record
             assert set(got) == RESOURCE_KEYS | {"access_token"} and got["access_token"], got
-            self.tokens[pid] = got["access_token"]
+            self.tokens[pid] = (got["access_token"], 0)
         else:
             assert set(got) == RESOURCE_KEYS, got
         self.check_resource(got, person, what)
@@ -475,6 +479,7 @@ class ApiStateMachine(RuleBasedStateMachine):
             return _check_error(response, Expected(404, "not_found"), who, what)
         old = self.people[pid]
         new = replace(old, **values)
+        new.verified = old.verified and new.email == old.email
         if new.email is None and new.phone is None:  # one may be cleared only while the other
             fields = {f for f in SPELLINGS if f in values}  # remains
             return _check_error(response, Expected(400, "validation_error", fields), who, what)
@@ -554,7 +559,9 @@ class ApiStateMachine(RuleBasedStateMachine):
             if all(getattr(target, k) == v for k, v in values.items()):
                 outcomes.append(("unchanged", target.id, None))
                 continue
-            people[target.id] = replace(target, **values, written=True)
+            people[target.id] = replace(target, **values, written=True,
+                                        verified=target.verified and values.get(
+                                            "email", target.email) == target.email)
             outcomes.append(("updated", target.id, None))
         return people, outcomes
 
@@ -655,10 +662,10 @@ class ApiStateMachine(RuleBasedStateMachine):
     def read_with_token(self, pid: str, owner: str) -> None:
         """A sign-up's token reads its own record and no other (403), and nothing at all once
         its professional is gone (401); its own PATCH may not carry `source` (400)."""
-        token = f"Bearer {self.tokens[owner]}"
+        token = f"Bearer {self.tokens[owner][0]}"
         response = self.call("GET", f"/professionals/{pid}", who=token)
         what = f"GET {pid} with the token of {owner}"
-        if owner not in self.people:
+        if owner not in self.people or self.people[owner].generation != self.tokens[owner][1]:
             return _check_error(response, Expected(401, "unauthorized"), None, what)
         if pid != owner:
             return _check_error(response, Expected(403, "forbidden"), None, what)
@@ -670,6 +677,46 @@ class ApiStateMachine(RuleBasedStateMachine):
                                body={"source": "internal", "job_title": "Hacker"}),
                      Expected(400, "validation_error", {"source"}), None,
                      f"PATCH {pid} with its own token")
+
+    # -- mailed links and sessions (contract 7.4, 8.1) -----------------------------------------
+
+    @rule(pid=ids)
+    def open_link(self, pid):
+        """Mint the link the mail worker would send to the record's address, and open it."""
+        person = self.people.get(pid)
+        if person is None or person.email is None:
+            return
+        from chalicelib import auth
+        item = db.get(f"PRO#{pid}")
+        link = {"pid": pid, "token": auth.issue_email_token(item), "email": person.email,
+                "generation": person.generation, "used": False}
+        self.links.append(link)
+        self.open_session(link)
+
+    @rule(data=st.data())
+    def reopen_link(self, data):
+        """Open a link minted earlier: used, of an old generation or address, or of someone
+        deleted, it opens nothing (400)."""
+        if self.links:
+            self.open_session(data.draw(st.sampled_from(self.links), label="link"))
+
+    def open_session(self, link: dict[str, Any]) -> None:
+        response = self.call("POST", "/sessions", who=None, body={"token": link["token"]})
+        what = f"POST /sessions with a link of {link}"
+        person = self.people.get(link["pid"])
+        if link["used"] or person is None or person.email != link["email"] \
+                or person.generation != link["generation"]:
+            return _check_error(response, Expected(400, "bad_request"), None, what)
+        assert response.status_code == 200, (what, response.json)
+        link["used"] = True
+        new = replace(person, verified=True, written=not person.verified,
+                      generation=person.generation + (not person.verified))
+        self.check_resource(response.json["professional"], new, what)
+        self.learn_times(response.json["professional"], new)
+        self.people[new.id] = new
+        self.tokens[new.id] = (response.json["access_token"], new.generation)
+        self.touched(person, new)
+        self.read_with_token(new.id, new.id)
 
     @rule(email=st.none() | spelling["email"], phone=st.none() | spelling["phone"],
           source=st.none() | st.sampled_from(SOURCES),
