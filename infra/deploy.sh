@@ -11,8 +11,8 @@
 #
 # Settings (environment): AWS_PROFILE / AWS_REGION as for any AWS CLI call; STACK_NAME
 # (professionals-STAGE); ARTIFACT_BUCKET (professionals-artifacts-ACCOUNT-REGION, created when
-# missing); ALARM_EMAIL, MAIL_FROM (required when the stack is created) and
-# SIGNING_SECRET_REVISION (stack parameters, kept when unset);
+# missing); ALARM_EMAIL and MAIL_FROM (stack parameters; MAIL_FROM is required when the stack is
+# created; kept when unset);
 # SKIP_PACKAGE=1 (dist/STAGE is already packaged, e.g. by `make package`); SKIP_SPA_BUILD=1 and
 # SPA_DIST (frontend/dist); PYTHON (.venv/bin/python); DIST (dist).
 set -euo pipefail
@@ -69,7 +69,10 @@ deploy_template() {  # deploy_template FILE BUCKET: create or update the stack f
   local overrides=()
   [[ -z "${ALARM_EMAIL:-}" ]] || overrides+=("AlarmEmail=$ALARM_EMAIL")
   [[ -z "${MAIL_FROM:-}" ]] || overrides+=("MailFrom=$MAIL_FROM")
-  [[ -z "${SIGNING_SECRET_REVISION:-}" ]] || overrides+=("SigningSecretRevision=$SIGNING_SECRET_REVISION")
+  # The functions read the signing secret at run time: a rotation needs no deploy, and the
+  # stack has no SigningSecretRevision parameter any more (CloudFormation refuses unknown ones).
+  [[ -z "${SIGNING_SECRET_REVISION:-}" ]] || say "SIGNING_SECRET_REVISION is ignored: the" \
+    "functions read a rotated secret within minutes (docs/operations.md, 'Rotating the signing secret')"
   aws cloudformation deploy --template-file "$1" --stack-name "$STACK" \
     --s3-bucket "$2" --s3-prefix "$STACK" \
     --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \

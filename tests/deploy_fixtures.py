@@ -89,6 +89,8 @@ class Resolver:
             return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{self.value(props['QueueName'])}"
         if kind == "AWS::Logs::LogGroup":
             return name
+        if kind == "AWS::SecretsManager::Secret":  # its ARN (AWS adds 6 random characters)
+            return f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-AbCdEf"
         return name
 
     def getatt(self, name: str, attribute: str) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import botocore.client
 import pytest
 
-from chalicelib import clients
+from chalicelib import clients, signing_secret
 from tests import mail_helpers, pdf_corpus, search_sync
 from tests.deploy_fixtures import Resolver, as_list, packaged, role_policies
 from tests.test_resumes import DESCRIPTOR, deliver, s3_event, sign_up, upload
@@ -117,6 +117,8 @@ def to_accesses(service: str, op: str, p: dict[str, Any], table_arns: dict[str, 
         return {Access("sqs:SendMessage", arns[p["QueueUrl"]])}
     if service == "ses" and op == "SendEmail":
         return {Access("ses:SendEmail", arns[p["Source"]])}
+    if service == "secretsmanager" and op == "GetSecretValue":
+        return {Access("secretsmanager:GetSecretValue", arns[p["SecretId"]])}
     raise AssertionError(f"no IAM mapping for {service}:{op}: add it to this test")
 
 
@@ -178,6 +180,9 @@ def record(monkeypatch):
             self.by_function: dict[str, Recorder] = {}
 
         def __call__(self, function: str | None):
+            # Each function runs in containers of its own: none finds the signing secret in
+            # another's cache, so each function's own reads are recorded.
+            signing_secret._provider.clear()
             if function is not None:
                 active["now"] = self.by_function.setdefault(function, Recorder())
             else:
@@ -314,18 +319,22 @@ def send_mail(api, phase) -> None:
     which leaves the event's record to be deleted."""
     import os
 
-    from chalicelib import idempotency
+    from infra import resources
     phase("APIHandler")
     assert api.call("POST", "/access-links", who=None,
                     body={"email": "grace@example.com"}).status_code == 202
     phase(None)
-    idempotency.create_table()
+    resources.create_app_tables()
     records = mail_helpers.receive()
     assert records
     phase("SendMail")
     assert api.client.lambda_.invoke("send_mail", {"Records": records}).payload == {
         "batchItemFailures": []}
     phase("APIHandler")
+    # The mailed link opens a session once: the used link's marker is put in its transaction.
+    link = mail_helpers.sent()[-1].token
+    assert api.call("POST", "/sessions", who=None, body={"token": link}).status_code == 200
+    assert api.call("POST", "/sessions", who=None, body={"token": link}).status_code == 400
     api.call("POST", "/access-links", who=None, body={"email": "grace@example.com"})
     phase(None)
     records = mail_helpers.receive()
@@ -340,6 +349,15 @@ def send_mail(api, phase) -> None:
 
 
 @pytest.fixture
+def signing_secret_arn(api, monkeypatch) -> str:
+    """The signing secret in moto's Secrets Manager, read as a deployed stage reads it."""
+    arn = clients.secretsmanager().create_secret(
+        Name="professionals-test-iam-signing", SecretString="s" * 64)["ARN"]
+    monkeypatch.setenv("SIGNING_SECRET_ARN", arn)
+    return arn
+
+
+@pytest.fixture
 def usage_env(monkeypatch):
     monkeypatch.setenv("USAGE_KEY_PUBLIC", "stack-usage-plan-key-public")
     monkeypatch.setenv("USAGE_KEY_STAFF", "stack-usage-plan-key-staff")
@@ -347,7 +365,8 @@ def usage_env(monkeypatch):
 
 
 def test_each_role_allows_every_call_its_function_makes_and_nothing_unused(api, record,
-                                                                           usage_env):
+                                                                           usage_env,
+                                                                           signing_secret_arn):
     exercise(api, record)
     doc = packaged("dev").load_template()
     resolve = Resolver(doc)
@@ -360,13 +379,15 @@ def test_each_role_allows_every_call_its_function_makes_and_nothing_unused(api, 
     from chalicelib.settings import get_settings
     arns = {get_settings().mail_queue_url: resolve.getatt("MailQueue", "Arn"),
             get_settings().mail_from: f"arn:aws:ses:us-east-1:123456789012:identity/"
-                                      f"{resolve.ref('MailFrom')}"}
+                                      f"{resolve.ref('MailFrom')}",
+            signing_secret_arn: resolve.ref("SigningSecret")}
     policies = role_policies(doc)
     assert set(record.by_function) == set(policies)
     for function, recorder in record.by_function.items():
         assert {p.get("TableName") for s, _, p in recorder.calls if s == "dynamodb"} <= \
             {*table_arns, None}
-        assert {s for s, _, _ in recorder.calls} <= {"dynamodb", "s3", "sqs", "ses"}, function
+        assert {s for s, _, _ in recorder.calls} <= {"dynamodb", "s3", "sqs", "ses",
+                                                     "secretsmanager"}, function
         accesses = recorder.accesses(table_arns, bucket, arns)
         denied = sorted((a.action, a.resource, a.keys) for a in accesses
                         if not allowed(a, policies[function], resolve))
@@ -381,6 +402,17 @@ def test_each_role_allows_every_call_its_function_makes_and_nothing_unused(api, 
             "IndexSearch": {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"},
             "APIHandler": {"dynamodb:Query", "dynamodb:BatchGetItem"}}.get(function, set()), \
             function
+    # Who read the signing secret: the two functions that sign or verify, and no other.
+    readers = {f for f, recorder in record.by_function.items()
+               for a in recorder.accesses(table_arns, bucket, arns)
+               if a.action == "secretsmanager:GetSecretValue"}
+    assert readers == {"APIHandler", "SendMail"}
+    # The grants of issue 18 are used: used-link markers, per-address mail counters.
+    prefixes = {(f, a.action, a.keys[0].split("#")[0]) for f, recorder in record.by_function.items()
+                for a in recorder.accesses(table_arns, bucket, arns) if a.keys}
+    assert ("APIHandler", "dynamodb:PutItem", "LINK") in prefixes
+    assert {("SendMail", action, "mailcap") for action in (
+        "dynamodb:GetItem", "dynamodb:PutItem")} <= prefixes
 
 
 def test_the_evaluator_denies_what_the_policies_do_not_grant():
@@ -417,6 +449,19 @@ def test_the_evaluator_denies_what_the_policies_do_not_grant():
         ("SendMail", Access("dynamodb:PutItem", table, ("PRO#x",))),
         ("SendMail", Access("dynamodb:Query", table + "/index/by_phone")),
         ("SendMail", Access("sqs:SendMessage", resolve.getatt("MailQueue", "Arn"))),
+        # A used link's marker is written once and never removed by the API (a link opens
+        # once); the per-address mail counters are the mail sender's.
+        ("APIHandler", Access("dynamodb:DeleteItem", table, ("LINK#abc",))),
+        ("APIHandler", Access("dynamodb:UpdateItem", table, ("LINK#abc",))),
+        ("APIHandler", Access("dynamodb:PutItem", idempotency, ("mailcap#abc",))),
+        ("SendMail", Access("dynamodb:UpdateItem", idempotency, ("mailcap#abc",))),
+        ("SendMail", Access("dynamodb:PutItem", table, ("LINK#abc",))),
+        # The signing secret: no other function may read it, and the two that may read only it.
+        *[(function, Access("secretsmanager:GetSecretValue", resolve.ref("SigningSecret")))
+          for function in ("ProcessResumeUploads", "IndexSearch", "KeyAuthorizer",
+                           "PurgeUnconfirmed")],
+        ("APIHandler", Access("secretsmanager:GetSecretValue",
+                              "arn:aws:secretsmanager:us-east-1:123456789012:secret:other-AbCdEf")),
     ]
     for function, access in denied:
         assert not allowed(access, policies[function], resolve), (function, access)
@@ -426,3 +471,10 @@ def test_the_evaluator_denies_what_the_policies_do_not_grant():
                    resolve)
     assert allowed(Access("dynamodb:PutItem", idempotency, ("mail#abc",)), policies["SendMail"],
                    resolve)
+    assert allowed(Access("dynamodb:PutItem", idempotency, ("mailcap#abc",)),
+                   policies["SendMail"], resolve)
+    assert allowed(Access("dynamodb:PutItem", table, ("LINK#abc",)), policies["APIHandler"],
+                   resolve)
+    for function in ("APIHandler", "SendMail"):
+        assert allowed(Access("secretsmanager:GetSecretValue", resolve.ref("SigningSecret")),
+                       policies[function], resolve)

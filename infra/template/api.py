@@ -41,7 +41,7 @@ GATEWAY_ERRORS: dict[str, tuple[int | None, str, str | None]] = {
     "ACCESS_DENIED": (403, "forbidden", None),
     "EXPIRED_TOKEN": (403, "forbidden", None),
     "INVALID_SIGNATURE": (403, "forbidden", None),
-    # The WAF's only rules are rate limits on the anonymous routes.
+    # The WAF's only rules are rate limits (per address, on requests without an API key).
     "WAF_FILTERED": (429, "rate_limited", "Too many requests from this address: slow down and "
                                           "retry later."),
     # The authorizer named a partner key's usage key that is not registered (keys sync).

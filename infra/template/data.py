@@ -9,6 +9,8 @@ from infra.template.cfn import (deny_insecure_transport, getatt, maybe_sub, poli
 from infra.template.settings import APP
 from infra.template.stack import Stack
 
+SIGNING_SECRET = "SigningSecret"  # the secret's logical id (its Ref is its ARN)
+
 
 def resume_bucket_name(stage: str) -> str:
     """Bucket names are global: the configured name + account + region (a ``Fn::Sub`` string).
@@ -100,7 +102,13 @@ def data(t: Stack) -> None:
 
 
 def secret(t: Stack) -> None:
-    t.add("SigningSecret", "AWS::SecretsManager::Secret", {
-        "Description": f"{APP} {t.stage}: HMAC key of access tokens and list cursors",
+    """The HMAC key everything signed derives its keys from. Its value never reaches a
+    template or an environment: the API and the mail sender read it at run time (cached for
+    minutes), so rotating it needs no deploy (docs/operations.md, 'Rotating the signing
+    secret')."""
+    t.add(SIGNING_SECRET, "AWS::SecretsManager::Secret", {
+        "Description": f"{APP} {t.stage}: HMAC key of access tokens, email tokens (mailed "
+                       "links), email-address digests and list/search cursors; read at run "
+                       "time by the API and send_mail functions only",
         "GenerateSecretString": {"PasswordLength": 64, "ExcludePunctuation": True},
     }, **t.retention())

@@ -7,6 +7,7 @@ from typing import Any
 from infra import resources as res
 from infra.template.api import usage_key_value
 from infra.template.cfn import allow, getatt, leading_keys, policy, ref, sub
+from infra.template.data import SIGNING_SECRET
 from infra.template.settings import APP
 from infra.template.stack import Stack
 
@@ -27,13 +28,13 @@ PURGE_MEMORY_MB, PURGE_TIMEOUT_S = 256, 300
 
 
 def env(t: Stack, **extra: Any) -> dict[str, Any]:
+    """What every function reads: names, never a secret (the signing secret's value is read at
+    run time from Secrets Manager, by the two functions that sign or verify: ``signer_env``)."""
     return {
         "STAGE": t.stage,
         "TABLE_NAME": ref(t.d.table.logical_id),
         "RESUME_BUCKET": sub(t.d.bucket.name),
         "UPLOAD_QUEUE_NAME": getatt(t.d.upload_queue.logical_id, "QueueName"),
-        "SIGNING_SECRET": sub("{{resolve:secretsmanager:${SigningSecret}:SecretString}}"),
-        "SIGNING_SECRET_REVISION": ref("SigningSecretRevision"),
         "METRICS_NAMESPACE": t.metrics_namespace,
         "SEARCH_TABLE_NAME": ref(t.d.search_table.logical_id),
         "MAIL_QUEUE_NAME": getatt(t.d.mail_queue.logical_id, "QueueName"),
@@ -41,6 +42,18 @@ def env(t: Stack, **extra: Any) -> dict[str, Any]:
         "IDEMPOTENCY_TABLE_NAME": ref(t.d.idempotency_table.logical_id),
         **extra,
     }
+
+
+def signer_env(t: Stack, **extra: Any) -> dict[str, Any]:
+    """The environment of a function that signs or verifies (access and email tokens, address
+    digests, list and search cursors): the secret's ARN, with which it reads the value."""
+    return env(t, SIGNING_SECRET_ARN=ref(SIGNING_SECRET), **extra)
+
+
+def read_signing_secret() -> dict[str, Any]:
+    """The one grant on the secret, to the API and the mail sender only: a function that runs
+    untrusted input elsewhere (the resume worker's PDF parser) cannot forge a token."""
+    return allow("ReadSigningSecret", ["secretsmanager:GetSecretValue"], [ref(SIGNING_SECRET)])
 
 
 def function(t: Stack, logical_id: str, role: str, policy_doc: dict[str, Any], memory: int,
@@ -96,9 +109,12 @@ def functions(t: Stack) -> None:
     function(t, "APIHandler", "ApiHandlerRole", policy(
         allow("ReadTable", ["dynamodb:GetItem", "dynamodb:BatchGetItem"], [table]),
         allow("QueryLookupIndexes", ["dynamodb:Query"], indexes),
-        # Professionals and their e-mail/phone guards, in transactions; never API keys.
+        # Professionals and their e-mail/phone guards, in transactions, and the marker of a
+        # used mailed link (LINK#, put in the session's transaction: a link opens once);
+        # never API keys.
         allow("WriteProfessionalsAndGuards", ["dynamodb:PutItem", "dynamodb:DeleteItem"],
               [table], **leading_keys("PRO#", "EMAIL#", "PHONE#")),
+        allow("MarkUsedLinks", ["dynamodb:PutItem"], [table], **leading_keys("LINK#")),
         # The browser's presigned POST is signed with this role: it puts uploads/ objects.
         allow("SignUploads", ["s3:PutObject"], objects(t, res.UPLOAD_PREFIX)),
         # resume_text reads text/; the presigned download GETs resumes/.
@@ -116,7 +132,8 @@ def functions(t: Stack) -> None:
         # chalicelib.mail: sign-ups, access links and email changes queue their mail.
         allow("QueueMail", ["sqs:SendMessage"], [getatt(t.d.mail_queue.logical_id, "Arn")]),
         list_bucket,
-    ), t.s.api_memory_mb, t.s.api_timeout_s, env(t))
+        read_signing_secret(),  # access tokens, email tokens, cursors
+    ), t.s.api_memory_mb, t.s.api_timeout_s, signer_env(t))
 
     function(t, t.f.sqs_function, "ResumeWorkerRole", policy(
         allow("ConsumeUploadQueue", SQS_LAMBDA_ACTIONS,
@@ -208,13 +225,20 @@ def mail_function(t: Stack, table: Any, indexes: list[Any]) -> None:
         allow("RememberSentMail", ["dynamodb:PutItem", "dynamodb:GetItem",
                                    "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
               [getatt(t.d.idempotency_table.logical_id, "Arn")], **leading_keys("mail#")),
+        # The per-address mail limit (chalicelib/mail_limit.py): an item per recipient
+        # ("mailcap#" + the address's SHA-256) read, then put or deleted on the condition that
+        # it is the version read; expired by the table's TTL.
+        allow("CountMailPerAddress", ["dynamodb:GetItem", "dynamodb:PutItem",
+                                      "dynamodb:DeleteItem"],
+              [getatt(t.d.idempotency_table.logical_id, "Arn")], **leading_keys("mailcap#")),
         # SES authorises SendEmail on the sender's identity: the address, or its domain
         # when the domain is what was verified.
         allow("SendFromMailFrom", ["ses:SendEmail"], [
             sub(identity + "${MailFrom}"),
             {"Fn::Join": ["", [sub(identity), {"Fn::Select": [1, {"Fn::Split": [
                 "@", ref("MailFrom")]}]}]]}]),
-    ), t.s.mail_memory_mb, t.s.mail_timeout_s, env(
+        read_signing_secret(),  # the links' email tokens and address digests
+    ), t.s.mail_memory_mb, t.s.mail_timeout_s, signer_env(
         t,
         MAIL_FROM=ref("MailFrom"),
         # Links open the SPA. (Only this function may name the distribution: the API's

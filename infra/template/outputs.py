@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from infra.template.api import usage_key_value
 from infra.template.cfn import getatt, ref, sub
+from infra.template.data import SIGNING_SECRET
 from infra.template.settings import API_STAGE
 from infra.template.stack import Stack
 
@@ -35,7 +36,8 @@ def outputs(t: Stack) -> None:
         "MailDeadLetterQueueArn": (getatt(t.d.mail_dead_letter_queue.logical_id, "Arn"),
                                    None),
         "ApiWebAclArn": (getatt("ApiWebAcl", "Arn"), None),
-        "SigningSecretArn": (ref("SigningSecret"), None),
+        "SigningSecretArn": (ref(SIGNING_SECRET), "the signing secret (docs/operations.md, "
+                                                  "'Rotating the signing secret')"),
         "AlarmTopicArn": (ref("AlarmTopic"), None),
     }
     for name, (value, description) in out.items():

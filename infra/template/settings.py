@@ -18,6 +18,14 @@ class Throttle:
 
 
 @dataclass(frozen=True)
+class WafLimit:
+    """A WAF rate rule's limits, requests per 5 minutes per client address."""
+
+    per_viewer: int  # the viewer's address, which CloudFront passes on in X-Viewer-Ip
+    per_address: int  # the connecting address (a CloudFront edge, or a direct caller)
+
+
+@dataclass(frozen=True)
 class DeploySettings:
     """What differs between deployed stages (the resources' names come from ``define``)."""
 
@@ -55,11 +63,23 @@ class DeploySettings:
     mail_memory_mb: int = 256
     mail_timeout_s: int = 30
     mail_max_concurrency: int = 2
-    # WAF on the anonymous routes, requests per 5 minutes: per viewer (through CloudFront), and
-    # per connecting address (CloudFront's edges carry many viewers each; a direct caller of the
-    # execute-api URL is counted here whatever X-Viewer-Ip it sends).
-    waf_viewer_limit: int = 100
-    waf_source_limit: int = 2000
+    # The WAF's rate rules (infra/template/waf.py), requests per 5 minutes (its window), on
+    # every route, for requests without an X-Api-Key (keyed ones are the usage plans').
+    # Anonymous and person-token callers: the heaviest legitimate use is one person following a
+    # resume upload, whose page polls the record every second for 90 s, then every 5 s (about
+    # 135 requests in 5 minutes with the sign-up and a few edits); 300 per viewer leaves room for
+    # two of them behind one address (a household's NAT) and holds anyone else to 1 request/s.
+    # (What each request may do is bounded by the API itself: 5 mails per address an hour, 10
+    # resume uploads per professional a day.) Per connecting address 3,000 (10/s): CloudFront's
+    # edges carry many viewers each, and a direct caller of the execute-api URL, counted here
+    # whatever X-Viewer-Ip it sends, is held under the public usage plan's 25/s (everyone's).
+    waf_anonymous: WafLimit = WafLimit(per_viewer=300, per_address=3000)
+    # Staff-token-shaped requests (a Cognito JWT): an office of staff shares one address; a busy
+    # staff member (lists, search as they type, records) makes about one request every 3 s,
+    # 100 in 5 minutes: 3,000 per viewer is an office of ~30. Twice that per connecting address
+    # (an edge carries several offices). A forged token of that shape gets only 401s from the
+    # API, which verifies it, so this higher limit opens nothing to an abuser.
+    waf_staff_token: WafLimit = WafLimit(per_viewer=3000, per_address=6000)
 
 
 STAGE_SETTINGS: dict[str, DeploySettings] = {
