@@ -10,7 +10,7 @@ from chalice import Chalice, Rate, Response
 from chalicelib import (apidocs, auth, bulk, db, gateway_auth, idempotency, listing, logs, metrics,
                         payloads, professionals, resumes)
 from chalicelib.search import indexer
-from chalicelib import mail
+from chalicelib import mail_delivery
 from chalicelib import confirmation, purge
 from chalicelib.auth import PARTNER, STAFF, TOKEN
 from chalicelib.errors import ApiError, NotFound, Unavailable, envelope
@@ -32,6 +32,8 @@ def api_boundary(event, get_response):
         response = get_response(event)
     except ApiError as exc:
         response = _error(exc.status, exc.body())
+        if getattr(exc, "retry_after", None) is not None:  # errors.RateLimited
+            response.headers["Retry-After"] = str(exc.retry_after)
     except db.StoreUnavailable:  # throttled, unreachable or contended past its retries
         log.warning("store unavailable", exc_info=True)
         response = _error(503, Unavailable("The data store is busy; please retry.").body())
@@ -197,7 +199,7 @@ def process_resume_uploads(event):
                     name="send_mail")
 def send_mail(event):
     """The mail queue -> SES; a failed send goes back to the queue and is tried again later."""
-    failed = mail.handle_sqs_records([record.to_dict() for record in event])
+    failed = mail_delivery.handle_sqs_records([record.to_dict() for record in event])
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
 
 

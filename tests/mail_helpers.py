@@ -83,6 +83,15 @@ def deliver(client) -> list[str]:
     return sorted(failed)
 
 
+def ses_error(code: str, message: str) -> tuple:
+    """What a ``before-call.ses.SendEmail`` hook returns to answer instead of sending (botocore's
+    Stubber does the same): SES's error ``code``, as a parsed 400 response."""
+    import botocore.awsrequest
+    return (botocore.awsrequest.AWSResponse("https://email.us-east-1.amazonaws.com", 400, {}, None),
+            {"Error": {"Code": code, "Message": message},
+             "ResponseMetadata": {"HTTPStatusCode": 400}})
+
+
 def waiting() -> int:
     from chalicelib import clients
     attrs = clients.sqs().get_queue_attributes(

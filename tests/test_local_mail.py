@@ -106,3 +106,38 @@ def test_the_mail_worker_prints_a_line_per_new_mail_after_a_batch(moto_server, m
                      "http://127.0.0.1:8000/me?token=e1"]  # not the one from before it started
     received = [r.getMessage() for r in caplog.records if r.getMessage().startswith("received")]
     assert received and "mail confirm_address (event e1)" in received[0]
+
+
+def test_the_mail_worker_runs_the_app_sender_and_says_when_the_limit_suppressed_a_mail(
+        moto_server, monkeypatch, caplog):
+    from chalicelib import clients
+    from infra import resources
+    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
+    monkeypatch.setenv("STAGE", "test")
+    monkeypatch.setenv("TABLE_NAME", "local-mail-test")
+    clients.reset()
+    try:
+        resources.create_app_tables()  # the sender's idempotency table (sent events, limits)
+        ses(moto_server)
+        sqs = boto3.client("sqs", endpoint_url=moto_server, region_name="us-east-1")
+        url = sqs.create_queue(QueueName="mail-limit-test")["QueueUrl"]
+        worker = mail_worker.MailWorker(url, region="us-east-1", sqs=sqs)  # app.py's send_mail
+        for n in range(6):
+            sqs.send_message(QueueUrl=url, MessageBody=json.dumps(
+                {"event_id": f"e{n}", "kind": "address_changed", "email": "ada@example.com",
+                 "professional_id": None}))
+        with caplog.at_level(logging.INFO):
+            while worker.poll_once(wait_seconds=0):
+                pass
+    finally:
+        clients.reset()
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("mail to ")]
+    sent_lines = [line for line in lines if ": 'The email address on your record was changed'"
+                  in line]
+    suppressed = [line for line in lines if "suppressed" in line]
+    assert len(sent_lines) == 5 and len(lines) == 6
+    assert all(line.startswith("mail to ada@example.com: ") for line in sent_lines)
+    (line,) = suppressed
+    assert line.startswith("mail to ada@example.com suppressed by the per-address hourly limit: "
+                           "address_changed (event e")
+    assert len(mailbox.outbox()) == 5

@@ -100,6 +100,11 @@ def line(mail: SentMail) -> str:
     return f"mail to {', '.join(mail.to)}: {mail.subject!r} {links}"
 
 
+def suppressed_line(to: str, kind: str, event_id: str) -> str:
+    """The mail worker's terminal line for a mail the per-address limit kept back."""
+    return f"mail to {to} suppressed by the per-address hourly limit: {kind} (event {event_id})"
+
+
 def page(mails: list[SentMail] | None, endpoint: str | None) -> str:
     """The viewer: newest first, each link clickable (it opens the app on this origin)."""
     if mails is None:
