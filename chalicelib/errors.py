@@ -73,6 +73,17 @@ class UnsupportedMediaType(ApiError):
     status, code = 415, "unsupported_media_type"
 
 
+class RateLimited(ApiError):
+    """Too many attempts; ``retry_after``: whole seconds until one more is allowed (the
+    middleware sends it as the Retry-After header)."""
+
+    status, code = 429, "rate_limited"
+
+    def __init__(self, message: str, retry_after: int, details: dict[str, Any] | None = None):
+        super().__init__(message, {**(details or {}), "retry_after": retry_after})
+        self.retry_after = retry_after
+
+
 class Unavailable(ApiError):
     status, code = 503, "unavailable"
 

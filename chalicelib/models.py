@@ -108,6 +108,7 @@ class ProfessionalItem(TableItem, discriminator="professional"):
     # internal: tokens carry it; a new one (proof of an unverified address) revokes every token
     # issued before. Absent (records from before it): 0.
     credential_generation = NumberAttribute(null=True)
+    upload_attempts = JSONAttribute(null=True)  # internal: ISO times of counted uploads, last 24 h
 
     by_email = EmailIndex()
     by_phone = PhoneIndex()

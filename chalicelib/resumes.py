@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 import secrets
 import subprocess
@@ -26,15 +27,17 @@ from urllib.parse import unquote_plus
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import clients, db, metrics
-from chalicelib.auth import Caller, can_see
+from chalicelib import clients, clock, db, metrics
+from chalicelib.auth import PARTNER, TOKEN, Caller, can_see
 from chalicelib.clock import iso, now_iso, parse_iso
-from chalicelib.errors import NotFound, Unavailable, ValidationFailed
+from chalicelib.errors import NotFound, RateLimited, Unavailable, ValidationFailed
 from chalicelib.logs import log
 from chalicelib.models import ProfessionalItem, professional_pk
 from chalicelib.settings import get_settings
 
 MAX_BYTES = 5 * 1024 * 1024
+ATTEMPTS_PER_DAY = 10  # per professional, by token holders and partners (contract 8.1)
+ATTEMPT_WINDOW = timedelta(hours=24)
 UPLOAD_TTL_SECONDS = 900
 CLOCK_SKEW_SECONDS = 300  # S3 judges the form's expiry on its own clock
 DOWNLOAD_TTL_SECONDS = 300
@@ -120,11 +123,30 @@ def start_upload(professional_id: str, body: Any, caller: Caller | None = None) 
         if item is None or not can_see(caller, item):
             raise NotFound(f"No professional with id '{professional_id}'.")
         before = item.version
+        count_attempt(item, caller)
         begin_attempt(item, descriptor)
-        _save(item, before)
+        _save(item, before)  # the version condition also keeps concurrent attempts in the count
         return item
 
     return db.retrying(attempt, what="resume upload")
+
+
+def count_attempt(item: ProfessionalItem, caller: Caller | None) -> None:
+    """Contract 8.1: at most ATTEMPTS_PER_DAY attempts in any 24 hours by token holders and
+    partners (each replacement rewrites the resume's search postings); staff are not counted.
+    The times live on the item, pruned to the window, so the attempt's own write keeps them."""
+    now = clock.now()
+    since = now - ATTEMPT_WINDOW
+    recent = sorted(t for t in item.upload_attempts or [] if parse_iso(t) > since)
+    if caller is not None and caller.role in (TOKEN, PARTNER):
+        if len(recent) >= ATTEMPTS_PER_DAY:
+            # One more is allowed once the oldest that keeps the count full leaves the window.
+            frees = parse_iso(recent[-ATTEMPTS_PER_DAY]) + ATTEMPT_WINDOW
+            wait = max(1, math.ceil((frees - now).total_seconds()))
+            raise RateLimited(f"At most {ATTEMPTS_PER_DAY} resume uploads in 24 hours; retry in "
+                              f"{wait} seconds.", wait)
+        recent.append(iso(now))
+    item.upload_attempts = recent or None
 
 
 # -- reading --------------------------------------------------------------------------------
