@@ -36,6 +36,7 @@ class Outcome:
     status: str
     id: str | None = None
     error: dict[str, Any] | None = None
+    changes: dict[str, dict[str, Any]] | None = None  # an update's {field: {"from", "to"}}
 
 
 def bulk_upsert(rows: list[Any], caller: Caller, *, dry_run: bool = False) -> dict[str, Any]:
@@ -51,12 +52,18 @@ def bulk_upsert(rows: list[Any], caller: Caller, *, dry_run: bool = False) -> di
         except ValidationFailed as exc:
             outcomes[index] = Outcome("failed", error=exc.body()["error"])
     _run(pending, caller, dry_run, outcomes)
-    results = [{"index": i, "status": outcomes[i].status, "id": outcomes[i].id,
-                "error": outcomes[i].error} for i in range(len(rows))]
+    results = [_result(i, outcomes[i]) for i in range(len(rows))]
     summary = {s: sum(r["status"] == s for r in results)
                for s in ("created", "updated", "unchanged", "failed")}
     log.info("bulk upsert", rows=len(rows), dry_run=dry_run, summary=summary)
     return {"summary": summary, "results": results}
+
+
+def _result(index: int, outcome: Outcome) -> dict[str, Any]:
+    result = {"index": index, "status": outcome.status, "id": outcome.id, "error": outcome.error}
+    if outcome.status == "updated":  # who would change, what from, what to: dry runs too
+        result["changes"] = outcome.changes
+    return result
 
 
 def _clean_row(row: Any, caller: Caller, region: str) -> dict[str, str]:
@@ -149,6 +156,14 @@ class Plan:
                                                     for f, o in matched.items()])
             return
         target = matched.get("email") or matched.get("phone")
+        if "email" in fields and "email" not in matched and target is not None \
+                and self.current[target].email:
+            # Phones are shared (switchboards, family lines, recycled numbers): a row that
+            # brings an email nobody has is another person, not a correction of this one.
+            self._fail(index, "conflict", "The phone belongs to a professional with another "
+                       "email; a row with a different email is another person.",
+                       conflicts=[conflict_entry("phone", target, self.caller)])
+            return
         if target is None:
             self._create(index, fields, row_key)
             return
@@ -173,7 +188,8 @@ class Plan:
                     self.owner[guard_pk(field, old)] = None
                 self.owner[guard_pk(field, changes[field])] = target
         self.current[target] = updated
-        self.outcomes[index] = Outcome("updated", target)
+        self.outcomes[index] = Outcome("updated", target, changes={
+            name: {"from": getattr(person, name), "to": value} for name, value in changes.items()})
 
     def _create(self, index: int, fields: dict[str, str], row_key: str) -> None:
         if not fields.get("full_name"):

@@ -23,36 +23,52 @@ def test_mixed_batch_follows_the_contract(api):
         {"full_name": "Ada", "email": "ada@example.com", "phone": "+14155550101"},
         {"full_name": "Grace", "email": "grace@example.com", "phone": "+14155550102"},
         {"full_name": "Linus", "email": "linus@example.com"},
+        {"full_name": "Pat", "phone": "+14155550103"},
     ]).json["results"]
-    ada, grace, linus = (r["id"] for r in seeded)
+    ada, grace, linus, pat = (r["id"] for r in seeded)
     response = bulk(api, [
         {"full_name": "New Person", "email": "new@example.com"},                   # 0 created
         {"email": "ADA@example.com", "job_title": "Countess"},                     # 1 by email
-        {"email": "grace.h@example.com", "phone": "(415) 555-0102"},               # 2 by phone
+        {"email": "grace.h@example.com", "phone": "(415) 555-0102"},               # 2 another's phone
         {"full_name": "Bad", "email": "not-an-email"},                             # 3 invalid
         {"email": "ada@example.com", "phone": "+1 415 555 0102"},                  # 4 two people
         {"email": "linus@example.com", "job_title": "Kernel"},                     # 5 same person
         {"email": "linus@example.com", "job_title": "Kernel", "company_name": ""}, # 6 unchanged
         {"phone": "+14155550199"},                                                 # 7 no name
         {"email": "ada@example.com", "job_title": "Countess"},                     # 8 unchanged
+        {"phone": "(415) 555-0102", "job_title": "Admiral"},                       # 9 by phone
+        {"email": "pat@example.com", "phone": "+1 415 555 0103"},                  # 10 gets an email
     ])
     assert response.status_code == 207
     body = response.json
-    assert statuses(response) == ["created", "updated", "updated", "failed", "failed", "updated",
-                                  "unchanged", "failed", "unchanged"]
+    assert statuses(response) == ["created", "updated", "failed", "failed", "failed", "updated",
+                                  "unchanged", "failed", "unchanged", "updated", "updated"]
     ids = [r["id"] for r in body["results"]]
-    assert ids[1:3] == [ada, grace] and ids[5:7] == [linus, linus] and ids[8] == ada
-    assert ids[3] is ids[4] is ids[7] is None
+    assert ids[1] == ada and ids[5:7] == [linus, linus] and ids[8] == ada
+    assert ids[9:] == [grace, pat]
+    assert ids[2] is ids[3] is ids[4] is ids[7] is None
+    # 8.5: a phone whose holder has another email is not a match: the row is another person.
+    assert body["results"][2]["error"]["code"] == "conflict"
+    assert body["results"][2]["error"]["details"]["conflicts"] == [{"field": "phone", "id": grace}]
+    # 8.5: every update says what it changed; no other result carries changes.
+    changes = {r["index"]: r.get("changes") for r in body["results"]}
+    assert changes[1] == {"job_title": {"from": None, "to": "Countess"}}
+    assert changes[5] == {"job_title": {"from": None, "to": "Kernel"}}
+    assert changes[9] == {"job_title": {"from": None, "to": "Admiral"}}
+    assert changes[10] == {"email": {"from": None, "to": "pat@example.com"}}
+    assert all("changes" not in r for r in body["results"] if r["status"] != "updated")
     assert body["results"][3]["error"]["code"] == "validation_error"
     assert body["results"][4]["error"]["code"] == "conflict"
     assert body["results"][4]["error"]["details"]["conflicts"] == [
         {"field": "email", "id": ada}, {"field": "phone", "id": grace}]
     assert body["results"][7]["error"]["details"]["fields"] == {
         "full_name": ["Required to create a professional."]}
-    assert body["summary"] == {"created": 1, "updated": 3, "unchanged": 2, "failed": 3}
-    assert [r["index"] for r in body["results"]] == list(range(9))
-    assert api.call("GET", f"/professionals/{grace}").json["email"] == "grace.h@example.com"
+    assert body["summary"] == {"created": 1, "updated": 4, "unchanged": 2, "failed": 4}
+    assert [r["index"] for r in body["results"]] == list(range(11))
+    grace_now = api.call("GET", f"/professionals/{grace}").json
+    assert (grace_now["email"], grace_now["job_title"]) == ("grace@example.com", "Admiral")
     assert api.call("GET", f"/professionals/{ada}").json["job_title"] == "Countess"
+    assert api.call("GET", f"/professionals/{pat}").json["email"] == "pat@example.com"
     assert_invariants()
 
 
@@ -60,14 +76,18 @@ def test_rows_for_one_person_fold_in_order(api):
     response = bulk(api, [
         {"full_name": "Kim", "email": "kim@example.com"},
         {"email": "kim@example.com", "phone": "+14155550111"},
+        {"phone": "+14155550111", "job_title": "Engineer"},
         {"phone": "+14155550111", "email": "kim2@example.com"},
-        {"full_name": "Other", "email": "kim@example.com"},
+        {"full_name": "Other", "email": "kim2@example.com"},
     ])
-    assert statuses(response) == ["created", "updated", "updated", "created"]
-    first, other = response.json["results"][0]["id"], response.json["results"][3]["id"]
-    assert first != other
+    assert statuses(response) == ["created", "updated", "updated", "failed", "created"]
+    results = response.json["results"]
+    first, other = results[0]["id"], results[4]["id"]
+    assert first != other and [r["id"] for r in results[1:3]] == [first, first]
+    assert results[2]["changes"] == {"job_title": {"from": None, "to": "Engineer"}}
     person = api.call("GET", f"/professionals/{first}").json
-    assert (person["email"], person["phone"]) == ("kim2@example.com", "+14155550111")
+    assert (person["email"], person["phone"], person["job_title"]) == (
+        "kim@example.com", "+14155550111", "Engineer")
     assert_invariants()
 
 

@@ -3,7 +3,7 @@
 Hypothesis draws a few rows from a deliberately small pool of values (3 e-mails, 3 phones written
 in several formats that normalise to the same E.164 number, 2 names, 2 job titles, ...), so rows
 collide a lot: matches by e-mail, by phone, e-mail and phone of two different people, a phone match
-that brings a new e-mail, partners touching records they did not create, invalid rows. Each example
+that brings a new e-mail (a conflict when the phone's holder has another e-mail, contract 8.5), partners touching records they did not create, invalid rows. Each example
 runs twice from the same starting state, on the moto table of the ``store`` fixture, emptied
 before each run:
 
@@ -198,6 +198,8 @@ def _model_apply(state: dict[str, dict], row: Any,
         return "created", pid, None
     pid = owners.pop()
     person = state[pid]
+    if fields.get("email") and person["email"] not in (None, fields["email"]):
+        return "failed", None, "conflict"  # 8.5: matched by phone, holds another email
     if caller.role == "partner" and person["partner"] != caller.name:
         return "failed", None, "conflict"
     if all(person[k] == v for k, v in fields.items()):
@@ -318,14 +320,34 @@ def test_partner_cannot_update_a_record_it_did_not_create(store):
     assert_invariants()
 
 
-def test_phone_in_another_format_matches_and_brings_a_new_email(store):
-    ada = professionals.create({"full_name": "Ada", "email": "ada@example.com",
-                                "phone": "(415) 555-0101"}, STAFF)
+def test_phone_in_another_format_matches_and_brings_an_email_to_a_phone_only_record(store):
+    ada = professionals.create({"full_name": "Ada", "phone": "(415) 555-0101"}, STAFF)
     results = bulk_upsert([{"phone": "+1 415 555 0101", "email": "lovelace@example.com"},
-                           {"full_name": "Eve", "email": "ada@example.com"}], STAFF)["results"]
-    assert [(r["status"], r["id"]) for r in results[:1]] == [("updated", ada.id)]
-    assert results[1]["status"] == "created"  # the old e-mail was freed by the row before
-    assert professionals.get(ada.id).email == "lovelace@example.com"
+                           {"full_name": "Eve", "email": "lovelace@example.com"}],
+                          STAFF)["results"]
+    assert [(r["status"], r["id"]) for r in results] == [("updated", ada.id), ("updated", ada.id)]
+    assert results[0]["changes"] == {"email": {"from": None, "to": "lovelace@example.com"}}
+    assert professionals.get(ada.id).full_name == "Eve"
+    assert_invariants()
+
+
+def test_a_phone_shared_with_someone_of_another_email_is_a_conflict(store):
+    """Issue 23: "Mary Miller" with a new email and Alan Turing's phone replaced Alan's name,
+    email and company. A row that brings an email nobody has is another person."""
+    alan = professionals.create({"full_name": "Alan Turing", "email": "alan@example.com",
+                                 "phone": "+1 415 555 0101", "company_name": "Bletchley"}, STAFF)
+    rows = [{"full_name": "Mary Miller", "email": "mary@example.com", "phone": "(415) 555-0101",
+             "company_name": "Miller & Co"}]
+    for dry_run in (True, False):
+        (result,) = bulk_upsert(rows, STAFF, dry_run=dry_run)["results"]
+        assert (result["status"], result["id"]) == ("failed", None)
+        assert result["error"]["code"] == "conflict"
+        assert result["error"]["details"]["conflicts"] == [{"field": "phone", "id": alan.id}]
+        assert "changes" not in result
+    kept = professionals.get(alan.id)
+    assert (kept.full_name, kept.email, kept.company_name) == (
+        "Alan Turing", "alan@example.com", "Bletchley")
+    assert professionals.find_by("email", "mary@example.com") is None
     assert_invariants()
 
 

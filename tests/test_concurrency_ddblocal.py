@@ -199,9 +199,9 @@ def test_bulk_upserts_of_the_same_pairs_make_one_professional_per_pair(ddb_table
 def test_bulk_upserts_of_crossed_pairs_keep_emails_and_phones_unique(ddb_table):
     """Even threads pair e-mail k with phone k, odd threads with phone k^1 (0-1, 2-3, ... swap).
     Depending on the interleaving, a row matches one person by e-mail and another by phone (a
-    conflict), or one by phone alone with a free e-mail (the e-mail moves), or by e-mail alone
-    with a free phone (the phone moves): every order of the rows of one pair of keys gives at
-    least one of these."""
+    conflict), or one by phone alone whose holder has another e-mail (a conflict too, contract
+    8.5), or by e-mail alone with a free phone (the phone moves): every order of the rows of one
+    pair of keys gives at least one of these."""
     def rows_of(t: int) -> list[dict]:
         return [{"full_name": f"Person {k}", "email": email(k, t),
                  "phone": phone(k ^ (t % 2), t), "job_title": f"thread {t}"}

@@ -298,13 +298,32 @@ def test_staff_and_bulk_email_changes_unverify(api, person, mailbox):
     moved = api.call("PATCH", f"/professionals/{person['id']}", body={"email": "a2@example.com"})
     assert moved.json["email_verified"] is False
     _verified(api, {"id": person["id"], "email": "a2@example.com"})
+    # Bulk gives an email only to a record without one (8.5): here the row is another person.
     rows = [{"phone": "+1 415 555 0123", "email": "a3@example.com"}]
     result = api.call("POST", "/professionals/bulk", who="staff", body=rows).json
-    assert result["results"][0]["status"] == "updated"
+    assert result["results"][0]["error"]["details"]["conflicts"] == [
+        {"field": "phone", "id": person["id"]}]
     got = api.call("GET", f"/professionals/{person['id']}").json
-    assert (got["email"], got["email_verified"]) == ("a3@example.com", False)
-    assert mailbox() == []  # staff and bulk changes mail nobody
+    assert (got["email"], got["email_verified"]) == ("a2@example.com", True)
+    # Staff changes mail no link; the verified previous address is told of the change (8.1).
+    assert mailbox() == [{"kind": "address_changed", "email": "ada@example.com",
+                          "professional_id": None}]
     assert_invariants()
+
+
+def test_bulk_fills_a_missing_email_and_a_moved_verified_one_is_notified(api, mailbox):
+    staff_made = api.call("POST", "/professionals", body={"full_name": "Pat",
+                                                          "phone": "+1 415 555 0124"}).json
+    rows = [{"phone": "+1 415 555 0124", "email": "pat@example.com"}]
+    assert api.call("POST", "/professionals/bulk", body=rows).json["results"][0][
+        "status"] == "updated"
+    assert mailbox() == []  # it had no email: nobody to tell
+    session(api, auth.issue_email_token(stored(staff_made["id"])))
+    patched = api.call("PATCH", f"/professionals/{staff_made['id']}",
+                       body={"email": "pat2@example.com"})
+    assert patched.json["email_verified"] is False
+    assert mailbox() == [{"kind": "address_changed", "email": "pat@example.com",
+                          "professional_id": None}]
 
 
 # -- self-service with the access token ---------------------------------------------------------
