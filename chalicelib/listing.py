@@ -16,7 +16,7 @@ from chalicelib.auth import PARTNER, Caller, can_see
 from chalicelib.errors import BadRequest, Forbidden
 from chalicelib.models import PartnerIndex, ProfessionalItem, SourceIndex
 from chalicelib.professionals import find_by, to_resource
-from chalicelib.search import query
+from chalicelib.search import analyzer, query
 from chalicelib.settings import get_settings
 
 QUERY_PARAMS = ("source", "limit", "cursor", "email", "phone", "q")
@@ -40,8 +40,8 @@ def list_professionals(params: dict[str, str], caller: Caller) -> dict[str, Any]
         if "email" in params or "phone" in params:
             raise BadRequest("q cannot be combined with an email or phone look-up.",
                              {"fields": {"q": ["Search, or look up by email or phone, not both."]}})
-        return query.search(query.parse_q(params["q"]), source=source, limit=limit,
-                            cursor=params.get("cursor"))
+        return query.search(query.parse_q(_canonical_q(params["q"])), source=source,
+                            limit=limit, cursor=params.get("cursor"))
     if "email" in params or "phone" in params:
         if "cursor" in params:
             raise BadRequest("A cursor cannot be used with an email or phone look-up.")
@@ -83,6 +83,20 @@ def _partner_page(partner: str, source: str | None, limit: int,
         resume_at = last_read["list_key"]["S"]
     next_cursor = signing.cursor(filters, resume_at, _PURPOSE) if resume_at else None
     return {"items": [to_resource(item) for item in page], "next_cursor": next_cursor}
+
+
+def _canonical_q(q: str) -> str:
+    """A q that is one whole email address, in its stored spelling: the index holds the
+    canonical form's words, which an A-label domain (``xn--bcher-kva``) does not share with its
+    U-label (``bücher``). Anything else, an invalid address included, is searched as typed."""
+    text = q.strip()
+    if "@" not in text or len(text) > analyzer.MAX_QUERY_CHARS or any(
+            c.isspace() for c in text):
+        return q
+    try:
+        return validation.normalise_email(text)
+    except ValueError:
+        return q
 
 
 def _limit(raw: str | None) -> int:

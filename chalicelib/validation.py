@@ -1,30 +1,65 @@
 """Field rules shared by create, PATCH and bulk rows: trimming, e-mail and phone normalisation."""
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
+
+from chalicelib import unicode_scripts
 
 SOURCES = ("direct", "partner", "internal")
 WRITABLE_FIELDS = ("full_name", "email", "phone", "company_name", "job_title", "source")
 MAX_TEXT = 200
 MAX_EMAIL = 254
+_MAX_EMAIL_INPUT = 4 * MAX_EMAIL  # an NFD spelling is longer than its NFC form
 MAX_PHONE_INPUT = 40
 
 CREATE, PATCH, BULK = "create", "patch", "bulk"
 
 
 def normalise_email(value: str) -> str:
-    """Return the stored form of an e-mail address, or raise ValueError with a sentence."""
+    """The one stored form of an e-mail address (contract 8.1), or ValueError with a sentence.
+
+    Unicode NFC, lower-cased, the domain in its Unicode (U-label) form: an address typed
+    decomposed (NFD), in capitals or with its domain in ASCII (``xn--``) is the same string. The
+    domain is the one email-validator computes through IDNA 2008 (the idna package; it also
+    lower-cases and NFC-normalises it); the local part is lower-cased here. A local part, or a
+    domain label, whose letters mix scripts (Latin with Cyrillic, say) is refused.
+    """
     from email_validator import EmailNotValidError, validate_email
 
-    text = value.strip().lower()
+    stripped = value.strip()
+    if len(stripped) > _MAX_EMAIL_INPUT:  # before any Unicode work on a huge string
+        raise ValueError(f"Must be at most {MAX_EMAIL} characters.")
+    text = unicodedata.normalize("NFC", stripped)  # NFD spellings are measured as NFC ones
     if len(text) > MAX_EMAIL:
         raise ValueError(f"Must be at most {MAX_EMAIL} characters.")
     try:
         # Syntax only: a deliverability check does DNS look-ups (slow, and fails offline).
-        validate_email(text, check_deliverability=False)
+        checked = validate_email(text, check_deliverability=False)
+        # email-validator keeps the local part's case (RFC 5321 leaves it to the mailbox's
+        # host; this product compares addresses case-insensitively). lower() can leave a
+        # string that is not NFC for rare letters, hence NFC again after it.
+        local = unicodedata.normalize("NFC", checked.local_part.lower())
+        canonical = f"{local}@{checked.domain}"
+        if canonical != checked.normalized:
+            validate_email(canonical, check_deliverability=False)  # still valid once lowered
     except EmailNotValidError as exc:
         raise ValueError(f"Not a valid e-mail address: {exc}") from None
-    return text
+    _refuse_mixed_scripts(local, checked.domain)
+    if len(canonical) > MAX_EMAIL:
+        raise ValueError(f"Must be at most {MAX_EMAIL} characters.")
+    return canonical
+
+
+def _refuse_mixed_scripts(local: str, domain: str) -> None:
+    """Look-alike addresses (``pаypal`` with a Cyrillic ``а``) mix scripts within one part."""
+    parts = [("part before the @-sign", local)]
+    parts += [(f"domain label '{label}'", label) for label in domain.split(".")]
+    for where, text in parts:
+        if unicode_scripts.mixes_scripts(text):
+            names = " and ".join(sorted(s.title() for s in unicode_scripts.scripts(text)))
+            raise ValueError(f"The {where} mixes letters of different scripts ({names}), as "
+                             "look-alike addresses do; write each part in one script.")
 
 
 def normalise_phone(value: str, default_region: str) -> str:

@@ -1,5 +1,6 @@
 """Operator commands: ``python -m infra keys create|list|revoke``, ``verify``, ``create-table``,
-``search reindex``, ``search replay-dlq``, ``purge-unconfirmed [--dry-run]``.
+``search reindex``, ``search replay-dlq``, ``purge-unconfirmed [--dry-run]``,
+``emails canonicalize [--dry-run]``.
 
 They act on the table named by TABLE_NAME (and AWS_ENDPOINT_URL_DYNAMODB, for an emulator).
 """
@@ -10,6 +11,7 @@ import json
 import sys
 
 from chalicelib import auth, db
+from infra import resources
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     purge = commands.add_parser("purge-unconfirmed", help="erase anonymous sign-ups whose address "
                                 "was not confirmed within 30 days (what the hourly schedule does)")
     purge.add_argument("--dry-run", action="store_true", help="list them, erase nothing")
+    from infra import emails
+    emails.add_command(commands)
     args = parser.parse_args(argv)
 
     if args.command == "purge-unconfirmed":
@@ -52,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(erased)} unconfirmed sign-up(s) {'due' if args.dry_run else 'erased'} "
               f"in table {db.bind()}")
     elif args.command == "create-table":
-        db.create_table()
+        resources.create_app_tables()
         print(f"table {db.bind()} ready")
     elif args.command == "verify":
         from infra.verify import check_search_index, find_violations
@@ -66,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(index['problems'])} search index problem(s), {index['checked']} of "
               f"{index['professionals']} professionals checked")
         return 1 if problems or index["problems"] else 0
+    elif args.command == "emails":
+        return emails.run(args)
     elif args.command == "search" and args.action == "replay-dlq":
         return search_dlq.run(args)
     elif args.command == "search" and args.action == "reindex":
