@@ -166,6 +166,52 @@ describe('bulk import', () => {
     assert.match(text.split('\r\n')[1], /^"'=HYPERLINK\(""x""\)",not-an-email,Bad Row Inc,Tester,42,/);
   });
 
+  test('a dry run shows who an update would change, from what to what, and refuses another person\'s phone', async () => {
+    // Issue 23: "Mary Miller", a new email with Alan's phone, must not overwrite Alan. A phone
+    // from the fictional 020 7946 0xxx range, another one if an earlier run on this stack holds it.
+    const alan = { full_name: `Alan Turing ${RUN}`, email: `alan.${RUN}@example.com`, company_name: 'NPL' };
+    let phone;
+    let created;
+    for (let attempt = 0; attempt < 20 && created?.status !== 201; attempt++) {
+      phone = `+44 20 7946 0${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}`;
+      created = await api('/professionals', { method: 'POST', body: { ...alan, phone } });
+    }
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    try {
+      const rows = [
+        { full_name: 'Person 1', email: `bulk1.${RUN}@example.com`, company_name: 'Bletchley Park' },
+        { full_name: 'Mary Miller', email: `mary.${RUN}@example.com`, phone, company_name: 'Miller & Co' },
+      ];
+      await page.goto(`${BASE_URL}/staff/import`);
+      await page.getByLabel('JSON to paste').check();
+      await page.getByLabel('JSON array of professionals').fill(JSON.stringify(rows));
+      await page.getByRole('button', { name: 'Preview' }).click();
+      await page.getByRole('button', { name: 'Dry run' }).click();
+      await page.getByRole('heading', { name: /Dry run results/ }).waitFor();
+      const summary = await page.getByTestId('bulk-summary').innerText();
+      assert.match(summary, /would be updated\s+1/i);
+      assert.match(summary, /would fail\s+1/i);
+
+      const changes = page.getByTestId('bulk-changes');
+      assert.match(await changes.innerText(), /Person 1/);
+      const company = changes.getByRole('row').filter({ hasText: 'Bletchley Park' });
+      assert.match(await company.innerText(), /Company\s+Acme 0\s+Bletchley Park/, 'the stored company, then the row\'s');
+      assert.doesNotMatch(await changes.innerText(), /Mary Miller|Alan Turing/);
+      const mary = page.getByTestId('bulk-results').getByRole('row').filter({ hasText: 'Mary Miller' });
+      assert.match(await mary.innerText(), /^2\s+failed/);
+      assert.match(await mary.innerText(), /phone/i);
+      await shot('08a-import-dry-run-changes');
+
+      const person = await api(`/professionals?email=${encodeURIComponent(`bulk1.${RUN}@example.com`)}`);
+      assert.equal(person.body.items[0].company_name, 'Acme 0', 'a dry run writes nothing');
+      const stored = await api(`/professionals/${created.body.id}`);
+      assert.equal(stored.body.full_name, alan.full_name);
+      assert.equal(stored.body.email, alan.email);
+    } finally {
+      await api(`/professionals/${created.body.id}`, { method: 'DELETE' }); // frees the phone
+    }
+  });
+
   test('over 1000 rows: sent in chunks with progress, results numbered across chunks', async () => {
     const rows = Array.from({ length: 1500 }, (_, i) => ({ full_name: `Chunk ${i + 1}`, email: `chunk${i + 1}.${RUN}@example.com`, job_title: 'Analyst' }));
     rows[1200].email = 'broken@'; // row 1201, in the second request

@@ -107,7 +107,11 @@ export type BulkResult = {
   status: BulkRowStatus;
   id: string | null;
   error: ErrorBody | null;
+  /** `updated` rows only (dry runs too): each changed field's stored value and the row's. */
+  changes?: BulkChanges;
 };
+
+export type BulkChanges = Record<string, { from: unknown; to: unknown }>;
 
 export type BulkSummary = Record<BulkRowStatus, number>;
 

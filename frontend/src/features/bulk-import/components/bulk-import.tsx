@@ -71,9 +71,11 @@ export function BulkImport() {
       <div>
         <h1 className="text-2xl font-bold tracking-tight text-slate-900">Bulk import</h1>
         <p className="mt-1 max-w-prose text-slate-700">
-          Create or update many professionals at once. Each row is matched by email, then by phone:
-          a match is updated with the row's values, anything else is created. Try a dry run first
-          to see what would happen without saving anything.
+          Create or update many professionals at once. Each row is matched by email; by phone only
+          when the row or the phone's owner has no email (a row with another person's phone and a
+          new email fails rather than overwrite them). A match is updated with the row's values,
+          anything else is created. Try a dry run first: it lists who would change, each field from
+          its stored value to the row's, without saving anything.
         </p>
       </div>
 

@@ -10,6 +10,8 @@ import type { BulkResult, BulkRowStatus, BulkSummary } from '@/types/api';
 import type { ApiRow } from '../lib/mapping';
 import { describeRowError, failedRowsCsv } from '../lib/results';
 
+import { ChangesTable } from './changes-table';
+
 const STATUS_STYLES: Record<BulkRowStatus, string> = {
   created: 'text-green-800',
   updated: 'text-blue-800',
@@ -58,6 +60,7 @@ export function ResultsView({
           </div>
         ))}
       </dl>
+      <ChangesTable rows={rows} results={results} dryRun={dryRun} />
       <div className="flex flex-wrap items-end gap-3">
         <label className="text-sm">
           <span className="block font-medium text-slate-800">Show</span>
