@@ -9,6 +9,7 @@ from chalice import Chalice, Rate, Response
 
 from chalicelib import (apidocs, auth, bulk, db, gateway_auth, idempotency, listing, logs, metrics,
                         payloads, professionals, resumes)
+from chalicelib.imports import api as imports_api, worker as imports_worker
 from chalicelib.search import indexer
 from chalicelib import mail_delivery
 from chalicelib import confirmation, purge
@@ -154,6 +155,46 @@ def start_resume_upload(professional_id):
     return Response(resource, status_code=201, headers={"Location": f"/professionals/{item.id}"})
 
 
+@app.route("/imports", methods=["POST"], content_types=ANY)
+def create_import():
+    """A job for a CSV or XLSX file of up to 100,000 rows, with the form that uploads it."""
+    request = app.current_request
+    caller = auth.identify(request.headers)
+    auth.require(caller, STAFF, PARTNER)
+    payloads.check_query(request.query_params, ())
+    job = imports_api.create(payloads.json_body(request.headers, request.raw_body), caller)
+    return Response(job, status_code=201, headers={"Location": f"/imports/{job['id']}"})
+
+
+@app.route("/imports", methods=["GET"])
+def list_imports():
+    request = app.current_request
+    caller = auth.identify(request.headers)
+    auth.require(caller, STAFF, PARTNER)
+    return imports_api.list_jobs(request.query_params or {}, caller)
+
+
+@app.route("/imports/{import_id}", methods=["GET"])
+def get_import(import_id):
+    request = app.current_request
+    caller = auth.identify(request.headers)
+    auth.require(caller, STAFF, PARTNER)
+    payloads.check_query(request.query_params, ())
+    return imports_api.read(import_id, caller).resource()
+
+
+@app.route("/imports/{import_id}/errors", methods=["GET"])
+def get_import_errors(import_id):
+    """303 to a presigned GET of the CSV: it can outgrow what a Lambda response may carry."""
+    request = app.current_request
+    caller = auth.identify(request.headers)
+    auth.require(caller, STAFF, PARTNER)
+    payloads.check_query(request.query_params, ())
+    link = imports_api.errors_link(import_id, caller)
+    return Response(link, status_code=303, headers={"Location": link["url"],
+                                                    "Content-Type": "application/json"})
+
+
 @app.route("/sessions", methods=["POST"], content_types=ANY)
 def open_session():
     """The mailed link's email token -> an access token; the address counts as confirmed."""
@@ -191,6 +232,17 @@ def download_resume(professional_id):
 def process_resume_uploads(event):
     """S3 ObjectCreated (uploads/) -> SQS -> here; failed records go back for a retry alone."""
     failed = resumes.handle_sqs_records([record.to_dict() for record in event])
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
+
+
+# One record per invocation: a job runs for up to the function's 15 minutes. Deployed, the
+# template adds ReportBatchItemFailures and points the event source at the imports queue.
+@app.on_sqs_message(queue=os.environ.get("IMPORT_QUEUE_NAME", "professionals-imports"),
+                    batch_size=1, name="process_imports")
+def process_imports(event):
+    """S3 ObjectCreated (imports/) or a continuation -> SQS -> here: the job advances."""
+    failed = imports_worker.handle_sqs_records([record.to_dict() for record in event],
+                                               event.context)
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
 
 

@@ -116,25 +116,37 @@ def parse_csv(raw: bytes) -> list[Any]:
         raise BadRequest("CSV must be UTF-8.") from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        records = [r for r in reader if r and any(cell.strip() for cell in r)]
+        records = [r for r in reader if not is_blank(r)]
     except csv.Error as exc:
         raise BadRequest(f"The CSV cannot be parsed: {exc}.") from None
     if not records:
         raise BadRequest("The CSV needs a header row naming the fields.")
-    header = [name.strip().lower() for name in records[0]]
+    header = csv_header(records[0])
+    return [csv_row(header, record) for record in records[1:]]
+
+
+def is_blank(record: list[str]) -> bool:
+    """A record with no cell that has text: skipped, and not counted as a row."""
+    return not any(cell.strip() for cell in record)
+
+
+def csv_header(record: list[str]) -> list[str]:
+    """The field names a header record gives (case and surrounding spaces ignored); 400 for an
+    unknown or repeated column. Import jobs (chalicelib/imports) read headers with this too."""
+    header = [name.strip().lower() for name in record]
     unknown = [name for name in header if name not in validation.WRITABLE_FIELDS]
     if unknown:
         raise BadRequest(f"Unknown CSV column: {', '.join(unknown)}.", {"columns": unknown})
     if len(set(header)) != len(header):
         raise BadRequest("A CSV column is named twice.", {"columns": header})
-    rows: list[Any] = []
-    for record in records[1:]:
-        if len(record) != len(header):
-            rows.append(CsvRowError(f"This line has {len(record)} cells; the header has "
-                                    f"{len(header)}."))
-            continue
-        rows.append({name: cell for name, cell in zip(header, record) if cell.strip()})
-    return rows
+    return header
+
+
+def csv_row(header: list[str], record: list[str]) -> Any:
+    """A data record as a bulk row: empty cells absent; a wrong cell count fails the row alone."""
+    if len(record) != len(header):
+        return CsvRowError(f"This line has {len(record)} cells; the header has {len(header)}.")
+    return {name: cell for name, cell in zip(header, record) if cell.strip()}
 
 
 def flag(params: dict[str, str], name: str) -> bool:

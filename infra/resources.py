@@ -32,6 +32,8 @@ from typing import Any, Sequence
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP_NAME = "professionals"
 UPLOAD_PREFIX = "uploads/"
+IMPORT_PREFIX = "imports/"  # import jobs' files (chalicelib/imports): their own queue
+IMPORT_ERRORS_PREFIX = "import-errors/"  # their errors files, kept as long as the job record
 MAX_RECEIVE_COUNT = 5  # deliveries before a message goes to the dead-letter queue
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # SQS's maximum: time to look at what failed
 # A message is invisible this long after a receive: longer than its handler may take, or it is
@@ -46,6 +48,10 @@ MAIL_VISIBILITY_TIMEOUT = 30
 # Deliveries of a mail before its DLQ: deployed (visibility 6 x 30 s) about an hour of SES
 # outage; locally 10 minutes.
 MAIL_MAX_RECEIVE_COUNT = 20
+# The imports queue: an invocation holds a job for up to its time budget (locally 840 s, as
+# chalicelib/imports/worker.py's LOCAL_BUDGET_SECONDS), so a message must stay invisible longer;
+# deployed, the template raises it to 6x the import function's timeout.
+IMPORT_VISIBILITY_TIMEOUT = 1000
 
 
 @dataclass(frozen=True)
@@ -149,14 +155,18 @@ class StageResources:
     mail_queue: QueueSpec  # mail events (chalicelib/mail.py) for the send_mail worker
     mail_dead_letter_queue: QueueSpec
     idempotency_table: TableSpec  # kept responses of POSTs with an Idempotency-Key
+    imports_table: TableSpec  # import jobs (chalicelib/imports/jobs.py)
+    import_queue: QueueSpec  # imports/ notifications and the import worker's continuations
+    import_dead_letter_queue: QueueSpec
 
     def queues(self) -> list[QueueSpec]:
         """Dead-letter queue first: the upload queue's redrive policy names it."""
         return [self.dead_letter_queue, self.upload_queue, self.index_dead_letter_queue,
-                self.mail_dead_letter_queue, self.mail_queue]
+                self.mail_dead_letter_queue, self.mail_queue, self.import_dead_letter_queue,
+                self.import_queue]
 
     def tables(self) -> list[TableSpec]:
-        return [self.table, self.search_table, self.idempotency_table]
+        return [self.table, self.search_table, self.idempotency_table, self.imports_table]
 
     def by_logical_id(self, logical_id: str) -> Any:
         for spec in (*self.tables(), self.bucket, *self.queues()):
@@ -221,6 +231,25 @@ def idempotency_table_spec(name: str) -> TableSpec:
     )
 
 
+def imports_table_spec(name: str) -> TableSpec:
+    """Import jobs (chalicelib/imports/jobs.py): key ``id``; ``by_owner`` lists a caller's jobs
+    newest first (``owner``, ``list_key`` = created_at#id); TTL ``expires_at`` (30 days)."""
+    return TableSpec(
+        logical_id="ImportsTable",
+        name=name,
+        key_schema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        attribute_definitions=[{"AttributeName": "id", "AttributeType": "S"},
+                               {"AttributeName": "list_key", "AttributeType": "S"},
+                               {"AttributeName": "owner", "AttributeType": "S"}],
+        global_secondary_indexes=[{
+            "IndexName": "by_owner",
+            "KeySchema": [{"AttributeName": "owner", "KeyType": "HASH"},
+                          {"AttributeName": "list_key", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "ALL"}}],
+        ttl_attribute="expires_at",
+    )
+
+
 def stage_environment(stage: str) -> dict[str, str]:
     """The stage's environment variables in ``.chalice/config.json`` (global, then stage)."""
     try:
@@ -252,6 +281,9 @@ def define(stage: str, *, suffix: str | None = None, origins: Sequence[str] = ()
     search_table_name = configured.get("SEARCH_TABLE_NAME") or f"{table_name}-search"
     idempotency_table_name = (configured.get("IDEMPOTENCY_TABLE_NAME")
                               or f"{table_name}-idempotency")
+    imports_table_name = configured.get("IMPORTS_TABLE_NAME") or f"{table_name}-imports"
+    import_queue_name = (configured.get("IMPORT_QUEUE_NAME")
+                         or f"{APP_NAME}-imports-{stage}") + tail
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") \
         or "us-east-1"
     upload_queue = QueueSpec(
@@ -276,7 +308,24 @@ def define(stage: str, *, suffix: str | None = None, origins: Sequence[str] = ()
         name=bucket_name,
         cors_rules=cors,
         notifications=[QueueNotification(id="resume-uploads", queue=upload_queue.logical_id,
-                                          events=["s3:ObjectCreated:*"], prefix=UPLOAD_PREFIX)],
+                                          events=["s3:ObjectCreated:*"], prefix=UPLOAD_PREFIX),
+                       QueueNotification(id="import-files", queue="ImportQueue",
+                                          events=["s3:ObjectCreated:*"], prefix=IMPORT_PREFIX)],
+    )
+    import_queue = QueueSpec(
+        logical_id="ImportQueue",
+        name=import_queue_name,
+        visibility_timeout=IMPORT_VISIBILITY_TIMEOUT,
+        message_retention_period=DLQ_RETENTION_SECONDS,
+        dead_letter_queue="ImportDeadLetterQueue",
+        max_receive_count=MAX_RECEIVE_COUNT,
+        allow_s3_from="ResumeBucket",
+    )
+    import_dead_letter_queue = QueueSpec(
+        logical_id="ImportDeadLetterQueue",
+        name=f"{import_queue_name}-dlq",
+        visibility_timeout=IMPORT_VISIBILITY_TIMEOUT,
+        message_retention_period=DLQ_RETENTION_SECONDS,
     )
     index_dead_letter_queue = QueueSpec(
         logical_id="SearchIndexDeadLetterQueue",
@@ -304,7 +353,10 @@ def define(stage: str, *, suffix: str | None = None, origins: Sequence[str] = ()
                           search_table=search_table_spec(search_table_name),
                           mail_queue=mail_queue, mail_dead_letter_queue=mail_dead_letter_queue,
                           index_dead_letter_queue=index_dead_letter_queue,
-                          idempotency_table=idempotency_table_spec(idempotency_table_name))
+                          idempotency_table=idempotency_table_spec(idempotency_table_name),
+                          imports_table=imports_table_spec(imports_table_name),
+                          import_queue=import_queue,
+                          import_dead_letter_queue=import_dead_letter_queue)
 
 
 def queue_policy(queue_arn: str, bucket_arn: str) -> dict[str, Any]:
@@ -370,18 +422,24 @@ def create(resources: StageResources, *, session: Any = None,
         "MAIL_QUEUE_NAME": resources.mail_queue.name,
         "MAIL_QUEUE_URL": queue_urls[resources.mail_queue.logical_id],
         "MAIL_DLQ_URL": queue_urls[resources.mail_dead_letter_queue.logical_id],
+        "IMPORTS_TABLE_NAME": resources.imports_table.name,
+        "IMPORT_QUEUE_NAME": resources.import_queue.name,
+        "IMPORT_QUEUE_URL": queue_urls[resources.import_queue.logical_id],
+        "IMPORT_DLQ_URL": queue_urls[resources.import_dead_letter_queue.logical_id],
     }
 
 
 def create_app_tables(say: Any = None) -> None:
-    """The app's three tables as configured (TABLE_NAME and the names derived from it), through
+    """The app's four tables as configured (TABLE_NAME and the names derived from it), through
     the app's own DynamoDB client: what tests, benchmarks and ``python -m infra create-table``
     need. A stage gets them, with its queues and bucket, from ``create`` or the template."""
     from chalicelib import clients
+    from chalicelib.imports.jobs import table_name as imports_table_name
     from chalicelib.settings import get_settings
     settings = get_settings()
     for spec in (table_spec(settings.table_name), search_table_spec(settings.search_table_name),
-                 idempotency_table_spec(settings.idempotency_table_name)):
+                 idempotency_table_spec(settings.idempotency_table_name),
+                 imports_table_spec(imports_table_name())):
         _create_table(clients.dynamodb(), spec, say or (lambda message: None))
 
 

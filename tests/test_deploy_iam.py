@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.package
 TEST_TABLE, TEST_BUCKET = "professionals-test", "professionals-resumes-test"
 TEST_SEARCH_TABLE = "professionals-test-search"
 TEST_IDEMPOTENCY_TABLE = "professionals-test-idempotency"
+TEST_IMPORTS_TABLE = "professionals-test-imports"
 # Used by the Lambda platform on the function's behalf, not by our code.
 PLATFORM = {"logs:CreateLogStream", "logs:PutLogEvents", "sqs:ReceiveMessage",
             "sqs:DeleteMessage", "sqs:GetQueueAttributes",
@@ -279,6 +281,7 @@ def exercise(api, phase) -> None:
     index_changes(api, phase)  # the new resume, the deletion
     send_mail(api, phase)
     purge_unconfirmed(api, phase)
+    import_jobs(api, phase)
     phase("KeyAuthorizer")
     for headers in ({"X-Api-Key": api.keys["partner"]}, {"x-api-key": api.keys["staff"]},
                     {"X-Api-Key": "not-a-key"}, {"Authorization": f"Bearer {token}"}, {}):
@@ -287,6 +290,45 @@ def exercise(api, phase) -> None:
                  "requestContext": {"requestId": "r"}}
         answer = api.client.lambda_.invoke("key_authorizer", event).payload
         assert answer["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    phase(None)
+
+
+def import_jobs(api, phase) -> None:
+    """A job made, listed and read; its file applied in chunks across two invocations (a
+    continuation message), a row that fails, a phone moved (its guard deleted); the errors file."""
+    from chalicelib.imports import worker
+    from tests.test_imports import s3_event as import_event, sqs_event
+    phase(None)
+    os.environ["IMPORT_QUEUE_URL"] = clients.sqs().create_queue(
+        QueueName="professionals-imports-iam")["QueueUrl"]
+    phase("APIHandler")
+    job = api.call("POST", "/imports", who="partner", body={"format": "csv"}).json
+    assert api.call("GET", "/imports", who="partner").status_code == 200
+    assert api.call("GET", f"/imports/{job['id']}", who="partner").status_code == 200
+    phase(None)
+    put(job["upload"]["key"], b"full_name,email,phone\r\n"
+        b"Imp One,imp1@example.com,+14155550180\r\n,nobody@example.com,\r\n"
+        b"Imp One,imp1@example.com,+14155550181\r\n")
+    real_chunk, real_left = worker.CHUNK_ROWS, worker.time_left
+    budget = iter([1000.0] * 3 + [1.0])  # the first chunk, then too little time: continue
+    worker.CHUNK_ROWS, worker.time_left = 2, lambda context: lambda: next(budget, 1000.0)
+    try:
+        phase("ProcessImports")
+        body = import_event(job["upload"]["key"])
+        assert api.client.lambda_.invoke("process_imports", sqs_event(body)).payload == {
+            "batchItemFailures": []}
+        phase(None)
+        message, = clients.sqs().receive_message(QueueUrl=os.environ["IMPORT_QUEUE_URL"])[
+            "Messages"]
+        phase("ProcessImports")
+        assert api.client.lambda_.invoke("process_imports", sqs_event(message["Body"])).payload \
+            == {"batchItemFailures": []}
+    finally:
+        worker.CHUNK_ROWS, worker.time_left = real_chunk, real_left
+    phase("APIHandler")
+    done = api.call("GET", f"/imports/{job['id']}", who="partner").json
+    assert done["status"] == "done" and done["summary"]["failed"] == 1, done
+    assert api.call("GET", f"/imports/{job['id']}/errors", who="partner").status_code == 303
     phase(None)
 
 
@@ -366,7 +408,9 @@ def usage_env(monkeypatch):
 
 def test_each_role_allows_every_call_its_function_makes_and_nothing_unused(api, record,
                                                                            usage_env,
-                                                                           signing_secret_arn):
+                                                                           signing_secret_arn,
+                                                                           monkeypatch):
+    monkeypatch.setenv("IMPORT_QUEUE_URL", "")  # import_jobs sets it; restored afterwards
     exercise(api, record)
     doc = packaged("dev").load_template()
     resolve = Resolver(doc)
@@ -374,13 +418,15 @@ def test_each_role_allows_every_call_its_function_makes_and_nothing_unused(api, 
     # The test stage's names stand for the deployed ones.
     table_arns = {TEST_TABLE: resolve.getatt("ProfessionalsTable", "Arn"),
                   TEST_SEARCH_TABLE: resolve.getatt("SearchTable", "Arn"),
-                  TEST_IDEMPOTENCY_TABLE: resolve.getatt("IdempotencyTable", "Arn")}
+                  TEST_IDEMPOTENCY_TABLE: resolve.getatt("IdempotencyTable", "Arn"),
+                  TEST_IMPORTS_TABLE: resolve.getatt("ImportsTable", "Arn")}
     # The test's mail queue and sender stand for the deployed queue and the MailFrom identity.
     from chalicelib.settings import get_settings
     arns = {get_settings().mail_queue_url: resolve.getatt("MailQueue", "Arn"),
             get_settings().mail_from: f"arn:aws:ses:us-east-1:123456789012:identity/"
                                       f"{resolve.ref('MailFrom')}",
-            signing_secret_arn: resolve.ref("SigningSecret")}
+            signing_secret_arn: resolve.ref("SigningSecret"),
+            os.environ["IMPORT_QUEUE_URL"]: resolve.getatt("ImportQueue", "Arn")}
     policies = role_policies(doc)
     assert set(record.by_function) == set(policies)
     for function, recorder in record.by_function.items():
@@ -402,6 +448,12 @@ def test_each_role_allows_every_call_its_function_makes_and_nothing_unused(api, 
             "IndexSearch": {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"},
             "APIHandler": {"dynamodb:Query", "dynamodb:BatchGetItem"}}.get(function, set()), \
             function
+    # The import worker's DynamoDB writes: its jobs, and the rows' professionals and guards.
+    written = {(a.action, a.keys[0].split("#")[0] if a.resource == table_arns[TEST_TABLE]
+                else "job") for a in record.by_function["ProcessImports"].accesses(
+                    table_arns, bucket, arns) if a.keys}
+    assert {("dynamodb:UpdateItem", "job"), ("dynamodb:PutItem", "PRO"),
+            ("dynamodb:DeleteItem", "PHONE")} <= written
     # Who read the signing secret: the two functions that sign or verify, and no other.
     readers = {f for f, recorder in record.by_function.items()
                for a in recorder.accesses(table_arns, bucket, arns)
@@ -459,7 +511,13 @@ def test_the_evaluator_denies_what_the_policies_do_not_grant():
         # The signing secret: no other function may read it, and the two that may read only it.
         *[(function, Access("secretsmanager:GetSecretValue", resolve.ref("SigningSecret")))
           for function in ("ProcessResumeUploads", "IndexSearch", "KeyAuthorizer",
-                           "PurgeUnconfirmed")],
+                           "PurgeUnconfirmed", "ProcessImports")],
+        # The import worker: bulk's keys only, import objects only.
+        ("ProcessImports", Access("dynamodb:PutItem", table, ("KEY#abc",))),
+        ("ProcessImports", Access("dynamodb:PutItem", table, ("LINK#abc",))),
+        ("ProcessImports", Access("s3:GetObject", f"arn:aws:s3:::{bucket}/resumes/x.pdf")),
+        ("ProcessImports", Access("s3:PutObject", f"arn:aws:s3:::{bucket}/imports/x.csv")),
+        ("ProcessImports", Access("dynamodb:Scan", table)),
         ("APIHandler", Access("secretsmanager:GetSecretValue",
                               "arn:aws:secretsmanager:us-east-1:123456789012:secret:other-AbCdEf")),
     ]

@@ -23,7 +23,8 @@ pytestmark = pytest.mark.package
 
 FUNCTIONS = {"APIHandler": "ApiHandlerRole", "ProcessResumeUploads": "ResumeWorkerRole",
              "IndexSearch": "SearchIndexerRole", "KeyAuthorizer": "KeyAuthorizerRole",
-             "SendMail": "MailSenderRole", "PurgeUnconfirmed": "PurgeRole"}
+             "SendMail": "MailSenderRole", "PurgeUnconfirmed": "PurgeRole",
+             "ProcessImports": "ImportWorkerRole"}
 STREAM_ACTIONS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
                   "dynamodb:ListStreams"}
 SEARCH_INDEX_ACTIONS = {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"}
@@ -54,6 +55,14 @@ EXPECTED_ACTIONS = {
         "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem",
         "dynamodb:DeleteItem", "ses:SendEmail",
         "secretsmanager:GetSecretValue"},  # signs the links' email tokens
+    # Import jobs: the job's item, bulk's batched reads and transactions, the file and its
+    # errors parts, a continuation message (and mail a moved verified address is sent).
+    "ProcessImports": {
+        "logs:CreateLogStream", "logs:PutLogEvents",
+        "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:SendMessage",
+        "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:BatchGetItem", "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+        "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"},
     # The hourly purge: its sparse index, then a DELETE's reads and writes.
     "PurgeUnconfirmed": {
         "logs:CreateLogStream", "logs:PutLogEvents",
@@ -119,7 +128,8 @@ def test_the_resume_worker_reports_batch_item_failures(doc, transformed):
     mappings = resources_of(transformed, "AWS::Lambda::EventSourceMapping")
     assert set(mappings) == {"ProcessResumeUploadsProcessResumeUploadsSqsEventSource",
                              "IndexSearchIndexSearchDynamodbEventSource",
-                             "SendMailSendMailSqsEventSource"}
+                             "SendMailSendMailSqsEventSource",
+                             "ProcessImportsProcessImportsSqsEventSource"}
     props = mappings["ProcessResumeUploadsProcessResumeUploadsSqsEventSource"]["Properties"]
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert props["FunctionName"] == {"Ref": "ProcessResumeUploads"}
@@ -222,7 +232,8 @@ def test_no_policy_allows_a_wildcard_action_or_resource(doc):
                 assert isinstance(arn, str) and arn != "*", (owner, raw)
                 if arn.startswith(bucket_arn + "/"):  # one named prefix of the resume bucket
                     prefix = arn[len(bucket_arn) + 1:]
-                    assert prefix in ("uploads/*", "resumes/*", "text/*"), (owner, arn)
+                    assert prefix in ("uploads/*", "resumes/*", "text/*", "imports/*",
+                                      "import-errors/*"), (owner, arn)
                 elif arn == f"arn:aws:s3:::{resolve.ref('SpaBucket')}/*":
                     assert owner == "SpaBucketPolicy"  # CloudFront reads the whole SPA
                 elif arn == resolve.getatt("ProfessionalsTable", "Arn") + "/stream/*":
@@ -253,7 +264,12 @@ def test_writes_to_the_table_are_limited_to_the_item_kinds_each_function_owns(do
     # The API never writes API keys: a compromised API cannot mint itself a staff key.
     api_writes = [keys for actions, keys in prefixes["APIHandler"] if "dynamodb:PutItem" in actions]
     # + the markers of used links (a link opens once), and its kept responses
-    assert api_writes == [["PRO#*", "EMAIL#*", "PHONE#*"], ["LINK#*"], ["post#*"]]
+    # (and, in the imports table, new jobs)
+    assert api_writes == [["PRO#*", "EMAIL#*", "PHONE#*"], ["LINK#*"], ["post#*"], None]
+    # The import worker: its jobs' items, and what bulk writes (professionals and guards).
+    assert prefixes["ProcessImports"] == [
+        (["dynamodb:GetItem", "dynamodb:UpdateItem"], None), (["dynamodb:BatchGetItem"], None),
+        (["dynamodb:DeleteItem", "dynamodb:PutItem"], ["PRO#*", "EMAIL#*", "PHONE#*"])]
     assert prefixes["ProcessResumeUploads"] == [(["dynamodb:GetItem", "dynamodb:PutItem"],
                                                 ["PRO#*"])]
     assert prefixes["KeyAuthorizer"] == [(["dynamodb:GetItem"], ["KEY#*"])]
@@ -368,11 +384,13 @@ def test_the_search_table_is_on_demand_recoverable_encrypted_and_expires_entries
 def test_the_resume_bucket_notifies_the_queue_once_the_queue_lets_it(doc):
     resolve = Resolver(doc)
     bucket = doc["Resources"]["ResumeBucket"]
-    assert bucket["DependsOn"] == ["UploadQueuePolicy"]
+    assert bucket["DependsOn"] == ["UploadQueuePolicy", "ImportQueuePolicy"]
     props = bucket["Properties"]
     assert props["NotificationConfiguration"] == {"QueueConfigurations": [{
         "Event": "s3:ObjectCreated:*", "Queue": {"Fn::GetAtt": ["UploadQueue", "Arn"]},
-        "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "uploads/"}]}}}]}
+        "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "uploads/"}]}}}, {
+        "Event": "s3:ObjectCreated:*", "Queue": {"Fn::GetAtt": ["ImportQueue", "Arn"]},
+        "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "imports/"}]}}}]}
     statement, = doc["Resources"]["UploadQueuePolicy"]["Properties"]["PolicyDocument"][
         "Statement"]
     assert statement["Principal"] == {"Service": "s3.amazonaws.com"}
@@ -640,6 +658,66 @@ def test_outputs_and_parameters_of_merge_only_exist_once(doc):
     # cfn-lint covers unknown refs; this covers what the deep merge kept from Chalice.
     assert doc["Outputs"]["EndpointURL"]  # Chalice's own output survives the merge
     assert Path(packaged("dev").template_path).name == "sam.json"
+
+
+# -- import jobs ------------------------------------------------------------------------------
+
+def test_the_import_worker_takes_one_job_message_at_a_time_from_its_own_queue(doc, transformed,
+                                                                             stage):
+    mapping = resources_of(transformed, "AWS::Lambda::EventSourceMapping")[
+        "ProcessImportsProcessImportsSqsEventSource"]["Properties"]
+    assert mapping["FunctionName"] == {"Ref": "ProcessImports"}
+    assert mapping["BatchSize"] == 1
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    resolve = Resolver(doc)
+    assert resolve.value(mapping["EventSourceArn"]) == resolve.getatt("ImportQueue", "Arn")
+    worker = doc["Resources"]["ProcessImports"]["Properties"]
+    assert worker["Timeout"] == 900 and worker["MemorySize"] >= 1024
+    queue = doc["Resources"]["ImportQueue"]["Properties"]
+    assert queue["QueueName"] == resources.define(stage).import_queue.name
+    assert queue["VisibilityTimeout"] >= 6 * worker["Timeout"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["ImportDeadLetterQueue", "Arn"]}
+    env = worker["Environment"]["Variables"]
+    assert env["IMPORT_QUEUE_URL"] == {"Ref": "ImportQueue"}
+    assert env["IMPORTS_TABLE_NAME"] == {"Ref": "ImportsTable"}
+    statement, = doc["Resources"]["ImportQueuePolicy"]["Properties"]["PolicyDocument"][
+        "Statement"]
+    assert resolve.value(statement["Condition"]["ArnLike"]["aws:SourceArn"]) == \
+        f"arn:aws:s3:::{resolve.ref('ResumeBucket')}"
+
+
+def test_the_imports_table_keeps_jobs_30_days_and_lists_them_by_owner(doc):
+    props = doc["Resources"]["ImportsTable"]["Properties"]
+    assert props["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    index, = props["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "by_owner"
+    assert [k["AttributeName"] for k in index["KeySchema"]] == ["owner", "list_key"]
+
+
+def test_import_files_and_errors_files_expire(doc):
+    rules = {r["Id"]: r for r in doc["Resources"]["ResumeBucket"]["Properties"][
+        "LifecycleConfiguration"]["Rules"]}
+    assert rules["expire-abandoned-import-files"]["Prefix"] == "imports/"
+    assert rules["expire-abandoned-import-files"]["ExpirationInDays"] == 1
+    assert rules["expire-import-errors"]["Prefix"] == "import-errors/"
+    assert rules["expire-import-errors"]["ExpirationInDays"] == 30
+
+
+def test_the_import_worker_may_touch_only_import_objects_and_bulk_keys(doc):
+    resolve = Resolver(doc)
+    allowed = resources_by_action(doc, "ProcessImports")
+    bucket = resolve.ref("ResumeBucket")
+    assert allowed["s3:GetObject"] == {f"arn:aws:s3:::{bucket}/imports/*",
+                                       f"arn:aws:s3:::{bucket}/import-errors/*"}
+    assert allowed["s3:PutObject"] == {f"arn:aws:s3:::{bucket}/import-errors/*"}
+    assert allowed["dynamodb:UpdateItem"] == {resolve.getatt("ImportsTable", "Arn")}
+    assert allowed["sqs:SendMessage"] == {resolve.getatt("ImportQueue", "Arn"),
+                                          resolve.getatt("MailQueue", "Arn")}
+    api = resources_by_action(doc, "APIHandler")
+    assert f"arn:aws:s3:::{bucket}/imports/*" in api["s3:PutObject"]
+    assert f"arn:aws:s3:::{bucket}/import-errors/*" in api["s3:GetObject"]
 
 
 # -- mail and the WAF -------------------------------------------------------------------------

@@ -58,8 +58,10 @@ def test_names_come_from_the_stage_config_and_the_suffix():
     assert local.bucket.name.endswith("-x1y2") and local.upload_queue.name.endswith("-x1y2")
     assert local.upload_queue.dead_letter_queue == local.dead_letter_queue.logical_id
     assert local.upload_queue.max_receive_count == resources.MAX_RECEIVE_COUNT
-    [note] = local.bucket.notifications
+    note, imports_note = local.bucket.notifications
     assert note.prefix == "uploads/" and note.queue == local.upload_queue.logical_id
+    assert imports_note.prefix == "imports/" and imports_note.queue == local.import_queue.logical_id
+    assert local.import_queue.name.endswith("-x1y2")
     assert local.bucket.cors_rules == []  # no origin, no CORS
     assert json.loads(json.dumps(local.to_dict()))["bucket"]["name"] == local.bucket.name
 

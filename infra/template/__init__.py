@@ -94,7 +94,9 @@ def build(stage: str, *, functions: AppFunctions | None = None,
         defined.upload_queue, visibility_timeout=max(defined.upload_queue.visibility_timeout,
                                                      6 * settings.worker_timeout_s)),
         mail_queue=replace(defined.mail_queue, visibility_timeout=max(
-            defined.mail_queue.visibility_timeout, 6 * settings.mail_timeout_s)))
+            defined.mail_queue.visibility_timeout, 6 * settings.mail_timeout_s)),
+        import_queue=replace(defined.import_queue, visibility_timeout=max(
+            defined.import_queue.visibility_timeout, 6 * settings.import_timeout_s)))
     return render(Stack(stage, defined, functions, settings))
 
 

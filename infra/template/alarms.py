@@ -58,7 +58,8 @@ def alarms(t: Stack) -> None:
                           [{"Name": "FunctionName", "Value": ref(name)}], "Sum")
                   for i, name in enumerate(("APIHandler", t.f.sqs_function,
                                             t.f.stream_function, t.f.authorizer,
-                                            t.f.mail_function, "PurgeUnconfirmed"))]
+                                            t.f.mail_function, "PurgeUnconfirmed",
+                                            t.f.import_function))]
     alarm(t, "LambdaThrottlesAlarm",
           "Lambda throttled invocations (account concurrency exhausted)", 0, Metrics=[
               {"Id": "throttles", "ReturnData": True, "Label": "throttles",
@@ -87,6 +88,13 @@ def alarms(t: Stack) -> None:
           Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesVisible",
           Dimensions=[{"Name": "QueueName", "Value": getatt(
               t.d.mail_dead_letter_queue.logical_id, "QueueName")}],
+          Statistic="Maximum", Period=300)
+    alarm(t, "ImportDeadLetterQueueAlarm",
+          "import job messages failed every retry (the job stays running; docs/api.md, "
+          "'Import jobs')", 0,
+          Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesVisible",
+          Dimensions=[{"Name": "QueueName", "Value": getatt(
+              t.d.import_dead_letter_queue.logical_id, "QueueName")}],
           Statistic="Maximum", Period=300)
     alarm(t, "SearchIndexDeadLetterQueueAlarm",
           "changes the search indexer gave up on wait in its dead-letter queue", 0,

@@ -9,6 +9,7 @@ from infra.template.settings import PROJECT_ROOT
 
 AUTHORIZER_FUNCTION = "key_authorizer"  # @app.lambda_function(name=...) in app.py
 MAIL_FUNCTION = "send_mail"  # @app.on_sqs_message(name=...) of the mail queue in app.py
+IMPORT_FUNCTION = "process_imports"  # @app.on_sqs_message(name=...) of the imports queue
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class AppFunctions:
     authorizer: str | None
     mail_function: str
     mail_event: str
+    import_function: str
+    import_event: str
 
 
 def inspect_app() -> AppFunctions:
@@ -34,12 +37,13 @@ def inspect_app() -> AppFunctions:
         sys.path.insert(0, str(PROJECT_ROOT))
     app = importlib.import_module("app").app
     sqs = [s for s in app.event_sources if isinstance(s, SQSEventConfig)]
-    workers = [s for s in sqs if s.name != MAIL_FUNCTION]
-    if len(workers) != 1 or len(sqs) != 2:
-        raise RuntimeError(f"expected the resume worker and {MAIL_FUNCTION} as "
-                           f"@app.on_sqs_message handlers, found {[s.name for s in sqs]}")
+    workers = [s for s in sqs if s.name not in (MAIL_FUNCTION, IMPORT_FUNCTION)]
+    if len(workers) != 1 or len(sqs) != 3:
+        raise RuntimeError(f"expected the resume worker, {MAIL_FUNCTION} and {IMPORT_FUNCTION} "
+                           f"as @app.on_sqs_message handlers, found {[s.name for s in sqs]}")
     sqs_function = to_cfn_resource_name(workers[0].name)
     mail_function = to_cfn_resource_name(MAIL_FUNCTION)
+    import_function = to_cfn_resource_name(IMPORT_FUNCTION)
     streams = [s for s in app.event_sources if isinstance(s, DynamoDBEventConfig)]
     if len(streams) != 1:
         raise RuntimeError(f"expected one @app.on_dynamodb_record handler (the search indexer), "
@@ -56,4 +60,6 @@ def inspect_app() -> AppFunctions:
         authorizer=to_cfn_resource_name(AUTHORIZER_FUNCTION) if authorizers else None,
         mail_function=mail_function,
         mail_event=f"{mail_function}SqsEventSource",
+        import_function=import_function,
+        import_event=f"{import_function}SqsEventSource",
     )

@@ -51,7 +51,7 @@ def data(t: Stack) -> None:
 
     dlq, queue = t.d.dead_letter_queue, t.d.upload_queue
     for spec in (dlq, queue, t.d.index_dead_letter_queue, t.d.mail_dead_letter_queue,
-                 t.d.mail_queue):
+                 t.d.mail_queue, t.d.import_dead_letter_queue, t.d.import_queue):
         props: dict[str, Any] = {
             "QueueName": spec.name,
             "VisibilityTimeout": spec.visibility_timeout,
@@ -70,6 +70,14 @@ def data(t: Stack) -> None:
         statement["Condition"]["StringEquals"] = {"aws:SourceAccount": ref("AWS::AccountId")}
     t.add("UploadQueuePolicy", "AWS::SQS::QueuePolicy", {
         "Queues": [ref(queue.logical_id)], "PolicyDocument": queue_policy})
+    # Import jobs' files (imports/) notify a queue of their own: a job may run for minutes,
+    # resumes must not wait behind it.
+    import_policy = res.queue_policy(getatt(t.d.import_queue.logical_id, "Arn"), sub(t.bucket_arn))
+    for statement in import_policy["Statement"]:
+        statement["Sid"] = "AllowImportFileNotifications"
+        statement["Condition"]["StringEquals"] = {"aws:SourceAccount": ref("AWS::AccountId")}
+    t.add("ImportQueuePolicy", "AWS::SQS::QueuePolicy", {
+        "Queues": [ref(t.d.import_queue.logical_id)], "PolicyDocument": import_policy})
 
     notifications = [
         {"Event": event, "Queue": getatt(n.queue, "Arn"),
@@ -90,12 +98,18 @@ def data(t: Stack) -> None:
         "LifecycleConfiguration": {"Rules": [
             {"Id": "expire-abandoned-uploads", "Status": "Enabled",
              "Prefix": res.UPLOAD_PREFIX, "ExpirationInDays": t.s.upload_expiry_days},
+            # The import worker deletes a job's file when the job ends; this is the backstop.
+            {"Id": "expire-abandoned-import-files", "Status": "Enabled",
+             "Prefix": res.IMPORT_PREFIX, "ExpirationInDays": t.s.upload_expiry_days},
+            # Errors files live as long as their job's record (its TTL: 30 days).
+            {"Id": "expire-import-errors", "Status": "Enabled",
+             "Prefix": res.IMPORT_ERRORS_PREFIX, "ExpirationInDays": t.s.import_errors_days},
             {"Id": "abort-incomplete-multipart-uploads", "Status": "Enabled",
              "AbortIncompleteMultipartUpload": {
                  "DaysAfterInitiation": t.s.upload_expiry_days}},
         ]},
         "NotificationConfiguration": {"QueueConfigurations": notifications},
-    }, DependsOn=["UploadQueuePolicy"], **t.retention())
+    }, DependsOn=["UploadQueuePolicy", "ImportQueuePolicy"], **t.retention())
     t.add("ResumeBucketPolicy", "AWS::S3::BucketPolicy", {
         "Bucket": ref(bucket.logical_id),
         "PolicyDocument": policy(deny_insecure_transport(bucket.logical_id))})

@@ -99,6 +99,7 @@ def objects(t: Stack, *prefixes: str) -> list[Any]:
 
 def functions(t: Stack) -> None:
     table, indexes = table_arns(t)
+    imports_table = getatt(t.d.imports_table.logical_id, "Arn")
     search_table = getatt(t.d.search_table.logical_id, "Arn")
     index_dlq = getatt(t.d.index_dead_letter_queue.logical_id, "Arn")
     bucket = [sub(t.bucket_arn)]
@@ -133,7 +134,18 @@ def functions(t: Stack) -> None:
         allow("QueueMail", ["sqs:SendMessage"], [getatt(t.d.mail_queue.logical_id, "Arn")]),
         list_bucket,
         read_signing_secret(),  # access tokens, email tokens, cursors
-    ), t.s.api_memory_mb, t.s.api_timeout_s, signer_env(t))
+        # Import jobs (chalicelib/imports/api.py): made, read, listed by owner; their files
+        # uploaded by presigned POST, their errors files read by presigned GET.
+        allow("KeepImportJobs", ["dynamodb:PutItem", "dynamodb:GetItem"], [imports_table]),
+        allow("ListImportJobs", ["dynamodb:Query"], [sub("${%s.Arn}/index/by_owner"
+                                                         % t.d.imports_table.logical_id)]),
+        allow("SignImportUploads", ["s3:PutObject"], objects(t, res.IMPORT_PREFIX)),
+        allow("SignImportErrorsDownloads", ["s3:GetObject"],
+              objects(t, res.IMPORT_ERRORS_PREFIX)),
+    ), t.s.api_memory_mb, t.s.api_timeout_s, signer_env(
+        t, IMPORTS_TABLE_NAME=ref(t.d.imports_table.logical_id)))
+
+    import_function(t, table, list_bucket)
 
     function(t, t.f.sqs_function, "ResumeWorkerRole", policy(
         allow("ConsumeUploadQueue", SQS_LAMBDA_ACTIONS,
@@ -210,6 +222,40 @@ def functions(t: Stack) -> None:
         "SourceArn": sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:"
                          "${AWS::AccountId}:${RestAPI}/authorizers/*"),
     })
+
+
+def import_function(t: Stack, table: Any, list_bucket: dict[str, Any]) -> None:
+    """process_imports: a job's file read, its chunks applied as bulk applies rows (the API's
+    bulk subset on the professionals table), its progress kept in the job's item."""
+    queue = getatt(t.d.import_queue.logical_id, "Arn")
+    function(t, t.f.import_function, "ImportWorkerRole", policy(
+        allow("ConsumeImportQueue", SQS_LAMBDA_ACTIONS, [queue]),
+        allow("ContinueJobsLater", ["sqs:SendMessage"], [queue]),  # a continuation message
+        allow("AdvanceImportJobs", ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+              [getatt(t.d.imports_table.logical_id, "Arn")]),
+        # bulk.bulk_upsert: guards and professionals read in batches, written in transactions.
+        allow("ReadTable", ["dynamodb:BatchGetItem"], [table]),
+        allow("WriteProfessionalsAndGuards", ["dynamodb:PutItem", "dynamodb:DeleteItem"],
+              [table], **leading_keys("PRO#", "EMAIL#", "PHONE#")),
+        # A moved verified address is told (chalicelib.mail.address_changed).
+        allow("QueueMail", ["sqs:SendMessage"], [getatt(t.d.mail_queue.logical_id, "Arn")]),
+        allow("ReadImportFiles", ["s3:GetObject"], objects(t, res.IMPORT_PREFIX)),
+        # Each chunk's part (read back on a retry and to assemble), then the errors file.
+        allow("WriteImportErrors", ["s3:PutObject", "s3:GetObject"],
+              objects(t, res.IMPORT_ERRORS_PREFIX)),
+        allow("DeleteImportFiles", ["s3:DeleteObject"],
+              objects(t, res.IMPORT_PREFIX, res.IMPORT_ERRORS_PREFIX)),
+        list_bucket,
+    ), t.s.import_memory_mb, t.s.import_timeout_s, env(
+        t, IMPORTS_TABLE_NAME=ref(t.d.imports_table.logical_id),
+        IMPORT_QUEUE_NAME=getatt(t.d.import_queue.logical_id, "QueueName"),
+        IMPORT_QUEUE_URL=ref(t.d.import_queue.logical_id),
+    ), Events={t.f.import_event: {"Properties": {
+        "Queue": sub("arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:"
+                     + t.d.import_queue.name),
+        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        "ScalingConfig": {"MaximumConcurrency": t.s.import_max_concurrency},
+    }}})
 
 
 def mail_function(t: Stack, table: Any, indexes: list[Any]) -> None:

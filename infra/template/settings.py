@@ -63,6 +63,14 @@ class DeploySettings:
     mail_memory_mb: int = 256
     mail_timeout_s: int = 30
     mail_max_concurrency: int = 2
+    # The import worker (chalicelib/imports): one job message at a time, chunks of 1,000 rows
+    # through bulk's planner for up to Lambda's 15 minutes, then a continuation message. Memory
+    # for openpyxl's shared strings and bulk's snapshots; CPU comes with it. Two jobs at a time
+    # keep the table's write rate for the API's own requests.
+    import_memory_mb: int = 1024
+    import_timeout_s: int = 900
+    import_max_concurrency: int = 2
+    import_errors_days: int = 30  # errors files, as long as the job record's TTL
     # The WAF's rate rules (infra/template/waf.py), requests per 5 minutes (its window), on
     # every route, for requests without an X-Api-Key (keyed ones are the usage plans').
     # Anonymous and person-token callers: the heaviest legitimate use is one person following a
