@@ -401,3 +401,14 @@ def test_person_tokens_may_not_use_jobs(imports):
     assert_error(imports.call("POST", "/imports", who=token, body={"format": "csv"}), 403,
                  "forbidden")
     assert_error(imports.call("GET", "/imports", who=token), 403, "forbidden")
+
+
+def test_the_local_worker_hands_the_apps_handler_one_message_at_a_time(imports):
+    from infra.local import import_worker
+    handler = import_worker.find_handler()
+    assert handler.batch_size == 1 and "process_imports" in handler.name
+    job = create_job(imports)
+    clients.s3().put_object(Bucket=BUCKET, Key=job["upload"]["key"],
+                            Body=people_csv([("Ada Lovelace", "ada@example.com", "")]))
+    assert handler.call(sqs_event(s3_event(job["upload"]["key"]))["Records"]) == []
+    assert imports.call("GET", f"/imports/{job['id']}").json["status"] == "done"

@@ -91,6 +91,15 @@ def test_create_is_idempotent_and_wires_s3_to_sqs(aws):
                                    MaxNumberOfMessages=10).get("Messages", [])
     keys = [r["s3"]["object"]["key"] for m in messages for r in json.loads(m["Body"])["Records"]]
     assert [k.replace("%2F", "/") for k in keys] == ["uploads/p1/cv.pdf"]
+    # Import jobs' files notify their own queue, and only they do.
+    sqs.purge_queue(QueueUrl=env["IMPORT_QUEUE_URL"])
+    s3.put_object(Bucket=spec.bucket.name, Key="imports/j1.csv", Body=b"email\n")
+    s3.put_object(Bucket=spec.bucket.name, Key="import-errors/j1.csv", Body=b"row\n")
+    messages = sqs.receive_message(QueueUrl=env["IMPORT_QUEUE_URL"],
+                                   MaxNumberOfMessages=10).get("Messages", [])
+    keys = [r["s3"]["object"]["key"] for m in messages for r in json.loads(m["Body"])["Records"]]
+    assert [k.replace("%2F", "/") for k in keys] == ["imports/j1.csv"]
+    assert env["IMPORTS_TABLE_NAME"] == spec.imports_table.name
 
 
 def test_an_existing_table_without_an_index_is_reported(aws):

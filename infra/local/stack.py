@@ -189,6 +189,9 @@ class Stack:
                               env=child_env))
         self._add(Child.start("mail", [sys.executable, "-m", "infra.local.mail_worker"],
                               env=child_env))
+        # Import jobs' queue (imports/ notifications, continuations): one job message at a time.
+        self._add(Child.start("imports", [sys.executable, "-m", "infra.local.import_worker"],
+                              env=child_env))
         self._add(Child.start("stream", [sys.executable, "-m", "infra.local.stream_worker"],
                               env={**child_env, "STREAM_CHECKPOINT_FILE":
                                    str(self.data.stream_checkpoint_file)}))

@@ -1,0 +1,51 @@
+"""The local stand-in for the ``process_imports`` Lambda's SQS event source mapping.
+
+Polls the imports queue (``IMPORT_QUEUE_URL``: S3's ``imports/`` notifications and the worker's
+own continuation messages) with ``sqs_worker.Worker`` and hands each message, one at a time as
+the deployed event source does (batch size 1), to the app's ``process_imports`` handler, called
+as Lambda calls it. Outside Lambda the handler gives itself a 840-second budget per message
+(chalicelib/imports/worker.py), the queue's visibility timeout covers it
+(infra/resources.IMPORT_VISIBILITY_TIMEOUT), and a failed message comes back and ends in the
+imports dead-letter queue, as in AWS.
+
+Run by ``infra.local_stack``; alone: ``python -m infra.local.import_worker`` with the stack's env.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from infra.local.sqs_worker import Worker
+from infra.local.workers import (Handler, app_event_sources, lambda_caller, region,
+                                 run_until_sigterm, setup_logging)
+
+IMPORT_FUNCTION = "process_imports"  # @app.on_sqs_message(name=...) in app.py
+
+log = logging.getLogger("signup.import_worker")
+
+
+def find_handler() -> Handler:
+    sources = app_event_sources(lambda s: getattr(s, "name", None) == IMPORT_FUNCTION)
+    if not sources:
+        raise RuntimeError(f"app.py has no @app.on_sqs_message(name={IMPORT_FUNCTION!r})")
+    source = sources[0]
+    return Handler(f"{source.handler_string} (@app.on_sqs_message)", lambda_caller(source), 1)
+
+
+def main() -> int:
+    setup_logging()
+    queue_url = os.environ.get("IMPORT_QUEUE_URL")
+    if not queue_url:
+        print("IMPORT_QUEUE_URL is not set", file=sys.stderr)
+        return 2
+    worker = Worker(queue_url, region=region(), batch_size=1, find=find_handler)
+
+    def stop() -> None:
+        worker.stopping = True
+
+    return run_until_sigterm(worker.run, stop, log)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
