@@ -10,14 +10,28 @@ import os
 from typing import Any
 
 
-def _endpoint(service: str) -> str | None:
-    return os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or os.environ.get(
-        "AWS_ENDPOINT_URL")
+# botocore's own variable is named after the service id ("Secrets Manager": SECRETS_MANAGER);
+# the spelling of the client's name (SECRETSMANAGER, as for S3 or SQS) is read as well.
+_SERVICE_IDS = {"secretsmanager": "SECRETS_MANAGER"}
+
+
+def endpoint_url(service: str) -> str | None:
+    """The endpoint the environment names for ``service``, or None for AWS's own."""
+    for name in (service.upper(), _SERVICE_IDS.get(service)):
+        if name and os.environ.get(f"AWS_ENDPOINT_URL_{name}"):
+            return os.environ[f"AWS_ENDPOINT_URL_{name}"]
+    return os.environ.get("AWS_ENDPOINT_URL") or None
 
 
 def _client(service: str, region: str) -> Any:
     # Keyed by endpoint too: tests move between moto and DynamoDB Local in one process.
-    return _cached(service, region, _endpoint(service))
+    return _cached(service, region, endpoint_url(service))
+
+
+# The signing secret is read while a request waits (at a cold start): an unreachable Secrets
+# Manager must turn into a prompt 503, not a minute of connect timeouts and backoff.
+_BRIEF = {"secretsmanager": {"connect_timeout": 2, "read_timeout": 5,
+                             "retries": {"mode": "standard", "max_attempts": 2}}}
 
 
 @functools.lru_cache(maxsize=None)
@@ -28,9 +42,11 @@ def _cached(service: str, region: str, endpoint: str | None) -> Any:
     # s3v4: otherwise boto3 signs presigned POST fields with SigV2. Emulators on 127.0.0.1 need
     # path-style URLs (no bucket.127.0.0.1 host names).
     emulated = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-    config = Config(signature_version="s3v4", retries={"mode": "standard", "max_attempts": 5},
-                    s3={"addressing_style": "path" if emulated else "auto"})
-    return boto3.session.Session().client(service, region_name=region, config=config)
+    options = {"retries": {"mode": "standard", "max_attempts": 5}, **_BRIEF.get(service, {})}
+    config = Config(signature_version="s3v4",
+                    s3={"addressing_style": "path" if emulated else "auto"}, **options)
+    return boto3.session.Session().client(service, region_name=region, config=config,
+                                          endpoint_url=endpoint)
 
 
 def s3() -> Any:
@@ -53,6 +69,12 @@ def ses() -> Any:
     """SES v1: the one SES API that moto, LocalStack and AWS all answer."""
     from chalicelib.settings import get_settings
     return _client("ses", get_settings().region)
+
+
+def secretsmanager() -> Any:
+    """The signing secret's store (chalicelib.signing reads it through Powertools Parameters)."""
+    from chalicelib.settings import get_settings
+    return _client("secretsmanager", get_settings().region)
 
 
 def reset() -> None:

@@ -313,16 +313,20 @@ def _derived_keys(professional_id: str, key: str) -> dict[str, str]:
             "text_key": f"text/{professional_id}/{stem}.txt"}
 
 
+EXTRACTOR = Path(__file__).with_name("pdftext.py")
+
+
 def extract_text(data: bytes) -> dict[str, Any]:
-    """pdfplumber in a child process bounded in time and address space."""
+    """pdfplumber in a child process bounded in time and address space, holding only the file
+    to parse and a minimal environment (``_child_env``)."""
     with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
         handle.write(data)
         handle.flush()
         try:
             done = subprocess.run(
-                [sys.executable, str(Path(__file__).with_name("pdftext.py")), handle.name,
-                 str(MAX_PAGES)],
-                capture_output=True, timeout=EXTRACT_TIMEOUT_SECONDS, preexec_fn=_limit_child)
+                [sys.executable, str(EXTRACTOR), handle.name, str(MAX_PAGES)],
+                capture_output=True, timeout=EXTRACT_TIMEOUT_SECONDS, preexec_fn=_limit_child,
+                env=_child_env())
         except subprocess.TimeoutExpired:
             return {"error": "timeout"}
     if done.returncode != 0:
@@ -334,6 +338,34 @@ def extract_text(data: bytes) -> dict[str, Any]:
         return json.loads(done.stdout)
     except ValueError:
         return {"error": "unreadable"}
+
+
+def _child_env() -> dict[str, str]:
+    """What the parser needs to start, nothing more: code run by a hostile PDF finds no AWS
+    credentials (the role's keys and session token are environment variables in Lambda), no
+    secret's name, no endpoint. The interpreter is the parent's own, so it finds the packages
+    of its installation (a venv included); in Lambda they sit in the task root, which pdftext.py
+    puts on its path itself. PYTHONPATH only if pdfplumber is somewhere neither covers."""
+    import os
+    env = {"PATH": os.environ.get("PATH") or os.defpath, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+    if os.environ.get("LD_LIBRARY_PATH"):  # the Lambda runtime's libpython is found through it
+        env["LD_LIBRARY_PATH"] = os.environ["LD_LIBRARY_PATH"]
+    where = _packages_of("pdfplumber")
+    if where and where not in _own_package_dirs():
+        env["PYTHONPATH"] = where
+    return env
+
+
+def _packages_of(name: str) -> str | None:
+    import importlib.util
+    spec = importlib.util.find_spec(name)  # locates the package without importing it
+    return str(Path(spec.origin).resolve().parent.parent) if spec and spec.origin else None
+
+
+def _own_package_dirs() -> set[str]:
+    import site
+    dirs = [*site.getsitepackages(), site.getusersitepackages(), str(EXTRACTOR.parent.parent)]
+    return {str(Path(d).resolve()) for d in dirs}
 
 
 def _limit_child() -> None:

@@ -8,7 +8,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-_DEV_SECRET = "local-development-secret-not-for-deployed-stages"
+# Only for STAGE local/test when SIGNING_SECRET_ARN is unset (in-process tests that build no
+# Secrets Manager, tools run by hand). `make run` and the `store` test fixture create a real
+# secret in the emulator and read it through the same path as a deployed stage.
+DEV_SECRET = "local-development-secret-not-for-deployed-stages"
+DEV_STAGES = ("local", "test")
 
 
 @dataclass(frozen=True)
@@ -17,7 +21,9 @@ class Settings:
     search_table_name: str
     idempotency_table_name: str
     region: str
-    signing_secret: str
+    # The signing secret's id or ARN in Secrets Manager (chalicelib.signing reads the value at
+    # run time); never the secret itself.
+    signing_secret_arn: str
     default_phone_region: str
     stage: str
     resume_bucket: str
@@ -30,11 +36,6 @@ class Settings:
 
 def get_settings() -> Settings:
     stage = os.environ.get("STAGE", "local")
-    secret = os.environ.get("SIGNING_SECRET", "")
-    if not secret:
-        if stage not in ("local", "test"):
-            raise RuntimeError("SIGNING_SECRET must be set outside the local stage")
-        secret = _DEV_SECRET
     table_name = os.environ.get("TABLE_NAME", "professionals")
     return Settings(
         table_name=table_name,
@@ -42,7 +43,7 @@ def get_settings() -> Settings:
         idempotency_table_name=(os.environ.get("IDEMPOTENCY_TABLE_NAME")
                                 or f"{table_name}-idempotency"),
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
-        signing_secret=secret,
+        signing_secret_arn=os.environ.get("SIGNING_SECRET_ARN", ""),
         default_phone_region=os.environ.get("DEFAULT_PHONE_REGION", "US"),
         stage=stage,
         resume_bucket=os.environ.get("RESUME_BUCKET", "professionals-resumes"),

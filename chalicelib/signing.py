@@ -1,21 +1,29 @@
 """HMAC-signed opaque strings: access tokens and list cursors.
 
 Each purpose derives its own key, so a cursor can never pass as an access token or the reverse.
+The secret they derive from is read at run time from Secrets Manager (chalicelib.signing_secret).
 """
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
 from typing import Any
 
-from chalicelib.settings import get_settings
+from chalicelib import signing_secret
+from chalicelib.errors import BadRequest
+
+
+@functools.lru_cache(maxsize=64)
+def _derive(secret: str, purpose: str) -> bytes:
+    return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).digest()
 
 
 def _key(purpose: str) -> bytes:
-    secret = get_settings().signing_secret.encode()
-    return hmac.new(secret, purpose.encode(), hashlib.sha256).digest()
+    # Cached per secret value: a rotated secret derives new keys, an unchanged one none.
+    return _derive(signing_secret.value(), purpose)
 
 
 def _b64(data: bytes) -> str:
@@ -58,7 +66,6 @@ def cursor(scope: dict[str, Any], position: Any, purpose: str) -> str:
 
 def open_cursor(token: str, purpose: str, scope: dict[str, Any], kind: type) -> Any:
     """The position in a cursor made by cursor() for this ``scope``; a 400 otherwise."""
-    from chalicelib.errors import BadRequest
     payload = verify(token, purpose)
     if payload is None or not isinstance(payload.get("k"), kind):
         raise BadRequest("The cursor is not valid.")

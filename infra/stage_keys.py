@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     if info.region:
         os.environ.setdefault("AWS_REGION", info.region)
     os.environ.setdefault("STAGE", "ops")
-    os.environ.setdefault("SIGNING_SECRET", "unused-by-key-commands")  # settings want one
+    # No signing secret: key commands sign nothing (only the functions that sign may read it).
     from infra.__main__ import key_command
     if args.command != "sync":
         code = key_command(args.command, args)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 
 import pytest
 from chalice.test import Client
@@ -19,7 +20,9 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 @pytest.fixture
 def table_env(monkeypatch):
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB",
+                 "AWS_ENDPOINT_URL_SECRETSMANAGER", "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+                 "SIGNING_SECRET_ARN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("STAGE", "test")
     monkeypatch.setenv("TABLE_NAME", "professionals-test")
@@ -30,16 +33,23 @@ def table_env(monkeypatch):
 
 @pytest.fixture
 def store(table_env):
-    """An empty table in moto, built from the production models."""
+    """An empty table in moto, built from the production models; the signing secret in moto's
+    Secrets Manager, read as a deployed stage reads it."""
     from chalicelib import clients, db
+    from infra import resources
     with mock_aws():
         db._bound["table"] = None  # a fresh moto backend needs fresh connections
         clients.reset()
         search_sync.forget()
-        db.create_table()
+        resources.create_app_tables()
         clients.s3().create_bucket(Bucket=os.environ["RESUME_BUCKET"])
         mail_helpers.provision()  # the mail queue, the verified sender
+        secret = clients.secretsmanager().create_secret(
+            Name="professionals-test-signing", SecretString=secrets.token_urlsafe(48))
+        # Not through monkeypatch: a test's monkeypatch.undo() must not take it away.
+        os.environ["SIGNING_SECRET_ARN"] = secret["ARN"]
         yield
+        os.environ.pop("SIGNING_SECRET_ARN", None)  # table_env's monkeypatch restores any
         db._bound["table"] = None
         clients.reset()
 

@@ -1,4 +1,5 @@
-"""``.local/`` (or LOCAL_DATA_DIR): one stack per folder, its description, the local keys."""
+"""``.local/`` (or LOCAL_DATA_DIR): one stack per folder, its description, the local keys and
+signing secret."""
 from __future__ import annotations
 
 import fcntl
@@ -80,18 +81,36 @@ class DataDir:
         self.instance_file.write_text(value + "\n")
         return value
 
-    def keys(self, staff: str | None, partner: str | None) -> dict[str, str]:
-        """The given keys, else the ones generated on an earlier start, else new ones."""
+    def signing_secret(self) -> str:
+        """The local stack's signing secret (64 characters), generated on the first start and
+        kept beside the keys: tokens and mailed links stay valid across restarts. The stack puts
+        it in the emulator's Secrets Manager; no process gets it through its environment."""
+        kept = self._read_keys()
+        value = kept.get("signing_secret")
+        if not (isinstance(value, str) and len(value) >= 32):
+            value = secrets.token_urlsafe(48)
+            self._write_keys({**kept, "signing_secret": value})
+        return value
+
+    def _read_keys(self) -> dict[str, str]:
         try:
             kept = json.loads(self.keys_file.read_text())
         except (OSError, ValueError):
-            kept = {}
+            return {}
+        return kept if isinstance(kept, dict) else {}
+
+    def _write_keys(self, keys: dict[str, str]) -> None:
+        fd = os.open(self.keys_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(keys, f, indent=2)
+
+    def keys(self, staff: str | None, partner: str | None) -> dict[str, str]:
+        """The given keys, else the ones generated on an earlier start, else new ones."""
+        kept = self._read_keys()
         keys = {"staff": staff or kept.get("staff") or f"sta_{secrets.token_urlsafe(24)}",
                 "partner": partner or kept.get("partner") or f"par_{secrets.token_urlsafe(24)}"}
         generated = {role: key for role, key in keys.items()
                      if key != {"staff": staff, "partner": partner}[role]}
         if generated and generated != {k: kept.get(k) for k in generated}:
-            fd = os.open(self.keys_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as f:
-                json.dump({**kept, **generated}, f, indent=2)
+            self._write_keys({**kept, **generated})
         return keys

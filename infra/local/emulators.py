@@ -1,5 +1,6 @@
-"""The emulators the stack starts for S3 and SQS (moto server, or LocalStack in host mode), and
-the readiness waits. DynamoDB Local (and its stream) is ``processes.DynamoDBChild``."""
+"""The emulator the stack starts for S3, SQS, SES and Secrets Manager (moto server, or LocalStack
+in host mode), and the readiness waits. DynamoDB Local (and its stream) is
+``processes.DynamoDBChild``."""
 from __future__ import annotations
 
 import json
@@ -31,8 +32,8 @@ LOCALSTACK_QUIET = re.compile(r"AWS sqs\.(ReceiveMessage|DeleteMessageBatch|Dele
 
 
 def given_endpoint(service: str) -> str | None:
-    return (os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}")
-            or os.environ.get("AWS_ENDPOINT_URL") or None)
+    from chalicelib.clients import endpoint_url  # the app's reading of the same variables
+    return endpoint_url(service)
 
 
 # --- LocalStack ---------------------------------------------------------------------------------
@@ -66,7 +67,7 @@ def localstack_env(port: int, root: Path) -> dict[str, str]:
     env.update({
         "GATEWAY_LISTEN": f"{HOST}:{port}",
         "LOCALSTACK_HOST": f"{HOST}:{port}",
-        "SERVICES": "s3,sqs,ses",
+        "SERVICES": "s3,sqs,ses,secretsmanager",
         # load S3 and SQS while DynamoDB Local's JVM starts, rather than on the first request
         "EAGER_SERVICE_LOADING": "1",
         "OVERRIDE_IN_DOCKER": "0",
@@ -89,7 +90,8 @@ def localstack_ready(status: int, body: bytes) -> bool:
         services = json.loads(body).get("services", {})
     except ValueError:
         return False
-    return all(services.get(s) in ("available", "running") for s in ("s3", "sqs"))
+    return all(services.get(s) in ("available", "running")
+               for s in ("s3", "sqs", "secretsmanager"))
 
 
 # --- starting one -------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ DEFAULT_MAIL_FROM = "no-reply@professionals.local"
 
 
 def provision(endpoints: dict[str, str], *, url: str, port: int, instance: str,
-              table_name: str | None, localstack_storage: bool,
+              signing_secret: str, table_name: str | None, localstack_storage: bool,
               cleanup: list[Path]) -> dict[str, str]:
     """Create (or find) every resource; returns the app's environment (also set in ours)."""
     from infra import resources
@@ -27,6 +27,9 @@ def provision(endpoints: dict[str, str], *, url: str, port: int, instance: str,
         "AWS_ENDPOINT_URL_S3": endpoints["s3"],
         "AWS_ENDPOINT_URL_SQS": endpoints["sqs"],
         "AWS_ENDPOINT_URL_SES": endpoints["ses"],
+        # The app reads either spelling (chalicelib.clients); a plain boto3 client, botocore's.
+        "AWS_ENDPOINT_URL_SECRETSMANAGER": endpoints["secretsmanager"],
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER": endpoints["secretsmanager"],
         # Mailed links open the SPA on this origin; the sender is verified on SES below.
         "APP_URL": url,
         "MAIL_FROM": os.environ.get("MAIL_FROM") or DEFAULT_MAIL_FROM,
@@ -37,7 +40,7 @@ def provision(endpoints: dict[str, str], *, url: str, port: int, instance: str,
         "PYTHONUNBUFFERED": "1",
     }
     env["AWS_REGION"] = os.environ.get("AWS_REGION") or env["AWS_DEFAULT_REGION"]
-    if not any(given_endpoint(s) for s in ("dynamodb", "s3", "sqs", "ses")):
+    if not any(given_endpoint(s) for s in ("dynamodb", "s3", "sqs", "ses", "secretsmanager")):
         # Only our own emulators: fake credentials, whatever profile the shell has.
         env.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"})
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
@@ -58,9 +61,27 @@ def provision(endpoints: dict[str, str], *, url: str, port: int, instance: str,
     # UPLOAD_QUEUE_NAME, UPLOAD_QUEUE_URL, UPLOAD_DLQ_URL
     created = resources.create(spec, log=say)
     verify_sender(env["MAIL_FROM"], env["AWS_REGION"])
+    # The API and the mail sender read it as deployed functions do (chalicelib.signing_secret).
+    created["SIGNING_SECRET_ARN"] = store_signing_secret(f"{created['TABLE_NAME']}-signing",
+                                                         signing_secret, env["AWS_REGION"])
     env.update(created)
     os.environ.update(created)
     return env
+
+
+def store_signing_secret(name: str, value: str, region: str) -> str:
+    """The secret in the emulator's Secrets Manager, holding ``value`` (the data folder's, so
+    tokens outlive a restart, also against an emulator that kept an older value); its ARN."""
+    import boto3
+    client = boto3.client("secretsmanager", region_name=region)
+    try:
+        arn = client.create_secret(Name=name, SecretString=value)["ARN"]
+    except client.exceptions.ResourceExistsException:
+        arn = client.describe_secret(SecretId=name)["ARN"]
+        if client.get_secret_value(SecretId=arn)["SecretString"] != value:
+            client.put_secret_value(SecretId=arn, SecretString=value)
+    say(f"signing secret {name} stored in Secrets Manager")
+    return arn
 
 
 def verify_sender(address: str, region: str) -> None:

@@ -23,6 +23,8 @@ from infra.local.provision import provision
 from infra.local.seed import store_keys_and_seed
 
 HEALTH_TIMEOUT = 90.0
+# What the stack's processes call; DynamoDB Local serves the first, one emulator all the others.
+SERVICES = ("dynamodb", "s3", "sqs", "ses", "secretsmanager")
 
 
 @dataclass
@@ -79,6 +81,7 @@ class Stack:
             self.data.write_state(self.state)
             endpoints = self._start_emulators()
             env = provision(endpoints, url=url, port=port, instance=self.data.instance(),
+                            signing_secret=self.data.signing_secret(),
                             table_name=self.o.table_name,
                             localstack_storage=(self.o.emulator == "localstack"
                                                 and "s3sqs" in self.state["children"]),
@@ -123,7 +126,7 @@ class Stack:
     # -- emulators --
 
     def _start_emulators(self) -> dict[str, str]:
-        endpoints = {s: given_endpoint(s) for s in ("dynamodb", "s3", "sqs", "ses")}
+        endpoints = {s: given_endpoint(s) for s in SERVICES}
         for port, what in ((self.o.dynamodb_port, "DYNAMODB_PORT"),
                            (self.o.s3_sqs_port, "S3_SQS_PORT")):
             if port:
@@ -135,7 +138,7 @@ class Stack:
             ddb.launch()  # from the main thread: its parent-death signal follows this thread
             self._add(ddb)
             waits.append(ddb.ddb.wait_until_ready)
-        if None in (endpoints["s3"], endpoints["sqs"], endpoints["ses"]):
+        if any(endpoints[s] is None for s in SERVICES[1:]):
             port = self.o.s3_sqs_port or free_port()
             self.state["s3sqs_url"] = f"http://{HOST}:{port}"
             s3sqs, wait = launch_s3sqs(self.o.emulator, port, self.data.path, self.cleanup)
@@ -165,10 +168,10 @@ class Stack:
             endpoints["dynamodb"] = ddb.endpoint_url
             say(f"DynamoDB Local ready at {ddb.endpoint_url} (in memory)")
         if s3sqs is not None:
-            for service in ("s3", "sqs", "ses"):
+            for service in SERVICES[1:]:
                 endpoints[service] = endpoints[service] or self.state["s3sqs_url"]
-            say(f"{self.o.emulator} ready at {self.state['s3sqs_url']} for S3, SQS and SES "
-                "(in memory)")
+            say(f"{self.o.emulator} ready at {self.state['s3sqs_url']} for S3, SQS, SES and "
+                "Secrets Manager (in memory)")
         if endpoints["s3"] != endpoints["sqs"]:
             say("warning: S3 and SQS are on different endpoints; S3 can notify only a queue "
                 "of its own emulator, so uploads may never reach the worker")
@@ -181,23 +184,26 @@ class Stack:
         # As Lambda would see it: the stage's variables from .chalice/config.json, except the
         # names of what this stack created (suffixed) and the emulators' endpoints.
         child_env = {**os.environ, **stage_environment(STAGE), **env}
+        # As deployed, only the processes that sign or verify (the API, the mail sender) may find
+        # the signing secret; the others do not get its name.
+        unsigned_env = {k: v for k, v in child_env.items() if k != "SIGNING_SECRET_ARN"}
         fd = listener.fileno()
         self._add(Child.start("api", [sys.executable, "-m", "infra.local_server", "--fd", str(fd)],
                               env=child_env, pass_fds=(fd,)))
         # The event source mappings' stand-ins: the upload queue, the table's stream.
         self._add(Child.start("worker", [sys.executable, "-m", "infra.local.sqs_worker"],
-                              env=child_env))
+                              env=unsigned_env))
         self._add(Child.start("mail", [sys.executable, "-m", "infra.local.mail_worker"],
                               env=child_env))
         # Import jobs' queue (imports/ notifications, continuations): one job message at a time.
         self._add(Child.start("imports", [sys.executable, "-m", "infra.local.import_worker"],
-                              env=child_env))
+                              env=unsigned_env))
         self._add(Child.start("stream", [sys.executable, "-m", "infra.local.stream_worker"],
-                              env={**child_env, "STREAM_CHECKPOINT_FILE":
+                              env={**unsigned_env, "STREAM_CHECKPOINT_FILE":
                                    str(self.data.stream_checkpoint_file)}))
         # The hourly schedule's stand-in: unconfirmed sign-ups erased after 30 days.
         self._add(Child.start("purge", [sys.executable, "-m", "infra.local.purge_runner"],
-                              env=child_env))
+                              env=unsigned_env))
 
     def _add(self, child: Any) -> None:
         self.children.append(child)
@@ -253,11 +259,13 @@ class Stack:
             f"{env['AWS_ENDPOINT_URL_DYNAMODB_STREAMS']} ([stream])",
             f"  S3 / SQS:   {endpoints['s3']} / {endpoints['sqs']} ({s3_what})",
             f"              bucket {env['RESUME_BUCKET']}, queue {env['UPLOAD_QUEUE_URL']}",
+            f"  Secret:     {env['SIGNING_SECRET_ARN']} (the signing secret, in "
+            f"{endpoints['secretsmanager']}; its value kept in {self.data.keys_file.name})",
             f"  Mail:       {url}/_local/mail (what SES at {endpoints['ses']} sent, from "
             f"{env['MAIL_FROM']}; also a [mail] line each)",
-            "  Data lives in the emulators' memory: nothing outlives a restart (keys are kept in",
-            f"  {self.data.keys_file}). Environment for other tools: "
-            "python -m infra.local_stack env",
+            "  Data lives in the emulators' memory: nothing outlives a restart but the keys and",
+            f"  the signing secret, kept in {self.data.keys_file}.",
+            "  Environment for other tools: python -m infra.local_stack env",
             "  Ctrl-C stops everything.",
             "",
         ]
