@@ -412,3 +412,15 @@ def test_the_local_worker_hands_the_apps_handler_one_message_at_a_time(imports):
                             Body=people_csv([("Ada Lovelace", "ada@example.com", "")]))
     assert handler.call(sqs_event(s3_event(job["upload"]["key"]))["Records"]) == []
     assert imports.call("GET", f"/imports/{job['id']}").json["status"] == "done"
+
+
+def test_a_job_reads_only_the_file_it_first_saw(imports):
+    key = "imports/" + uuid.uuid4().hex + ".csv"
+    clients.s3().put_object(Bucket=BUCKET, Key=key, Body=b"email\r\na@example.com\r\n")
+    etag = clients.s3().head_object(Bucket=BUCKET, Key=key)["ETag"]
+    with reader.open_rows("csv", BUCKET, key, etag) as rows:
+        assert reader.count(rows) == 1
+    clients.s3().put_object(Bucket=BUCKET, Key=key, Body=b"email\r\nb@example.com\r\n")
+    with pytest.raises(reader.FileChanged):
+        with reader.open_rows("csv", BUCKET, key, etag):
+            pass
