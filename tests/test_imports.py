@@ -424,3 +424,35 @@ def test_a_job_reads_only_the_file_it_first_saw(imports):
     with pytest.raises(reader.FileChanged):
         with reader.open_rows("csv", BUCKET, key, etag):
             pass
+
+
+def test_a_file_over_the_size_limit_fails_the_job(imports, monkeypatch):
+    # moto does not enforce the form's content-length-range: the worker checks again.
+    monkeypatch.setattr(worker, "MAX_BYTES", 10)
+    done = run_job(imports, people_csv([("Ada Lovelace", "ada@example.com", "")]))
+    assert done["status"] == "failed" and done["error"]["details"] == {"max_bytes": 10}
+    assert everyone(imports) == {}
+
+
+def test_a_continuation_finds_the_job_free_even_when_taken_at_once(imports, monkeypatch):
+    """The worker lets the job go before it sends the continuation: a worker that receives it
+    immediately can take the job."""
+    rows = [(f"Person {i}", f"p{i}@example.com", "") for i in range(6)]
+    job = create_job(imports)
+    clients.s3().put_object(Bucket=BUCKET, Key=job["upload"]["key"], Body=people_csv(rows))
+    budget = iter([1000.0, 1000.0, 1000.0, 1.0])  # low after the first chunk
+    monkeypatch.setattr(worker, "time_left", lambda context: lambda: next(budget, 1000.0))
+    sqs, sent = clients.sqs(), []
+    real_send = sqs.send_message
+
+    def deliver_at_once(**kwargs):  # the continuation, handled before send_message returns
+        sent.append(kwargs["MessageBody"])
+        answer = real_send(**kwargs)
+        assert worker.process(job["id"], "continuation", lambda: 1000.0) == "done"
+        return answer
+
+    monkeypatch.setattr(sqs, "send_message", deliver_at_once)
+    assert deliver(imports, s3_event(job["upload"]["key"])) == {"batchItemFailures": []}
+    assert sent == [json.dumps({"import_job": job["id"]})]
+    done = imports.call("GET", f"/imports/{job['id']}").json
+    assert done["status"] == "done" and done["summary"]["created"] == 6

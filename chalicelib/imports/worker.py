@@ -187,8 +187,10 @@ def _continue_later(job: Job) -> None:
     url = os.environ.get("IMPORT_QUEUE_URL")
     if not url:
         raise RuntimeError("IMPORT_QUEUE_URL is not set: the job cannot continue later")
-    clients.sqs().send_message(QueueUrl=url, MessageBody=json.dumps({"import_job": job.id}))
+    # Released first: a continuation taken at once must find the job free. If the send fails
+    # after that, this message fails and comes back; its redelivery takes the free job.
     jobs.release(job)
+    clients.sqs().send_message(QueueUrl=url, MessageBody=json.dumps({"import_job": job.id}))
 
 
 # -- S3 -------------------------------------------------------------------------------------
