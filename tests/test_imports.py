@@ -456,3 +456,10 @@ def test_a_continuation_finds_the_job_free_even_when_taken_at_once(imports, monk
     assert sent == [json.dumps({"import_job": job["id"]})]
     done = imports.call("GET", f"/imports/{job['id']}").json
     assert done["status"] == "done" and done["summary"]["created"] == 6
+
+
+def test_a_job_of_a_caller_without_a_name_or_key_id_reads_back(imports):
+    from chalicelib.auth import Caller
+    job = jobs.new(Caller(role="staff"), "csv", False, worker.UPLOAD_PREFIX)
+    again = jobs.get(job.id)
+    assert again.caller == Caller(role="staff") and again.resource() == job.resource()

@@ -103,6 +103,8 @@ def _item(job: Job) -> dict[str, Any]:
 def _job(raw: dict[str, Any]) -> Job:
     values = {k: _from.deserialize(v) for k, v in raw.items()}
     values.pop("list_key", None)
+    for name in ("caller_name", "caller_key_id"):  # absent when None (a caller without them)
+        values.setdefault(name, None)
     for name in ("rows_total", "rows_done", "expires_at", "checkpoint", "pending_chunk"):
         if values.get(name) is not None:
             values[name] = int(values[name])
