@@ -3,8 +3,8 @@
 - ``config``: paths, host, stage, the error the stack stops with;
 - ``output``: the prefixed lines every component prints;
 - ``processes``: the children (own process group, output pumped, SIGTERM with the parent);
-- ``ports``, ``datadir``: the listening port, the data folder (lock, state, keys);
-- ``emulators``: moto server and LocalStack for S3 and SQS, readiness waits;
+- ``ports``, ``datadir``: the listening port, the data folder (lock, state, keys, signing secret);
+- ``emulators``: moto server or LocalStack for S3, SQS, SES and Secrets Manager, readiness waits;
 - ``provision``: the stage's resources and environment, ``seed``: keys and demo data;
 - ``stack``: the orchestration (start, supervise, stop, banner), ``cli``: the command line;
 - ``workers``: what the workers share: the app's own handlers, called as Lambda calls them;
