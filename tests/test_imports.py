@@ -463,3 +463,21 @@ def test_a_job_of_a_caller_without_a_name_or_key_id_reads_back(imports):
     job = jobs.new(Caller(role="staff"), "csv", False, worker.UPLOAD_PREFIX)
     again = jobs.get(job.id)
     assert again.caller == Caller(role="staff") and again.resource() == job.resource()
+
+
+def test_rows_the_store_keeps_refusing_fail_alone_and_the_job_still_ends_done(imports,
+                                                                               monkeypatch):
+    from chalicelib import bulk, db
+
+    def throttled(actions):
+        raise db.StoreUnavailable("ProvisionedThroughputExceededException")
+
+    monkeypatch.setattr(bulk.db, "transact", throttled)
+    monkeypatch.setattr(bulk.db, "backoff", lambda attempt: None)
+    done = run_job(imports, people_csv([("Ada Lovelace", "ada@example.com", ""),
+                                        ("Alan Turing", "alan@example.com", "")]))
+    assert done["status"] == "done"
+    assert done["summary"] == {"created": 0, "updated": 0, "unchanged": 0, "failed": 2}
+    lines = errors_csv(imports, done["id"])
+    assert [(line[3], line[4]) for line in lines[1:]] == [("1", "unavailable"),
+                                                          ("2", "unavailable")]
