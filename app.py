@@ -67,6 +67,8 @@ def create_professional():
     payloads.check_query(request.query_params, ())
     body = payloads.json_body(request.headers, request.raw_body)
     kept = idempotency.request_of(request, caller)
+    if caller.role not in (PARTNER, STAFF):
+        auth.can_sign()  # the 201 carries a token: no record is written without the key for it
 
     def create() -> Response:
         item = professionals.create(body, caller,

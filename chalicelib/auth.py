@@ -121,6 +121,12 @@ def _same_credentials(payload: dict[str, Any], created_at: str | None, held: int
     return payload.get("c") == created_at and payload.get("g") == held
 
 
+def can_sign() -> None:
+    """503 (``unavailable``) unless the signing key can be had now: called before a write whose
+    answer carries a token, so that a failure to sign leaves nothing half done."""
+    signing.sign({}, _TOKEN_PURPOSE)
+
+
 def issue_access_token(item: ProfessionalItem) -> str:
     return signing.sign({**_credentials(item), "exp": int(time.time()) + TOKEN_TTL_SECONDS},
                         _TOKEN_PURPOSE)
