@@ -18,6 +18,15 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 
+@pytest.fixture(autouse=True)
+def _no_signing_secret_left_behind():
+    """Set up before every other fixture, so torn down after them all (monkeypatch included,
+    which restores what a test's delenv took away): no test hands the next one a secret ARN that
+    pointed into its own, now gone, moto."""
+    yield
+    os.environ.pop("SIGNING_SECRET_ARN", None)
+
+
 @pytest.fixture
 def table_env(monkeypatch):
     for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB",

@@ -165,11 +165,16 @@ def test_resources_match_the_definition_and_creating_again_changes_nothing(stack
                                      AttributeNames=["All"])["Attributes"]
     assert json.loads(attrs["RedrivePolicy"]) == {"deadLetterTargetArn": dlq_arn,
                                                   "maxReceiveCount": resources.MAX_RECEIVE_COUNT}
-    [notification] = s3.get_bucket_notification_configuration(
+    notifications = s3.get_bucket_notification_configuration(
         Bucket=env["RESUME_BUCKET"])["QueueConfigurations"]
-    assert notification["QueueArn"] == attrs["QueueArn"]
-    rules = notification["Filter"]["Key"]["FilterRules"]
-    assert [(r["Name"].lower(), r["Value"]) for r in rules] == [("prefix", "uploads/")]
+    prefixes = {n["QueueArn"]: [(r["Name"].lower(), r["Value"])
+                                for r in n["Filter"]["Key"]["FilterRules"]]
+                for n in notifications}
+    imports_arn = sqs.get_queue_attributes(QueueUrl=env["IMPORT_QUEUE_URL"], AttributeNames=[
+        "QueueArn"])["Attributes"]["QueueArn"]
+    # Uploads to the resume queue, import files to the imports queue, nothing else notifies.
+    assert prefixes == {attrs["QueueArn"]: [("prefix", "uploads/")],
+                        imports_arn: [("prefix", "imports/")]}
     cors = s3.get_bucket_cors(Bucket=env["RESUME_BUCKET"])["CORSRules"]
     assert stack.url in cors[0]["AllowedOrigins"]
 

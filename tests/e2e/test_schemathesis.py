@@ -64,6 +64,7 @@ SUCCESS = {
     "GET /professionals/{id}": 200, "PATCH /professionals/{id}": 200,
     "DELETE /professionals/{id}": 204, "POST /professionals/{id}/resume": 201,
     "GET /professionals/{id}/resume": 200, "POST /access-links": 202,
+    "POST /imports": 201, "GET /imports": 200,
 }
 # POST /sessions is reached only with a mailed link's token (tests/test_self_service.py, the SPA's
 # e2e): here it answers 400, and its checks (envelope, no 5xx, schema) still run.
@@ -71,7 +72,8 @@ PUBLIC = ["GET /health", "GET /openapi.json", "GET /docs", "GET /docs/assets/{na
           "POST /access-links"]
 # Operations an anonymous caller cannot use (401) besides bulk; a partner uses them on its own.
 KEY_ONLY = ["listProfessionals", "getProfessional", "updateProfessional", "deleteProfessional",
-            "requestResumeUpload", "getResumeDownload"]
+            "requestResumeUpload", "getResumeDownload", "createImport", "listImports",
+            "getImport", "getImportErrors"]
 
 
 @schemathesis.check
