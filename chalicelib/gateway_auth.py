@@ -11,7 +11,7 @@ locally and deployed; the authorizer only names, for API Gateway's usage plans
 * anything else (no key, an access token, an unknown or revoked key, which the API then answers
   with 401, or a table that cannot be read) -> ``USAGE_KEY_PUBLIC`` (the public plan).
 
-The three variables are set by the deployment template (infra/template.py).
+The three variables are set by the deployment template (infra/template/).
 """
 from __future__ import annotations
 
