@@ -19,6 +19,7 @@ TOKEN_TTL_SECONDS = 24 * 3600
 EMAIL_TOKEN_TTL_SECONDS = 7 * 24 * 3600
 _TOKEN_PURPOSE = "access-token"
 _EMAIL_TOKEN_PURPOSE = "email-token"  # its own key: neither token passes as the other
+DEAD_LINK = "The link is not valid or has expired; ask for a new one."
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ def open_email_token(token: str) -> EmailToken:
     payload = _open(token, _EMAIL_TOKEN_PURPOSE) if isinstance(token, str) else None
     if payload is None or not isinstance(payload.get("ah"), str) \
             or not isinstance(payload.get("j"), str) or not isinstance(payload.get("g"), int):
-        raise BadRequest("The link is not valid or has expired; ask for a new one.")
+        raise BadRequest(DEAD_LINK)
     return EmailToken(professional_id=payload["sub"], address=payload["ah"],
                       created_at=payload.get("c"), generation=payload["g"],
                       token_id=payload["j"], expires=payload["exp"])

@@ -17,8 +17,7 @@ from chalicelib.errors import BadRequest, Conflict, ValidationFailed
 from chalicelib.models import ProfessionalItem, UsedLinkItem, professional_pk, used_link_pk
 
 CONFIRM_WITHIN = timedelta(days=30)
-UNCONFIRMED = "signup"
-_DEAD_LINK = "The link is not valid or has expired; ask for a new one."  # the by_unconfirmed partition: every unconfirmed anonymous sign-up
+UNCONFIRMED = "signup"  # the by_unconfirmed partition: every unconfirmed anonymous sign-up
 
 
 def mark_new(item: ProfessionalItem, consent: dict[str, str] | None, *, anonymous: bool) -> None:
@@ -58,7 +57,7 @@ def open_session(body: Any) -> tuple[ProfessionalItem, str]:
         item = db.get(professional_pk(link.professional_id))
         if not isinstance(item, ProfessionalItem) or not link.opens(item):
             # Erased, recreated, revoked, or the address changed since the link was sent.
-            raise BadRequest(_DEAD_LINK)
+            raise BadRequest(auth.DEAD_LINK)
         actions = [db.Action("put", used, UsedLinkItem.pk.does_not_exist(), tag="link")]
         if not (item.email_verified and item.unconfirmed is None):
             before = item.version
