@@ -16,9 +16,8 @@ import logging
 import os
 import sys
 
-from infra.local.sqs_worker import Worker
-from infra.local.workers import (Handler, app_event_sources, lambda_caller, region,
-                                 run_until_sigterm, setup_logging)
+from infra.local.sqs_worker import Worker, named_handler
+from infra.local.workers import Handler, region, run_until_sigterm, setup_logging
 
 IMPORT_FUNCTION = "process_imports"  # @app.on_sqs_message(name=...) in app.py
 
@@ -26,11 +25,7 @@ log = logging.getLogger("signup.import_worker")
 
 
 def find_handler() -> Handler:
-    sources = app_event_sources(lambda s: getattr(s, "name", None) == IMPORT_FUNCTION)
-    if not sources:
-        raise RuntimeError(f"app.py has no @app.on_sqs_message(name={IMPORT_FUNCTION!r})")
-    source = sources[0]
-    return Handler(f"{source.handler_string} (@app.on_sqs_message)", lambda_caller(source), 1)
+    return named_handler(IMPORT_FUNCTION, batch_size=1)  # one job's chunks at a time
 
 
 def main() -> int:

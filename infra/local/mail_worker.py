@@ -19,9 +19,8 @@ import sys
 from typing import Any
 
 from infra.local import mailbox
-from infra.local.sqs_worker import MAX_BATCH, Worker
-from infra.local.workers import (Handler, app_event_sources, lambda_caller, region,
-                                 run_until_sigterm, setup_logging)
+from infra.local.sqs_worker import Worker, named_handler
+from infra.local.workers import Handler, region, run_until_sigterm, setup_logging
 
 MAIL_FUNCTION = "send_mail"  # @app.on_sqs_message(name=...) in app.py
 APP_LOGGER = "professionals"  # chalicelib.logs.SERVICE: the sender's Powertools logger
@@ -31,12 +30,7 @@ log = logging.getLogger("signup.mail_worker")
 
 
 def find_handler() -> Handler:
-    sources = app_event_sources(lambda s: getattr(s, "name", None) == MAIL_FUNCTION)
-    if not sources:
-        raise RuntimeError(f"app.py has no @app.on_sqs_message(name={MAIL_FUNCTION!r})")
-    source = sources[0]
-    return Handler(f"{source.handler_string} (@app.on_sqs_message)", lambda_caller(source),
-                   min(MAX_BATCH, int(getattr(source, "batch_size", MAX_BATCH) or MAX_BATCH)))
+    return named_handler(MAIL_FUNCTION)
 
 
 class _Suppressions(logging.Handler):

@@ -45,9 +45,23 @@ def _app_handler() -> Handler | None:
                                                                else [])
     if not chosen:
         return None
-    source = chosen[0]
-    return Handler(f"{source.handler_string} (@app.on_sqs_message)", lambda_caller(source),
-                   min(MAX_BATCH, int(getattr(source, "batch_size", MAX_BATCH) or MAX_BATCH)))
+    return sqs_handler(chosen[0])
+
+
+def sqs_handler(source: Any, batch_size: int | None = None) -> Handler:
+    """An ``@app.on_sqs_message`` source as Lambda calls it (records in, failed ids out), in
+    batches of its own size (at most SQS's 10) unless ``batch_size`` says otherwise."""
+    size = batch_size or min(MAX_BATCH,
+                             int(getattr(source, "batch_size", MAX_BATCH) or MAX_BATCH))
+    return Handler(f"{source.handler_string} (@app.on_sqs_message)", lambda_caller(source), size)
+
+
+def named_handler(function: str, batch_size: int | None = None) -> Handler:
+    """The app's ``@app.on_sqs_message(name=function)``; a RuntimeError if app.py has none."""
+    sources = app_event_sources(lambda s: getattr(s, "name", None) == function)
+    if not sources:
+        raise RuntimeError(f"app.py has no @app.on_sqs_message(name={function!r})")
+    return sqs_handler(sources[0], batch_size)
 
 
 def _library_handler() -> Handler | None:
