@@ -43,6 +43,11 @@ def _cached(service: str, region: str, endpoint: str | None) -> Any:
     # path-style URLs (no bucket.127.0.0.1 host names).
     emulated = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     options = {"retries": {"mode": "standard", "max_attempts": 5}, **_BRIEF.get(service, {})}
+    if service == "dynamodb":
+        # The search indexer writes tens of thousands of postings a minute, built by
+        # search.index.to_raw; botocore's client-side check of each one cost a quarter of the
+        # indexer's CPU (docs/benchmarks.md). DynamoDB validates every request itself.
+        options["parameter_validation"] = False
     config = Config(signature_version="s3v4",
                     s3={"addressing_style": "path" if emulated else "auto"}, **options)
     return boto3.session.Session().client(service, region_name=region, config=config,

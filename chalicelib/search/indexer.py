@@ -119,14 +119,14 @@ def apply_changes(changes: list[Change]) -> dict[str, int]:
     plans = [p for p in parallel(lambda c: plan(c, states.get(c.id)), list(newest.values())) if p]
     pending = [p.pending for p in plans if p.pending]
     if pending:
-        write_postings({doc_key(s["id"]): s for s in pending}, [])
+        write_postings({doc_key(s["id"]): s for s in pending}, [], parallel_requests=True)
     puts: dict[tuple[str, str], dict[str, Any]] = {}
     deletes: list[tuple[str, str]] = []
     for p in plans:
         puts.update(p.puts)
         deletes += p.deletes
     write_postings(puts, deletes, parallel_requests=True)
-    write_postings({doc_key(p.final["id"]): p.final for p in plans}, [])
+    write_postings({doc_key(p.final["id"]): p.final for p in plans}, [], parallel_requests=True)
     outcome: dict[str, int] = {}
     for p in plans:
         outcome[p.what] = outcome.get(p.what, 0) + 1
