@@ -150,6 +150,7 @@ def main() -> int:
         ("resume_speed.py", []),
         ("stack_startup.py", []),
         ("search_cost.py", ["--sizes", f"1000,{args.size}"]),
+        ("index_rate.py", []),
     ]
     with tempfile.TemporaryDirectory(prefix="bench-summary-") as tmp:
         runs = run_scripts(scripts, Path(tmp))

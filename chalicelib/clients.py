@@ -46,7 +46,7 @@ def _cached(service: str, region: str, endpoint: str | None) -> Any:
     if service == "dynamodb":
         # The search indexer writes tens of thousands of postings a minute, built by
         # search.index.to_raw; botocore's client-side check of each one cost a quarter of the
-        # indexer's CPU (docs/benchmarks.md). DynamoDB validates every request itself.
+        # indexer's CPU (bench/index_rate.py). DynamoDB validates every request itself.
         options["parameter_validation"] = False
     config = Config(signature_version="s3v4",
                     s3={"addressing_style": "path" if emulated else "auto"}, **options)
