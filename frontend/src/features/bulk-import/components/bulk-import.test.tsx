@@ -1,11 +1,19 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
-import { mockApi } from '@/testing/fetch-mock';
+import { mockApi, type MockRequest } from '@/testing/fetch-mock';
 import { renderRoute } from '@/testing/render';
 import type { BulkResult } from '@/types/api';
 
 import { BulkImport } from './bulk-import';
+
+type Route = Parameters<typeof mockApi>[0][number];
+
+/** The page also lists recent import jobs (GET /imports): none here. */
+const NO_JOBS: Route = ['GET', '/api/imports', () => ({ status: 200, body: { items: [], next_cursor: null } })];
+
+/** The bulk requests among the calls (the page's GET /imports left out). */
+const bulkCalls = (calls: MockRequest[]) => calls.filter((call) => call.url.pathname === '/api/professionals/bulk');
 
 function answer(rows: Record<string, string>[], dryRun: boolean) {
   const results: BulkResult[] = rows.map((row, index) =>
@@ -19,7 +27,8 @@ function answer(rows: Record<string, string>[], dryRun: boolean) {
 
 describe('BulkImport', () => {
   it('previews a CSV with its columns mapped, dry-runs, imports, and shows the bad row with its reason', async () => {
-    const { calls } = mockApi([
+    const { calls: all } = mockApi([
+      NO_JOBS,
       ['POST', '/api/professionals/bulk', ({ url, body }) => ({
         status: 207,
         body: answer(body as Record<string, string>[], url.searchParams.get('dry_run') === 'true'),
@@ -29,7 +38,7 @@ describe('BulkImport', () => {
     renderRoute(<BulkImport />, { staffKey: 'k' });
 
     const csv = 'Name,Email,Comment\nAda,ada@example.com,x\nBad Row,not-an-email,y\nGrace,grace@example.com,\n';
-    await user.upload(screen.getByLabelText('CSV file'), new File([csv], 'people.csv', { type: 'text/csv' }));
+    await user.upload(screen.getByLabelText('CSV or Excel file'), new File([csv], 'people.csv', { type: 'text/csv' }));
 
     const step = await screen.findByRole('heading', { name: '2. Check the columns' });
     await waitFor(() => expect(step).toHaveFocus());
@@ -40,8 +49,8 @@ describe('BulkImport', () => {
 
     await user.click(screen.getByRole('button', { name: 'Dry run' }));
     expect(await screen.findByRole('heading', { name: /Dry run results/ })).toBeInTheDocument();
-    expect(calls[0].url.searchParams.get('dry_run')).toBe('true');
-    expect(calls[0].body).toEqual([
+    expect(bulkCalls(all)[0].url.searchParams.get('dry_run')).toBe('true');
+    expect(bulkCalls(all)[0].body).toEqual([
       { full_name: 'Ada', email: 'ada@example.com' },
       { full_name: 'Bad Row', email: 'not-an-email' },
       { full_name: 'Grace', email: 'grace@example.com' },
@@ -49,7 +58,7 @@ describe('BulkImport', () => {
 
     await user.click(screen.getByRole('button', { name: 'Import 3 rows' }));
     expect(await screen.findByRole('heading', { name: 'Import results' })).toBeInTheDocument();
-    expect(calls[1].url.searchParams.get('dry_run')).toBeNull();
+    expect(bulkCalls(all)[1].url.searchParams.get('dry_run')).toBeNull();
     const summary = screen.getByTestId('bulk-summary');
     expect(within(summary).getByText('created').nextSibling).toHaveTextContent('2');
     expect(within(summary).getByText('failed').nextSibling).toHaveTextContent('1');
@@ -60,7 +69,7 @@ describe('BulkImport', () => {
   });
 
   it('will not send until a column is mapped to email or phone', async () => {
-    mockApi([]);
+    mockApi([NO_JOBS]);
     const user = userEvent.setup();
     renderRoute(<BulkImport />, { staffKey: 'k' });
     await user.click(screen.getByLabelText('JSON to paste'));
@@ -74,7 +83,7 @@ describe('BulkImport', () => {
   });
 
   it('says what is wrong with pasted JSON', async () => {
-    mockApi([]);
+    mockApi([NO_JOBS]);
     const user = userEvent.setup();
     renderRoute(<BulkImport />, { staffKey: 'k' });
     await user.click(screen.getByLabelText('JSON to paste'));
@@ -132,7 +141,8 @@ const changeGroups = (table: HTMLElement) =>
 
 describe('BulkImport: what an update changes', () => {
   it('lists who a dry run would update, each field from the stored value to the row, and the phone conflict as a failed row', async () => {
-    const { calls } = mockApi([
+    const { calls: all } = mockApi([
+      NO_JOBS,
       ['POST', '/api/professionals/bulk', ({ url }) => peopleAnswer(url.searchParams.get('dry_run') === 'true')],
     ]);
     const user = userEvent.setup();
@@ -141,7 +151,7 @@ describe('BulkImport: what an update changes', () => {
 
     await user.click(screen.getByRole('button', { name: 'Dry run' }));
     expect(await screen.findByRole('heading', { name: /Dry run results/ })).toBeInTheDocument();
-    expect(calls).toHaveLength(1); // the names come from the answer and the rows: no GET per row
+    expect(bulkCalls(all)).toHaveLength(1); // the names come from the answer and the rows: no GET per row
     expect(screen.getByRole('heading', { name: 'What would change' })).toBeInTheDocument();
     const table = screen.getByRole('table', { name: /Rows that would update a professional/ });
     expect(table).toHaveAttribute('data-testid', 'bulk-changes');
@@ -188,6 +198,7 @@ describe('BulkImport: what an update changes', () => {
   it('shows the first 50 updates, and all of them on request', async () => {
     const many = Array.from({ length: 120 }, (_, i) => ({ full_name: `Person ${i + 1}`, email: `p${i + 1}@example.com`, job_title: 'New' }));
     mockApi([
+      NO_JOBS,
       ['POST', '/api/professionals/bulk', () => ({
         status: 207,
         body: {
@@ -223,6 +234,7 @@ describe('BulkImport: what an update changes', () => {
 
   it('shows no changes section when no row updates anyone', async () => {
     mockApi([
+      NO_JOBS,
       ['POST', '/api/professionals/bulk', ({ body }) => ({ status: 207, body: answer(body as Record<string, string>[], true) })],
     ]);
     const user = userEvent.setup();

@@ -7,20 +7,26 @@ import { ProgressBar } from '@/components/ui/progress-bar';
 import { useStaffAuth, useStaffSession } from '@/lib/staff-session';
 
 import { MAX_ROWS_PER_REQUEST, runBulk, type BulkProgress, type BulkRun } from '../api/bulk-upsert';
+import { IMPORT_POLL_MS } from '../api/import-jobs';
+import type { JobFile } from '../lib/job-path';
 import { autoMap, mappingProblems, toApiRows, type ApiRow, type ColumnMapping } from '../lib/mapping';
 import type { SourceTable } from '../lib/parse';
 
+import { ImportJobPanel } from './import-job';
 import { MappingPreview } from './mapping-preview';
+import { RecentImports } from './recent-imports';
 import { ResultsView } from './results-view';
 import { SourcePicker } from './source-picker';
 
 type Outcome = BulkRun & { dryRun: boolean; rows: ApiRow[] };
 
-export function BulkImport() {
+/** `pollMs`: how often a running import job is read (tests shorten it). */
+export function BulkImport({ pollMs = IMPORT_POLL_MS }: { pollMs?: number } = {}) {
   const { staffKey } = useStaffAuth();
   const { handleAuthError } = useStaffSession();
   const queryClient = useQueryClient();
   const [table, setTable] = useState<SourceTable | null>(null);
+  const [jobFile, setJobFile] = useState<JobFile | null>(null);
   const [mapping, setMapping] = useState<ColumnMapping>([]);
   const [running, setRunning] = useState<{ dryRun: boolean; progress: BulkProgress } | null>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
@@ -37,6 +43,7 @@ export function BulkImport() {
   }, [table]);
 
   const load = (next: SourceTable) => {
+    setJobFile(null);
     setTable(next);
     setMapping(autoMap(next.columns));
     setOutcome(null);
@@ -61,6 +68,7 @@ export function BulkImport() {
   };
 
   const reset = () => {
+    setJobFile(null);
     setTable(null);
     setMapping([]);
     setOutcome(null);
@@ -79,12 +87,14 @@ export function BulkImport() {
         </p>
       </div>
 
-      {!table ? (
+      {jobFile ? (
+        <ImportJobPanel jobFile={jobFile} pollMs={pollMs} onReset={reset} />
+      ) : !table ? (
         <section aria-labelledby="step-source" className="space-y-3">
           <h2 id="step-source" className="text-lg font-semibold">
             1. Choose the data
           </h2>
-          <SourcePicker onLoaded={load} />
+          <SourcePicker onLoaded={load} onJobFile={setJobFile} />
         </section>
       ) : (
         <section aria-labelledby="step-map" className="space-y-4">
@@ -171,6 +181,8 @@ export function BulkImport() {
           )}
         </section>
       )}
+
+      <RecentImports pollMs={pollMs} />
     </div>
   );
 }

@@ -4,12 +4,23 @@ import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { cn } from '@/components/ui/cn';
 
+import { isXlsx, needsJob, type JobFile } from '../lib/job-path';
 import { parseCsv, parseJson, ParseError, type SourceTable } from '../lib/parse';
 
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
 
-/** Step 1: a CSV file (dropped or chosen), or JSON pasted. */
-export function SourcePicker({ onLoaded }: { onLoaded: (table: SourceTable) => void }) {
+/**
+ * Step 1: a CSV or XLSX file (dropped or chosen), or JSON pasted. A CSV of up to 1,000 rows, and
+ * JSON, go to the mapping step (`onLoaded`); a larger CSV or any workbook is imported as a job,
+ * the file as it is (`onJobFile`).
+ */
+export function SourcePicker({
+  onLoaded,
+  onJobFile,
+}: {
+  onLoaded: (table: SourceTable) => void;
+  onJobFile: (jobFile: JobFile) => void;
+}) {
   const [mode, setMode] = useState<'csv' | 'json'>('csv');
   const [error, setError] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
@@ -20,16 +31,28 @@ export function SourcePicker({ onLoaded }: { onLoaded: (table: SourceTable) => v
   const readFile = async (file: File | undefined) => {
     setError(null);
     if (!file) return;
-    if (!/\.(csv|txt)$/i.test(file.name) && !/csv|text\/plain/.test(file.type)) {
-      setError(`“${file.name}” is not a CSV file. Choose a .csv file.`);
+    const xlsx = isXlsx(file);
+    if (!xlsx && !/\.(csv|txt)$/i.test(file.name) && !/csv|text\/plain/.test(file.type)) {
+      setError(`“${file.name}” is not a CSV or Excel (.xlsx) file. Choose a .csv or .xlsx file.`);
       return;
     }
     if (file.size > MAX_FILE_BYTES) {
       setError('This file is larger than 50 MB. Split it into smaller files.');
       return;
     }
+    // The browser does not read workbooks: the server does, in an import job.
+    if (xlsx) {
+      if (file.size === 0) {
+        setError(`“${file.name}” is empty.`);
+        return;
+      }
+      onJobFile({ file, format: 'xlsx', table: null });
+      return;
+    }
     try {
-      onLoaded(parseCsv(await file.text(), file.name));
+      const table = parseCsv(await file.text(), file.name);
+      if (needsJob(table.rows.length)) onJobFile({ file, format: 'csv', table });
+      else onLoaded(table);
     } catch (failure) {
       setError(failure instanceof ParseError ? failure.message : 'This file could not be read.');
     }
@@ -61,7 +84,7 @@ export function SourcePicker({ onLoaded }: { onLoaded: (table: SourceTable) => v
               }}
               className="size-4 accent-blue-700"
             />
-            {value === 'csv' ? 'A CSV file' : 'JSON to paste'}
+            {value === 'csv' ? 'A CSV or Excel (.xlsx) file' : 'JSON to paste'}
           </label>
         ))}
       </fieldset>
@@ -84,14 +107,14 @@ export function SourcePicker({ onLoaded }: { onLoaded: (table: SourceTable) => v
             dragging ? 'border-blue-600 bg-blue-50' : 'border-slate-300 bg-white',
           )}
         >
-          <p className="text-slate-700">Drag a CSV file here, or</p>
+          <p className="text-slate-700">Drag a CSV or Excel file here, or</p>
           <label htmlFor={fileId} className="sr-only">
-            CSV file
+            CSV or Excel file
           </label>
           <input
             id={fileId}
             type="file"
-            accept=".csv,text/csv,text/plain"
+            accept=".csv,.xlsx,text/csv,text/plain,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             aria-describedby={`${fileId}-hint`}
             onChange={(event) => {
               void readFile(event.target.files?.[0]);
@@ -102,7 +125,9 @@ export function SourcePicker({ onLoaded }: { onLoaded: (table: SourceTable) => v
           <p id={`${fileId}-hint`} className="max-w-prose text-sm text-slate-600">
             UTF-8, comma-separated, with a header line naming the columns (for example
             full_name, email, phone, company_name, job_title, source). You choose which column is
-            which in the next step.
+            which in the next step. Files of more than 1,000 rows, and Excel workbooks (.xlsx, the
+            first sheet), are imported in the background as they are: their header must name those
+            fields.
           </p>
         </div>
       ) : (
