@@ -147,6 +147,8 @@ describe('BulkImport: files of more than 1,000 rows go through an import job', (
     await waitFor(() => expect(bar).toHaveAttribute('aria-valuenow', '40'));
     expect(bar).toHaveAttribute('aria-valuetext', '1,000 of 2,500 rows');
     expect(screen.getByTestId('import-job')).toHaveTextContent('Import: 1,000 of 2,500 rows.');
+    // One job at a time from the page.
+    expect(screen.getByRole('button', { name: 'Import 2,500 rows' })).toBeDisabled();
 
     state.job = makeJob({ rows_total: 2500, rows_done: 2000, summary: { created: 1800, updated: 180, unchanged: 10, failed: 10 } });
     await waitFor(() => expect(bar).toHaveAttribute('aria-valuenow', '80'));
@@ -165,6 +167,7 @@ describe('BulkImport: files of more than 1,000 rows go through an import job', (
     expect(within(summary).getByText('failed').nextSibling).toHaveTextContent('12');
     expect(screen.queryByRole('progressbar', { name: 'Import progress' })).toBeNull();
     expect(screen.getByText(/Import finished: 2,500 rows, 2,250 created/)).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Import 2,500 rows' })).toBeEnabled();
 
     // Polling stops at done.
     const polled = jobPolls(calls).length;

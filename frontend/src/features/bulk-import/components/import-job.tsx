@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
@@ -17,7 +17,7 @@ const PREVIEW_ROWS = 5;
 type Phase =
   | { step: 'idle' }
   | { step: 'uploading'; dryRun: boolean; loaded: number; total: number }
-  | { step: 'following'; dryRun: boolean; jobId: string }
+  | { step: 'following'; dryRun: boolean; jobId: string; ended: boolean }
   | { step: 'stopped'; dryRun: boolean; message: string };
 
 const formatBytes = (bytes: number) =>
@@ -66,7 +66,7 @@ export function ImportJobPanel({
         onCreated: () => void queryClient.invalidateQueries({ queryKey: importKeys.list() }),
         onUploadProgress: ({ loaded, total }) => setPhase({ step: 'uploading', dryRun, loaded, total }),
       });
-      setPhase({ step: 'following', dryRun, jobId: job.id });
+      setPhase({ step: 'following', dryRun, jobId: job.id, ended: false });
       void queryClient.invalidateQueries({ queryKey: importKeys.list() });
     } catch (error) {
       if (handleAuthError(error)) return;
@@ -82,7 +82,13 @@ export function ImportJobPanel({
     }
   };
 
+  const markEnded = useCallback(
+    () => setPhase((now) => (now.step === 'following' && !now.ended ? { ...now, ended: true } : now)),
+    [],
+  );
   const busy = phase.step === 'uploading';
+  // One job at a time from this page: another can start once this one has ended.
+  const running = phase.step === 'following' && !phase.ended;
   const what = format === 'xlsx' ? 'the workbook' : `${rowCount?.toLocaleString()} rows`;
 
   return (
@@ -125,12 +131,16 @@ export function ImportJobPanel({
           <Button
             variant="secondary"
             onClick={() => void start(true)}
-            disabled={problems.length > 0 || busy}
+            disabled={problems.length > 0 || busy || running}
             busy={busy && phase.dryRun}
           >
             Dry run
           </Button>
-          <Button onClick={() => void start(false)} disabled={problems.length > 0 || busy} busy={busy && !phase.dryRun}>
+          <Button
+            onClick={() => void start(false)}
+            disabled={problems.length > 0 || busy || running}
+            busy={busy && !phase.dryRun}
+          >
             Import {what}
           </Button>
           {busy && (
@@ -158,7 +168,14 @@ export function ImportJobPanel({
           {phase.message}
         </Alert>
       )}
-      {phase.step === 'following' && <JobFollower key={phase.jobId} jobId={phase.jobId} pollMs={pollMs} />}
+      {phase.step === 'following' && (
+        <JobFollower
+          key={phase.jobId}
+          jobId={phase.jobId}
+          pollMs={pollMs}
+          onEnded={markEnded}
+        />
+      )}
     </section>
   );
 }
@@ -208,7 +225,7 @@ function FilePreview({ columns, rows, name }: { columns: string[]; rows: unknown
 }
 
 /** Step 4: the job read about once a second until done or failed, with a live progress bar. */
-function JobFollower({ jobId, pollMs }: { jobId: string; pollMs: number }) {
+function JobFollower({ jobId, pollMs, onEnded }: { jobId: string; pollMs: number; onEnded: () => void }) {
   const { staffKey } = useStaffAuth();
   const { handleAuthError } = useStaffSession();
   const queryClient = useQueryClient();
@@ -218,6 +235,10 @@ function JobFollower({ jobId, pollMs }: { jobId: string; pollMs: number }) {
   useEffect(() => {
     if (error) handleAuthError(error);
   }, [error, handleAuthError]);
+  const gone = error instanceof ApiError && error.status >= 400 && error.status < 500;
+  useEffect(() => {
+    if (ended || gone) onEnded();
+  }, [ended, gone, onEnded]);
   useEffect(() => {
     if (!ended) return;
     // The list shows the end, and (after a real import) the professionals' pages read again.
@@ -227,7 +248,7 @@ function JobFollower({ jobId, pollMs }: { jobId: string; pollMs: number }) {
   return (
     <section aria-labelledby="job-title" className="space-y-4" data-testid="import-job">
       <h2 id="job-title" className="text-lg font-semibold">
-        {job?.dry_run ? 'Dry run (nothing is saved)' : 'Import'}
+        {job?.dry_run ? '4. Dry run (nothing is saved)' : '4. Import'}
       </h2>
       <p aria-live="polite" className="text-sm text-slate-700">
         {job ? statusSentence(job) : 'File sent. Waiting for the import to start…'}
@@ -235,7 +256,7 @@ function JobFollower({ jobId, pollMs }: { jobId: string; pollMs: number }) {
       {error && !(error instanceof ApiError && error.isAuthError) && (
         <Alert tone="error" title="Could not read the import's progress">
           {error.message}
-          {!(error instanceof ApiError && error.status >= 400 && error.status < 500) && ' Still trying…'} The import
+          {!gone && ' Still trying…'} The import
           itself goes on; Recent imports lists it.
         </Alert>
       )}
