@@ -8,7 +8,7 @@ import uuid
 from chalice import Chalice, Rate, Response
 
 from chalicelib import (apidocs, auth, bulk, db, gateway_auth, idempotency, listing, logs, metrics,
-                        payloads, professionals, resumes)
+                        payloads, professionals, resume_processor, resumes)
 from chalicelib.imports import api as imports_api, worker as imports_worker
 from chalicelib.search import indexer
 from chalicelib import mail_delivery
@@ -233,7 +233,7 @@ def download_resume(professional_id):
                     batch_size=5)
 def process_resume_uploads(event):
     """S3 ObjectCreated (uploads/) -> SQS -> here; failed records go back for a retry alone."""
-    failed = resumes.handle_sqs_records([record.to_dict() for record in event])
+    failed = resume_processor.handle_sqs_records([record.to_dict() for record in event])
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
 
 

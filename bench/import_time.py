@@ -7,9 +7,10 @@ Each step runs in a fresh subprocess (cwd = project root, STAGE=test) under
     handler lives in the same app module). Also: the 10 largest cumulative imports, and the
     check that none of pdfplumber, pdfminer or magic is imported (the resume processor's heavy
     dependencies must stay out of the API's cold start).
-  - ``import chalicelib.resumes`` alone, and its share inside ``import app``.
-  - ``resumes._magic()``'s first call: imports pylibmagic and python-magic, opens libmagic and
-    loads its database; paid by the first SQS record of each worker instance.
+  - ``import chalicelib.resume_processor`` (the resume handler's module) alone, and its share
+    inside ``import app``.
+  - ``resume_processor._magic()``'s first call: imports pylibmagic and python-magic, opens
+    libmagic and loads its database; paid by the first SQS record of each worker instance.
   - the extraction child (chalicelib/pdftext.py, one process per resume): its imports of
     pdfplumber and pdfminer.pdfdocument, and the process's wall time for start + those imports,
     beside a bare ``python -c pass``.
@@ -31,7 +32,7 @@ from _common import ROOT, format_table, headline, write_summary
 
 FORBIDDEN = ("pdfplumber", "pdfminer", "magic")
 ALSO_REPORTED = ("pypdfium2", "pylibmagic", "PIL", "boto3", "moto")
-MAGIC_CODE = ("import time, chalicelib.resumes as r\n"
+MAGIC_CODE = ("import time, chalicelib.resume_processor as r\n"
               "t = time.perf_counter(); r._magic(); print(time.perf_counter() - t)")
 CHILD_CODE = "import pdfplumber; import pdfminer.pdfdocument"  # what pdftext.extract imports
 
@@ -73,7 +74,7 @@ def measure_once() -> dict:
     return {
         "app_rows": app_rows,
         "app": cumulative_ms(app_rows, "app"),
-        "resumes_in_app": next((c for _, c, _, m in app_rows if m == "chalicelib.resumes"),
+        "resumes_in_app": next((c for _, c, _, m in app_rows if m == "chalicelib.resume_processor"),
                                0) / 1000,
         "resumes": cumulative_ms(magic_rows, "chalicelib"),
         "magic": float(magic_out.strip().splitlines()[-1]) * 1000,
@@ -111,10 +112,10 @@ def main() -> int:
 
     steps = [
         ("import app", "every cold start (API and resume handler)", "app",
-         f"chalicelib.resumes's own share: {med['resumes_in_app']:.0f} ms"),
-        ("import chalicelib.resumes, alone", "within import app", "resumes",
+         f"chalicelib.resume_processor's own share: {med['resumes_in_app']:.0f} ms"),
+        ("import chalicelib.resume_processor, alone", "within import app", "resumes",
          "its dependencies included"),
-        ("resumes._magic() first call", "first SQS record per instance", "magic",
+        ("resume_processor._magic() first call", "first SQS record per instance", "magic",
          f"imports pylibmagic + magic {med['magic_imports']:.0f} ms"),
         ("extraction child: import pdfplumber", "every resume (a child per file)",
          "child_imports", "+ pdfminer.pdfdocument"),
@@ -132,12 +133,12 @@ def main() -> int:
     bad = {name: ms for name, ms in bad.items() if ms}
     write_summary([
         headline("cold import: app (API and resume handler)", f"{med['app']:.0f} ms",
-                 f"chalicelib.resumes's own share {med['resumes_in_app']:.0f} ms", "-",
+                 f"chalicelib.resume_processor's own share {med['resumes_in_app']:.0f} ms", "-",
                  "no pdfplumber/pdfminer/magic: " + ("ok" if not bad else "BROKEN"),
                  ms=med["app"]),
-        headline("cold import: chalicelib.resumes alone", f"{med['resumes']:.0f} ms",
+        headline("cold import: chalicelib.resume_processor alone", f"{med['resumes']:.0f} ms",
                  "its dependencies included (most of import app)", ms=med["resumes"]),
-        headline("resume handler, first record: libmagic (resumes._magic())",
+        headline("resume handler, first record: libmagic (resume_processor._magic())",
                  f"{med['magic']:.0f} ms", f"imports {med['magic_imports']:.0f} ms",
                  ms=med["magic"]),
         headline("resume extraction child: import pdfplumber (every resume)",

@@ -49,7 +49,7 @@ def worker_path(data: bytes) -> float:
     """Seconds from an uploaded object to ``ready`` through handle_sqs_records, on moto."""
     from moto import mock_aws
 
-    from chalicelib import auth, clients, db, professionals, resumes
+    from chalicelib import auth, clients, db, professionals, resume_processor
     from infra import resources
     with mock_aws():
         db._bound["table"] = None
@@ -65,7 +65,7 @@ def worker_path(data: bytes) -> float:
         record = {"messageId": "m", "body": json.dumps({"Records": [{
             "eventName": "ObjectCreated:Post", "s3": {"object": {"key": key}}}]})}
         started = time.perf_counter()
-        assert resumes.handle_sqs_records([record]) == []
+        assert resume_processor.handle_sqs_records([record]) == []
         elapsed = time.perf_counter() - started
         assert professionals.get(item.id).resume["status"] == "ready"
         db._bound["table"] = None
@@ -76,15 +76,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per file, median (default 3)")
     args = parser.parse_args()
-    from chalicelib import resumes
+    from chalicelib import resume_processor
     # Unmeasured: imports pypdfium2 (so it is not timed as extraction) and warms the page cache.
     warm = pdf_corpus.pdf(PAGES[0])
-    resumes.extract_text(warm)
+    resume_processor.extract_text(warm)
     pypdfium2_text(warm)
     results = []
     for pages in PAGES:
         data = pdf_corpus.pdf(pages)
-        plumber_s, plumber = median_seconds(lambda: resumes.extract_text(data), args.runs)
+        plumber_s, plumber = median_seconds(lambda: resume_processor.extract_text(data), args.runs)
         pdfium_s, (_, pdfium_chars) = median_seconds(lambda: pypdfium2_text(data), args.runs)
         worker_s = worker_path(data) if pages in (2, 20) else float("nan")
         results.append({"pages": pages, "bytes": len(data), "plumber": plumber_s,

@@ -4,7 +4,7 @@ pdfminer (under pdfplumber) can hang, take unbounded memory, or crash the interp
 segmentation fault on a hostile PDF; in a child process with a timeout and an address-space
 limit, none of that reaches the worker. Prints ``{"pages", "text"}`` or ``{"error": reason}``.
 
-It is given the file to parse and a minimal environment (``resumes._child_env``): code that a
+It is given the file to parse and a minimal environment (``resume_processor._child_env``): code that a
 hostile PDF runs here finds no AWS credentials and no secret to use.
 """
 from __future__ import annotations

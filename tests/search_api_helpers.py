@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
-from chalicelib import clients, resumes
+from chalicelib import clients, resume_processor, resumes
 from tests.search_sync import sync_search_index
 from tests.test_resumes import deliver, s3_event
 
@@ -61,21 +61,21 @@ def resume_from_pdf(api, pid: str, text: str) -> dict[str, Any]:
 
 
 class GivenTexts:
-    """Stands in for the PDF text extractor only (monkeypatched ``resumes.extract_text``): an
+    """Stands in for the PDF text extractor only (monkeypatched ``resume_processor.extract_text``): an
     uploaded file ``%PDF-...<token>`` is "extracted" as the text registered for it. Everything
     else (the SQS handler, the text object in S3, the record's resume state, the stream, the
     indexer reading the text object) is the real code."""
 
     def __init__(self, monkeypatch):
         self.texts: dict[bytes, str] = {}
-        real = resumes.extract_text
+        real = resume_processor.extract_text
 
         def extract(data: bytes) -> dict[str, Any]:
             if data in self.texts:
                 return {"text": self.texts[data], "pages": 1}
             return real(data)
 
-        monkeypatch.setattr(resumes, "extract_text", extract)
+        monkeypatch.setattr(resume_processor, "extract_text", extract)
 
     def attach(self, api, pid: str, text: str) -> dict[str, Any]:
         data = b"%PDF-1.4\n%" + uuid.uuid4().hex.encode() + b"\n%%EOF\n"

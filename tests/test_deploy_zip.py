@@ -123,11 +123,11 @@ LAMBDA_LIKE = textwrap.dedent("""
     import app
     loaded = sorted(m for m in sys.modules if m.split(".")[0] in
                     ("pdfplumber", "pdfminer", "magic", "pylibmagic", "pypdfium2", "PIL"))
-    from chalicelib import resumes
+    from chalicelib import resume_processor
     pdf = open(sys.argv[2], "rb").read()
-    mime = resumes._mime(pdf[:2048])
+    mime = resume_processor._mime(pdf[:2048])
     libmagic = [l.split()[-1] for l in open("/proc/self/maps") if "libmagic.so" in l][0]
-    extracted = resumes.extract_text(pdf)
+    extracted = resume_processor.extract_text(pdf)
     print(json.dumps({"loaded_at_import": loaded, "mime": mime, "libmagic": libmagic,
                       "pages": extracted.get("pages"), "error": extracted.get("error"),
                       "handlers": [callable(getattr(app, n, None)) for n in

@@ -19,7 +19,7 @@ from __future__ import annotations
 import pytest
 from moto import mock_aws
 
-from chalicelib import clients, professionals, resumes
+from chalicelib import clients, professionals, resume_processor, resumes
 from chalicelib.auth import Caller
 from chalicelib.bulk import bulk_upsert
 from chalicelib.errors import NotFound
@@ -109,7 +109,7 @@ def test_erasure_against_the_persons_own_resume_upload(bucket):
             key = started.resume_upload["key"]
             clients.s3().put_object(Bucket=BUCKET, Key=key, Body=pdf(words="late"),
                                     ContentType="application/pdf")
-            assert resumes.process_upload(key) == "dropped_deleted_professional"
+            assert resume_processor.process_upload(key) == "dropped_deleted_professional"
             outcomes["started"] += 1
         else:
             assert isinstance(started, NotFound), started

@@ -37,7 +37,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
-from chalicelib import clients, db, resumes
+from chalicelib import clients, db, resume_processor, resumes
 from tests import pdf_corpus
 from tests.invariants import assert_invariants
 from tests.test_resumes import DESCRIPTOR, s3_event
@@ -52,7 +52,7 @@ S3_WRITES = {"PutObject", "CopyObject", "DeleteObjects", "DeleteObject"}
 @functools.lru_cache(maxsize=1)
 def expected_text() -> str:
     """What a fault-free extraction of PDF gives (one child process, once per session)."""
-    result = resumes.extract_text(PDF)
+    result = resume_processor.extract_text(PDF)
     assert result["pages"] == 1 and WORDS in result["text"], result
     return result["text"]
 
@@ -236,7 +236,7 @@ def bucket(pid: str | None = None) -> dict[str, bytes]:
 
 
 def state(pid: str):
-    item = resumes._get(pid)
+    item = resumes.load(pid)
     assert item is not None
     return item
 
@@ -606,7 +606,7 @@ def ready_professional(api) -> Upload:
     s3.put_object(Bucket=BUCKET, Key=up.pdf_key, Body=up.data, ContentType="application/pdf")
     s3.put_object(Bucket=BUCKET, Key=up.text_key, Body=text.encode("utf-8"))
     s3.delete_object(Bucket=BUCKET, Key=up.key)
-    assert resumes._update(up.pid, up.key, status="ready", pages=1, size_bytes=len(up.data),
+    assert resume_processor._update(up.pid, up.key, status="ready", pages=1, size_bytes=len(up.data),
                            text_chars=len(text), text_truncated=False,
                            ready={"pdf_key": up.pdf_key, "text_key": up.text_key,
                                   "filename": "cv.pdf"})

@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 
-from chalicelib import clients, resumes
+from chalicelib import clients, resume_processor, resumes
 from tests import pdf_corpus
 from tests.test_professionals_api import assert_error
 
@@ -140,7 +140,7 @@ def test_a_decompression_bomb_ends_in_bounded_time_and_memory(api):
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.monotonic()
     assert deliver(api, s3_event(key)) == {"batchItemFailures": []}
-    assert time.monotonic() - started < resumes.EXTRACT_TIMEOUT_SECONDS + 10
+    assert time.monotonic() - started < resume_processor.EXTRACT_TIMEOUT_SECONDS + 10
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     assert grown_kib < 200 * 1024  # the gigabytes were the child's problem, capped by RLIMIT_AS
     assert read(api, body["id"])["resume"]["reason"] in ("unreadable", "timeout")
@@ -258,7 +258,7 @@ def test_a_started_attempt_whose_file_vanished_is_decided_not_left_processing(ap
     key = body["resume_upload"]["key"]
     put(key, pdf_corpus.pdf(1))
     # A first delivery got as far as "processing", then died; the file then expired.
-    assert resumes._update(body["id"], key, status="processing", size_bytes=10)
+    assert resume_processor._update(body["id"], key, status="processing", size_bytes=10)
     clients.s3().delete_object(Bucket="professionals-resumes-test", Key=key)
     assert deliver(api, s3_event(key)) == {"batchItemFailures": []}
     state = professionals.get(body["id"]).resume
@@ -281,8 +281,8 @@ def test_an_uploaded_attempt_whose_file_is_gone_after_its_deadline_ends_expired(
     class Later(datetime):
         @classmethod
         def now(cls, tz=None):
-            return deadline + timedelta(seconds=resumes.CLOCK_SKEW_SECONDS + 1)
-    monkeypatch.setattr(resumes, "datetime", Later)
+            return deadline + timedelta(seconds=resume_processor.CLOCK_SKEW_SECONDS + 1)
+    monkeypatch.setattr(resume_processor, "datetime", Later)
     assert deliver(api, s3_event(key)) == {"batchItemFailures": []}
     state = professionals.get(body["id"]).resume
     assert (state["status"], state["reason"]) == ("rejected", "expired")

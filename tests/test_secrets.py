@@ -208,13 +208,13 @@ def planted(monkeypatch):
 
 
 def test_the_pdf_child_process_sees_no_credentials_and_no_secret(planted, monkeypatch, tmp_path):
-    from chalicelib import resumes
+    from chalicelib import resume_processor
     from tests.pdf_corpus import pdf
     spy = tmp_path / "print_env.py"  # stands in for pdftext.py: "extracts" its environment
     spy.write_text("import json, os, sys\n"
                    "json.dump({'pages': 1, 'text': json.dumps(dict(os.environ))}, sys.stdout)\n")
-    monkeypatch.setattr(resumes, "EXTRACTOR", spy)
-    seen = json.loads(resumes.extract_text(pdf(1))["text"])
+    monkeypatch.setattr(resume_processor, "EXTRACTOR", spy)
+    seen = json.loads(resume_processor.extract_text(pdf(1))["text"])
     assert set(seen) <= CHILD_MAY_SEE, sorted(set(seen) - CHILD_MAY_SEE)
     assert not [name for name in seen if name.startswith("AWS_")]
     assert not [v for v in PLANTED.values() if v in json.dumps(seen)]
@@ -222,10 +222,10 @@ def test_the_pdf_child_process_sees_no_credentials_and_no_secret(planted, monkey
 
 
 def test_a_real_pdf_still_extracts_in_the_minimal_environment(planted):
-    from chalicelib import resumes
+    from chalicelib import resume_processor
     from tests.pdf_corpus import pdf
-    assert resumes._child_env().keys() <= CHILD_MAY_SEE
-    result = resumes.extract_text(pdf(2, words="Resume of Grace Hopper"))
+    assert resume_processor._child_env().keys() <= CHILD_MAY_SEE
+    result = resume_processor.extract_text(pdf(2, words="Resume of Grace Hopper"))
     assert result["pages"] == 2 and "Grace Hopper" in result["text"], result
 
 
@@ -247,13 +247,13 @@ def test_key_commands_need_no_signing_secret(store, monkeypatch, capsys):
 
 def test_packages_outside_the_interpreters_own_reach_the_child_by_pythonpath(planted,
                                                                              monkeypatch):
-    from chalicelib import resumes
+    from chalicelib import resume_processor
     from tests.pdf_corpus import pdf
-    monkeypatch.setattr(resumes, "_own_package_dirs", lambda: set())
+    monkeypatch.setattr(resume_processor, "_own_package_dirs", lambda: set())
     import pdfplumber
     where = str(Path(pdfplumber.__file__).resolve().parent.parent)
-    assert resumes._child_env()["PYTHONPATH"] == where
-    assert resumes.extract_text(pdf(1))["pages"] == 1
+    assert resume_processor._child_env()["PYTHONPATH"] == where
+    assert resume_processor.extract_text(pdf(1))["pages"] == 1
 
 
 # -- the local stack ---------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib import auth, clients, clock, consent, purge, resumes, signing, validation
+from chalicelib import (auth, clients, clock, consent, purge, resume_processor, signing,
+                        validation)
 from chalicelib.models import ProfessionalItem, professional_pk
 from tests import search_sync
 from tests.pdf_corpus import pdf
@@ -410,7 +411,7 @@ def _put(key: str, words: str) -> None:
 def _ready_resume(api, person) -> None:
     key = _start_upload(api, person)
     _put(key, "Difference engine notes")
-    assert resumes.process_upload(key) == "ready"
+    assert resume_processor.process_upload(key) == "ready"
 
 
 def test_the_person_erases_everything(api, person, mailbox):
@@ -454,7 +455,7 @@ def test_erasure_beats_an_upload_in_flight(api, person):
     key = _start_upload(api, person)
     assert api.call("DELETE", f"/professionals/{person['id']}", who=token).status_code == 204
     _put(key, "late")
-    assert resumes.process_upload(key) == "dropped_deleted_professional"
+    assert resume_processor.process_upload(key) == "dropped_deleted_professional"
     assert _objects(person["id"]) == [] and stored(person["id"]) is None
     error(api.call("POST", f"/professionals/{person['id']}/resume", who=token, body=DESCRIPTOR),
           401, "unauthorized")
@@ -465,7 +466,7 @@ def test_erasure_midway_through_processing_leaves_no_files(api, person, monkeypa
     deletes the files it made."""
     key = _start_upload(api, person)
     _put(key, "midway")
-    extract = resumes.extract_text
+    extract = resume_processor.extract_text
 
     def extract_then_erase(data):
         result = extract(data)
@@ -473,12 +474,12 @@ def test_erasure_midway_through_processing_leaves_no_files(api, person, monkeypa
                         who=bearer(person["access_token"])).status_code == 204
         return result
 
-    monkeypatch.setattr(resumes, "extract_text", extract_then_erase)
+    monkeypatch.setattr(resume_processor, "extract_text", extract_then_erase)
     # The erasure took the upload from under the worker: this delivery fails (SQS retries it).
     with pytest.raises(Exception, match="NoSuchKey"):
-        resumes.process_upload(key)
-    monkeypatch.setattr(resumes, "extract_text", extract)
-    assert resumes.process_upload(key) == "dropped_deleted_professional"  # the retry
+        resume_processor.process_upload(key)
+    monkeypatch.setattr(resume_processor, "extract_text", extract)
+    assert resume_processor.process_upload(key) == "dropped_deleted_professional"  # the retry
     assert _objects(person["id"]) == [] and stored(person["id"]) is None
 
 

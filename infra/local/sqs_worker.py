@@ -6,7 +6,7 @@ found at every batch (so the worker picks it up as soon as it exists), in this o
 1. the app's ``@app.on_sqs_message`` handler for the upload queue (``UPLOAD_QUEUE_NAME``), called
    as Lambda calls it: ``handler({"Records": [...]}, context)``, answering
    ``{"batchItemFailures": [{"itemIdentifier": id}]}`` (``ReportBatchItemFailures``);
-2. else ``chalicelib.resumes.handle_sqs_records(records) -> list[str]`` (the failed message ids);
+2. else ``chalicelib.resume_processor.handle_sqs_records(records) -> list[str]`` (the failed message ids);
 3. else a placeholder that logs each record and deletes it.
 
 Messages that succeeded are deleted; failed ones reappear after the visibility timeout and, after
@@ -29,7 +29,7 @@ from urllib.parse import unquote_plus
 from infra.local.workers import (Handler, app_event_sources, lambda_caller, region,
                                  run_until_sigterm, setup_logging)
 
-HANDLER_MODULE = "chalicelib.resumes"
+HANDLER_MODULE = "chalicelib.resume_processor"
 HANDLER_NAME = "handle_sqs_records"
 LONG_POLL_SECONDS = 5
 MAX_BATCH = 10  # SQS ReceiveMessage's limit
