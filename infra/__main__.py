@@ -47,7 +47,36 @@ def main(argv: list[str] | None = None) -> int:
     from infra import emails
     emails.add_command(commands)
     args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except Exception as exc:
+        reason = unreachable(exc)
+        if reason is None:
+            raise
+        print(f"python -m infra: table {db.bind()} cannot be reached: {reason}.\n"
+              "For the local stack (make run), point this shell at it first:\n"
+              '  eval "$(.venv/bin/python -m infra.local_stack env)"\n'
+              "For a deployed stage: AWS credentials and TABLE_NAME, or "
+              "infra/deploy.sh keys <stage> ... for keys.", file=sys.stderr)
+        return 2
 
+
+def unreachable(exc: BaseException) -> str | None:
+    """Why the store cannot be reached, when that is what ``exc`` (or its cause) says."""
+    from botocore.exceptions import EndpointConnectionError, NoCredentialsError
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, NoCredentialsError):
+            return "no AWS credentials"
+        if isinstance(seen, EndpointConnectionError):
+            return f"nothing answers at {seen.kwargs.get('endpoint_url')}"
+        seen = seen.__cause__ or seen.__context__ or (
+            seen.args[1] if len(seen.args) > 1 and isinstance(seen.args[1], BaseException)
+            else None)
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
     if args.command == "purge-unconfirmed":
         from chalicelib import purge as purging
         erased = purging.purge_unconfirmed(dry_run=args.dry_run)
