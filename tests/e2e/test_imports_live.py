@@ -15,7 +15,8 @@ from datetime import datetime, timezone
 import pytest
 from openpyxl import Workbook
 
-from tests.e2e.conftest import unique_email
+from tests.e2e.conftest import unique_email, wait_until
+from tests.e2e.test_local_stack import aws_client
 from tests.e2e.test_search_live import search, settle
 
 pytestmark = pytest.mark.e2e
@@ -104,6 +105,14 @@ def phone_digits(rng: random.Random) -> str:
     return f"{rng.choice([212, 312, 415, 617])}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
 
 
+def upload_removed(stack, job: dict) -> bool:
+    """docs/api.md: the uploaded file is deleted once the job ends (just after its last write)."""
+    s3 = aws_client(stack, "s3")
+    return wait_until(lambda: s3.list_objects_v2(Bucket=stack.env["RESUME_BUCKET"],
+                                                 Prefix=job["upload"]["key"])["KeyCount"] == 0,
+                      timeout=10)
+
+
 def assert_ended_clean(job: dict, status: str) -> None:
     assert job["status"] == status, job
     assert job["started_at"] and job["finished_at"], job
@@ -145,6 +154,7 @@ def test_a_csv_job_of_3000_rows_runs_to_done_lists_its_bad_rows_and_is_searchabl
     done = [s["rows_done"] for s in seen]
     assert done == sorted(done), f"rows_done went back: {done}"
     assert all(d % CHUNK == 0 or d == total for d in done), done
+    assert any(0 < d < total for d in done), f"no progress seen between 0 and {total}: {done}"
     statuses = [s["status"] for s in seen]
     order = ["awaiting_upload", "running", "done"]
     assert [order.index(s) for s in statuses] == sorted(order.index(s) for s in statuses)
@@ -152,7 +162,8 @@ def test_a_csv_job_of_3000_rows_runs_to_done_lists_its_bad_rows_and_is_searchabl
     rate = total / max((when(ended["finished_at"]) - when(ended["started_at"])).total_seconds(),
                        1e-3)
     print(f"\n[{stack.emulator}] 3,000-row job: {rate:.0f} rows/s between started_at and "
-          f"finished_at; {wall:.1f} s from POST /imports to done seen")
+          f"finished_at; {wall:.1f} s from POST /imports to done seen; rows_done seen "
+          f"{sorted(set(done))}")
 
     records = errors_file(stack, http, job["id"])
     assert records[0] == COLUMNS + ERROR_COLUMNS
@@ -224,6 +235,7 @@ def test_an_xlsx_job_reads_the_first_sheet_with_numeric_phone_cells(stack, http)
     assert ended["summary"] == {"created": 50, "updated": 0, "unchanged": 0, "failed": 0}
     assert errors_file(stack, http, job["id"]) == [
         ["Full_Name", " EMAIL ", "Phone", "company_name"] + ERROR_COLUMNS]
+    assert upload_removed(stack, job)
     for email, (name, phone, company) in expected.items():
         (found,) = look_up(stack, http, email)
         assert (found["full_name"], found["phone"], found["company_name"], found["source"]) == \
@@ -256,6 +268,7 @@ def test_a_dry_run_job_reports_what_would_happen_and_writes_nothing(stack, http)
     assert all(look_up(stack, http, email) == [] for email in new)
     (kept,) = look_up(stack, http, existing)
     assert kept["job_title"] == "Baker" and kept["updated_at"] == made.json()["updated_at"]
+    assert upload_removed(stack, job)
 
 
 # -- files that cannot be imported ------------------------------------------------------------
@@ -319,6 +332,7 @@ def test_a_file_that_cannot_be_imported_ends_failed_and_writes_nothing(stack, ht
         assert "nickname" in ended["error"]["message"]
         assert ended["error"]["details"]["columns"] == ["nickname"]
     assert look_up(stack, http, email) == []  # nothing written
+    assert upload_removed(stack, job)
 
 
 def test_a_header_only_csv_ends_done_with_nothing_to_do(stack, http):
