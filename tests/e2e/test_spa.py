@@ -14,7 +14,7 @@ FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
 pytestmark = pytest.mark.e2e
 
 
-@pytest.mark.parametrize("script", ["e2e", "e2e:self-service"])
+@pytest.mark.parametrize("script", ["e2e", "e2e:self-service", "e2e:import-job"])
 def test_spa_in_chromium(stack, script):
     env = {**os.environ, "E2E_BASE_URL": stack.url, "E2E_STAFF_KEY": stack.keys["staff"],
            "E2E_OUTPUT_DIR": str(FRONTEND / "test-output" / stack.emulator)}
