@@ -49,7 +49,7 @@ try {
     await new Promise((r) => setTimeout(r, 500));
   }
   console.log(`local stack ready at ${base}`);
-  const files = ['e2e/spa.e2e.test.mjs', 'e2e/self-service.e2e.test.mjs'];
+  const files = ['e2e/spa.e2e.test.mjs', 'e2e/self-service.e2e.test.mjs', 'e2e/import-job.e2e.test.mjs'];
   const tests = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
     cwd: new URL('..', import.meta.url).pathname,
     env: { ...process.env, E2E_BASE_URL: base, E2E_STAFF_KEY: staffKey },
