@@ -151,6 +151,7 @@ def main() -> int:
         ("stack_startup.py", []),
         ("search_cost.py", ["--sizes", f"1000,{args.size}"]),
         ("index_rate.py", []),
+        ("bulk_freshness.py", []),
         ("import_jobs.py", []),
     ]
     with tempfile.TemporaryDirectory(prefix="bench-summary-") as tmp:
