@@ -100,8 +100,10 @@ def run(args: argparse.Namespace) -> int:
               f"{index['professionals']} professionals checked")
         return 1 if problems or index["problems"] else 0
     elif args.command == "emails":
+        from infra import emails
         return emails.run(args)
     elif args.command == "search" and args.action == "replay-dlq":
+        from infra import search_dlq
         return search_dlq.run(args)
     elif args.command == "search" and args.action == "reindex":
         from infra.search_reindex import reindex
