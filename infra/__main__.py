@@ -70,9 +70,8 @@ def unreachable(exc: BaseException) -> str | None:
             return "no AWS credentials"
         if isinstance(seen, EndpointConnectionError):
             return f"nothing answers at {seen.kwargs.get('endpoint_url')}"
-        seen = seen.__cause__ or seen.__context__ or (
-            seen.args[1] if len(seen.args) > 1 and isinstance(seen.args[1], BaseException)
-            else None)
+        # PynamoDB wraps botocore's error as ``cause`` without chaining it.
+        seen = seen.__cause__ or seen.__context__ or getattr(seen, "cause", None)
     return None
 
 
