@@ -101,6 +101,12 @@ def _counting_create_client(self, service_name, *args, **kwargs):  # noqa: ANN00
 botocore.session.Session.create_client = _counting_create_client
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used (DynamoDB Local's JVM, from /proc)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def use_table(name: str) -> None:
     """Point chalicelib at table ``name`` (fresh binding) and create it if missing."""
     from chalicelib import db

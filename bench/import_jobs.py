@@ -50,7 +50,8 @@ from statistics import median
 from typing import Any, Iterator
 
 import _common  # noqa: F401  (sets env, installs the request counter)  # isort: skip
-from _common import COUNTER, format_table, headline, ops_text, write_summary
+from _common import (COUNTER, format_table, headline, ops_text, process_cpu_seconds,
+                     write_summary)
 
 import botocore.session
 
@@ -126,11 +127,6 @@ def _tallying_create_client(self, service_name, *args, **kwargs):  # noqa: ANN00
 
 
 botocore.session.Session.create_client = _tallying_create_client
-
-
-def jvm_cpu(pid: int) -> float:
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -269,7 +265,7 @@ def run_job(rows: int, invocation_seconds: float, jvm: int) -> dict:
     COUNTER.reset()
     TALLY.reset()
     invocations = looks = 0
-    began, java = time.perf_counter(), jvm_cpu(jvm)
+    began, java = time.perf_counter(), process_cpu_seconds(jvm)
     while True:
         with redirect_stdout(io.StringIO()):  # the worker's metrics (EMF lines on stdout)
             invocations += worker.poll_once(wait_seconds=1)
@@ -279,7 +275,7 @@ def run_job(rows: int, invocation_seconds: float, jvm: int) -> dict:
               f"{time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
         if state.status in jobs.FINAL:
             break
-    wall, java = time.perf_counter() - began, jvm_cpu(jvm) - java
+    wall, java = time.perf_counter() - began, process_cpu_seconds(jvm) - java
     counts = COUNTER.snapshot()
     counts["GetItem"] -= looks
     by_table = Counter(TALLY.requests)
@@ -337,14 +333,14 @@ def cap_rate(rows: int, jvm: int, *, transact: bool = False, threads: int = 4) -
         while request:
             request = ddb.batch_write_item(RequestItems=request).get("UnprocessedItems")
 
-    began, java = time.perf_counter(), jvm_cpu(jvm)
+    began, java = time.perf_counter(), process_cpu_seconds(jvm)
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(write, batches))
     for n in range(2 * chunks):  # begin_chunk + record_chunk, each an UpdateItem
         ddb.update_item(TableName=imports_table(), Key=job_key,
                         UpdateExpression="SET checkpoint = :n",
                         ExpressionAttributeValues={":n": {"N": str(n)}})
-    wall, java = time.perf_counter() - began, jvm_cpu(jvm) - java
+    wall, java = time.perf_counter() - began, process_cpu_seconds(jvm) - java
     return {"rows": rows, "items": len(items), "wall": wall, "java": java,
             "rows_per_s": rows / wall, "items_per_s": len(items) / wall,
             "java_us_item": 1e6 * java / len(items)}
@@ -381,10 +377,10 @@ def bulk_runs(runs: int, jvm: int) -> list[dict]:
             for op in spent:
                 spent[op] = 0.0
             COUNTER.reset()
-            began, java, cpu = time.perf_counter(), jvm_cpu(jvm), time.process_time()
+            began, java, cpu = time.perf_counter(), process_cpu_seconds(jvm), time.process_time()
             result = bulk_upsert(rows, STAFF)
             wall = time.perf_counter() - began
-            java, cpu = jvm_cpu(jvm) - java, time.process_time() - cpu
+            java, cpu = process_cpu_seconds(jvm) - java, time.process_time() - cpu
             assert result["summary"]["created"] == 1000, result["summary"]
             counts = COUNTER.snapshot()
             out.append({"wall": wall, "java": java, "cpu": cpu, "counts": counts,

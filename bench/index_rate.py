@@ -21,15 +21,11 @@ import time
 import uuid
 
 import _common  # noqa: F401  (sets env, installs the request counter)  # isort: skip
-from _common import COUNTER, format_table, headline, use_table, write_summary
+from _common import (COUNTER, format_table, headline, process_cpu_seconds, use_table,
+                     write_summary)
 
 from infra.dynamodb_local import DynamoDBLocal
 from infra.local.processes import DDB_JVM_ARGS
-
-
-def jvm_cpu(pid: int) -> float:
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def changes(count: int, tag: str) -> list:
@@ -51,12 +47,12 @@ def measure(label: str, jvm: int, professionals: int, batch: int) -> dict:
     batches = [changes(batch, f"{label[:2]}{k:04d}{uuid.uuid4().hex[:4]}")
                for k in range(professionals // batch)]
     COUNTER.reset()
-    wall, cpu, java = time.perf_counter(), time.process_time(), jvm_cpu(jvm)
+    wall, cpu, java = time.perf_counter(), time.process_time(), process_cpu_seconds(jvm)
     items = 0
     for changeset in batches:
         items += sum(len(indexer.plan(c, None).puts) + 2 for c in changeset)  # + pending, final DOC
         indexer.apply_changes(changeset)
-    wall, cpu, java = time.perf_counter() - wall, time.process_time() - cpu, jvm_cpu(jvm) - java
+    wall, cpu, java = time.perf_counter() - wall, time.process_time() - cpu, process_cpu_seconds(jvm) - java
     n = len(batches) * batch
     return {"label": label, "n": n, "items": items / n, "requests": COUNTER.total() / n,
             "wall_ms": 1000 * wall / n, "py_ms": 1000 * cpu / n, "java_ms": 1000 * java / n,
@@ -72,9 +68,9 @@ def raw_rate(jvm: int, items: int) -> dict:
     puts = {(f"P#raw{uuid.uuid4().hex[:6]}", f"8#{uuid.uuid4()}"): {"id": str(uuid.uuid4()),
                                                                    **shared}
             for _ in range(items)}
-    wall, java = time.perf_counter(), jvm_cpu(jvm)
+    wall, java = time.perf_counter(), process_cpu_seconds(jvm)
     index.write_postings(puts, [], parallel_requests=True)
-    wall, java = time.perf_counter() - wall, jvm_cpu(jvm) - java
+    wall, java = time.perf_counter() - wall, process_cpu_seconds(jvm) - java
     return {"items_per_s": items / wall, "java_us": 1e6 * java / items}
 
 
