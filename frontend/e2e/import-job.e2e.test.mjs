@@ -10,8 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import Papa from 'papaparse';
 
 import { axeViolations } from './lib/axe.mjs';
-import { outputDir, startOn } from './lib/browser.mjs';
-import { api, BASE_URL, RUN, STAFF_KEY } from './lib/config.mjs';
+import { outputDir, signInAsStaff, startOn } from './lib/browser.mjs';
+import { api, BASE_URL, RUN } from './lib/config.mjs';
 
 const OUT = outputDir();
 /** Seconds to wait for a job to end (5,000 rows take a few seconds; the machine may be busy). */
@@ -38,18 +38,6 @@ after(async () => {
   await browser?.close();
   if (figures.length) console.log(`\nImport job:\n${figures.map((f) => `  ${f}`).join('\n')}\n`);
 });
-
-async function signIn() {
-  await page.goto(`${BASE_URL}/staff`);
-  const key = page.getByLabel('Staff key');
-  const heading = page.getByRole('heading', { name: 'Professionals', level: 1 });
-  await key.or(heading).first().waitFor();
-  if (await key.isVisible()) {
-    await key.fill(STAFF_KEY);
-    await page.getByRole('button', { name: 'Continue' }).click();
-  }
-  await heading.waitFor();
-}
 
 /** The rows of a CSV (RFC 4180, as the server writes it), header first. */
 const parseCsv = (text) => Papa.parse(text, { skipEmptyLines: true }).data;
@@ -94,7 +82,7 @@ describe('import job', () => {
 
   test(`a CSV of ${TOTAL.toLocaleString('en-US')} rows goes through a job: progress moves, the exact summary, the errors file`, async () => {
     assert.equal(bad.size, 50);
-    await signIn();
+    await signInAsStaff(page);
     await page.getByRole('link', { name: 'Bulk import' }).click();
     await page.getByRole('heading', { name: 'Recent imports' }).waitFor();
 

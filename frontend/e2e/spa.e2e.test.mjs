@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { axeViolations } from './lib/axe.mjs';
-import { checkDialogCancels, outputDir, startOn } from './lib/browser.mjs';
+import { checkDialogCancels, outputDir, signInAsStaff, startOn } from './lib/browser.mjs';
 import { api, BASE_URL, RESUME_TIMEOUT_MS, RUN, STAFF_KEY } from './lib/config.mjs';
 import { makePdf } from './lib/pdf.mjs';
 
@@ -36,18 +36,6 @@ after(async () => {
   await browser?.close();
   if (figures.length) console.log(`\nBudgets:\n${figures.map((f) => `  ${f}`).join('\n')}\n`);
 });
-
-async function signIn() {
-  await page.goto(`${BASE_URL}/staff`);
-  const key = page.getByLabel('Staff key');
-  const heading = page.getByRole('heading', { name: 'Professionals', level: 1 });
-  await key.or(heading).first().waitFor();
-  if (await key.isVisible()) {
-    await key.fill(STAFF_KEY);
-    await page.getByRole('button', { name: 'Continue' }).click();
-  }
-  await heading.waitFor();
-}
 
 describe('public sign-up', () => {
   const email = `ada.${RUN}@example.com`;
@@ -118,7 +106,7 @@ describe('bulk import', () => {
     rows.splice(41, 0, `=HYPERLINK("x"),not-an-email,Bad Row Inc,Tester,formula`); // row 42 is bad
     const csv = [header, ...rows].join('\n') + '\n';
 
-    await signIn();
+    await signInAsStaff(page);
     await page.getByRole('link', { name: 'Bulk import' }).click();
     await page.getByRole('heading', { name: 'Bulk import' }).waitFor();
     await shot('06-import-start');

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
+import { BASE_URL, STAFF_KEY } from './config.mjs';
+
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 // Without the background-networking flags Chromium keeps calling Google's hosts, which this
@@ -75,4 +77,17 @@ export async function startOn(baseUrl, problems) {
   const page = await browser.context.newPage();
   watchConsole(page, problems);
   return { browser, page };
+}
+
+/** The staff console, signed in with the stack's staff key (asked only if none is kept yet). */
+export async function signInAsStaff(page) {
+  await page.goto(`${BASE_URL}/staff`);
+  const key = page.getByLabel('Staff key');
+  const heading = page.getByRole('heading', { name: 'Professionals', level: 1 });
+  await key.or(heading).first().waitFor();
+  if (await key.isVisible()) {
+    await key.fill(STAFF_KEY);
+    await page.getByRole('button', { name: 'Continue' }).click();
+  }
+  await heading.waitFor();
 }
