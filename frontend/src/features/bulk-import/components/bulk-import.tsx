@@ -14,6 +14,7 @@ import type { SourceTable } from '../lib/parse';
 
 import { ImportJobPanel } from './import-job';
 import { MappingPreview } from './mapping-preview';
+import { ProblemsAlert } from './problems-alert';
 import { RecentImports } from './recent-imports';
 import { ResultsView } from './results-view';
 import { SourcePicker } from './source-picker';
@@ -107,15 +108,7 @@ export function BulkImport({ pollMs = IMPORT_POLL_MS }: { pollMs?: number } = {}
             </Button>
           </div>
           <MappingPreview table={table} mapping={mapping} onChange={setMapping} />
-          {problems.length > 0 && (
-            <Alert tone="warning" title="Fix the mapping before sending:">
-              <ul className="list-disc pl-5">
-                {problems.map((problem) => (
-                  <li key={problem}>{problem}</li>
-                ))}
-              </ul>
-            </Alert>
-          )}
+          <ProblemsAlert title="Fix the mapping before sending:" problems={problems} />
           <div className="space-y-3">
             <h2 className="text-lg font-semibold">3. Send</h2>
             <p className="text-sm text-slate-700">

@@ -11,6 +11,7 @@ import { importKeys, isFinalStatus, startImportJob, useImportJob, type ImportJob
 import { headerProblems, JOB_THRESHOLD, type JobFile } from '../lib/job-path';
 
 import { describeJob, ErrorsDownload, jobPercent, JobSummary, outcomeVerbs } from './job-status';
+import { ProblemsAlert } from './problems-alert';
 
 const PREVIEW_ROWS = 5;
 
@@ -116,15 +117,7 @@ export function ImportJobPanel({
         </p>
       </div>
       {table && <FilePreview columns={table.columns} rows={table.rows} name={file.name} />}
-      {problems.length > 0 && (
-        <Alert tone="warning" title="Fix the file before sending:">
-          <ul className="list-disc pl-5">
-            {problems.map((problem) => (
-              <li key={problem}>{problem}</li>
-            ))}
-          </ul>
-        </Alert>
-      )}
+      <ProblemsAlert title="Fix the file before sending:" problems={problems} />
       <div className="space-y-3">
         <h2 className="text-lg font-semibold">3. Send</h2>
         <div className="flex flex-wrap gap-2">
