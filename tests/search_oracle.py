@@ -1,20 +1,37 @@
-"""An independent reading of docs/api.md (Search)'s text rule, for the search tests to compare against.
+"""An independent reading of docs/api.md (Search)'s text rules, for the search tests to compare against.
 
-Written from the contract's words, not from chalicelib.search: lower-case; strip accents from
-Latin letters ("José" = "jose", ñ -> n, ø -> o, ß -> ss); keep the combining marks of other
-scripts in their word; split on everything that is not a letter, a digit or such a mark; terms
-of one character are ignored. A term matches a profile word as a prefix and a resume word only
-when equal; the tiers are (1) full_name, (2) + company_name, job_title, (3) + email, phone,
-(4) + resume.
+Written from the contract's words (and docs/search-words.md for what the contract leaves
+open), not from chalicelib.search, one character at a time:
+
+- fold: lower-case; strip accents from Latin, Greek and Cyrillic letters ("José" = "jose",
+  ñ -> n, ø -> o, ß -> ss, "σωκράτης" = "ΣΩΚΡΑΤΗΣ", final ς = σ, "Фёдор" = "федор"), but "й"
+  and "ў" keep their breve (the decision of docs/search-words.md); other scripts keep their
+  marks.
+- split on everything that is not a letter, a digit or a mark, with three exceptions: a word
+  with apostrophes, hyphens or dots inside ("O'Brien") gives its parts and its joined form
+  (a query term: the joined form only; an email's domain is never joined); "c++", "c#",
+  ".net", "node.js", "asp.net" are words of their own (node.js also gives node, js, nodejs);
+  Chinese, Japanese and Korean text gives overlapping pairs of characters.
+- terms of one character are ignored. A term matches a profile word as a prefix, a phone also
+  by 4 or more trailing digits of its national number, and a resume word when their Snowball
+  English stems are equal; the tiers are (1) full_name, (2) + company_name, job_title,
+  (3) + email, phone, (4) + resume.
 """
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from typing import Iterable
+
+import snowballstemmer
 
 # Latin letters the contract folds although they do not decompose into a letter and an accent:
 # its ø -> o, and the other letters with a stroke, read the same way.
 STROKES = {"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ŧ": "t"}
+APOSTROPHES = "'\u2019\u02bc"  # ', ’, ʼ
+HYPHENS = "-\u2010\u2011"
+JOINERS = APOSTROPHES + HYPHENS + "."
+BREVE = "\u0306"
 PROFILE = ("full_name", "company_name", "job_title", "email", "phone")
 TIER_FIELDS = {1: {"full_name"}, 2: {"full_name", "company_name", "job_title"},
                3: {"full_name", "company_name", "job_title", "email", "phone"},
@@ -26,36 +43,140 @@ def is_mark(ch: str) -> bool:
 
 
 def is_word_char(ch: str) -> bool:
-    return unicodedata.category(ch)[0] in "LNM"
+    return unicodedata.category(ch)[0] in "LNM" and ch not in APOSTROPHES  # ʼ is a letter
 
 
 def is_latin(ch: str) -> bool:
     return "LATIN" in unicodedata.name(ch, "")
 
 
+def accents_go(ch: str) -> bool:
+    """A letter of a script whose accents the contract ignores."""
+    name = unicodedata.name(ch, "")
+    return unicodedata.category(ch).startswith("L") and \
+        any(name.startswith(script) for script in ("LATIN", "GREEK", "CYRILLIC"))
+
+
+def is_cjk(ch: str) -> bool:
+    name = unicodedata.name(ch, "")
+    return name.startswith(("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH", "HIRAGANA",
+                            "KATAKANA", "HANGUL"))
+
+
+def starts_word(ch: str) -> bool:
+    """A letter or digit that is not CJK: what a plain word begins with."""
+    return bool(ch) and unicodedata.category(ch)[0] in "LN" and not is_cjk(ch) \
+        and ch not in APOSTROPHES
+
+
 def fold(text: str) -> str:
-    lowered = text.lower().replace("ß", "ss")
+    lowered = text.lower().replace("ß", "ss").replace("ς", "σ")
     out: list[str] = []
-    keeps_marks = False  # a mark stays only on a letter or digit that is not Latin
+    base = previous = ""  # the letter or digit the marks that follow belong to
     for ch in unicodedata.normalize("NFD", lowered):
+        previous, after = ch, previous
         if is_mark(ch):
-            if keeps_marks:
+            # the breve right on "и" or "у" (canonical order) is "й" or "ў"
+            if base and (not accents_go(base) or (ch == BREVE and after in "иу")):
                 out.append(ch)
             continue
-        keeps_marks = is_word_char(ch) and not is_latin(ch)
+        base = ch if is_word_char(ch) else ""
         out.append(STROKES.get(ch, ch))
     return unicodedata.normalize("NFC", "".join(out))
 
 
+def _run_end(text: str, i: int) -> int:
+    """Where the plain run (letters, digits and marks, no CJK) that starts at ``i`` ends."""
+    j = i + 1
+    while j < len(text) and (is_mark(text[j]) or starts_word(text[j])):
+        j += 1
+    return j
+
+
+def _stands_alone(text: str, end: int) -> bool:
+    """Nothing that would carry the word on follows: a letter, digit or mark, "+" or "#", a
+    joiner and a letter or digit."""
+    after = text[end:end + 1]
+    if not after:
+        return True
+    return not (is_word_char(after) or after in "+#"
+                or (after in JOINERS and starts_word(text[end + 1:end + 2])))
+
+
+def _pairs(run: str) -> list[str]:
+    units: list[str] = []
+    for ch in run:
+        if is_mark(ch) and units:
+            units[-1] += ch
+        else:
+            units.append(ch)
+    return [a + b for a, b in zip(units, units[1:])] or units
+
+
+def tokens(text: str) -> list[tuple[int, int, str, list]]:
+    """Each token of an already folded text: start, end, kind ("cjk", "tech", "compound",
+    "word") and what it carries (pairs; the name; the parts with the joiner before each;
+    the word)."""
+    out: list[tuple[int, int, str, list]] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if is_cjk(ch):
+            j = i + 1
+            while j < n and (is_cjk(text[j]) or is_mark(text[j])):
+                j += 1
+            out.append((i, j, "cjk", _pairs(text[i:j])))
+            i = j
+        elif ch == "." and text[i + 1:i + 4] == "net" and _stands_alone(text, i + 4):
+            out.append((i, i + 4, "tech", [".net"]))
+            i += 4
+        elif starts_word(ch):
+            j = _run_end(text, i)
+            run = text[i:j]
+            letters = all(unicodedata.category(c).startswith("L") for c in run)
+            if letters and text[j:j + 2] == "++":
+                out.append((i, j + 2, "tech", [run + "++"]))
+                i = j + 2
+                continue
+            if letters and text[j:j + 1] == "#" and not (j + 1 < n and is_word_char(text[j + 1])):
+                out.append((i, j + 1, "tech", [run + "#"]))
+                i = j + 1
+                continue
+            parts = [("", run)]
+            while j + 1 < n and text[j] in JOINERS and starts_word(text[j + 1]):
+                k = _run_end(text, j + 1)
+                parts.append((text[j], text[j + 1:k]))
+                j = k
+            out.append((i, j, "compound" if len(parts) > 1 else "word", parts))
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def tech_names(parts: list[tuple[str, str]]) -> list[str]:
+    """The technology names inside a compound: a name followed by ".js", and asp, vb, ado
+    followed by ".net"."""
+    return [f"{left}.{right}" for (_, left), (joiner, right) in zip(parts, parts[1:])
+            if joiner == "." and (right == "js"
+                                  or (right == "net" and left in ("asp", "vb", "ado")))]
+
+
 def split(text: str) -> list[str]:
-    found, current = [], ""
-    for ch in text:
-        if is_word_char(ch):
-            current += ch
-        elif current:
-            found.append(current)
-            current = ""
-    return found + ([current] if current else [])
+    """The words of an already folded text."""
+    found: list[str] = []
+    for start, _, kind, value in tokens(text):
+        if kind == "compound":
+            found += tech_names(value) + [part for _, part in value]
+            if not (start and text[start - 1] == "@"):  # never the joined domain of an email
+                found.append("".join(part for _, part in value))
+        elif kind == "tech" and value == [".net"]:
+            found += [".net", "net"]
+        elif kind == "word":
+            found.append(value[0][1])
+        else:
+            found += value
+    return found
 
 
 def words(text: str | None) -> list[str]:
@@ -63,7 +184,31 @@ def words(text: str | None) -> list[str]:
 
 
 def terms(q: str) -> list[str]:
-    return list(dict.fromkeys(w for w in words(q) if len(w) >= 2))
+    """A query's terms: a compound is its joined form (or the one technology name it is, or in
+    an email's domain its parts), a CJK run its pairs."""
+    folded, found = fold(q), []
+    for start, _, kind, value in tokens(folded):
+        if kind == "compound":
+            names = tech_names(value)
+            if len(value) == 2 and len(names) == 1:
+                found += names
+            elif start and folded[start - 1] == "@":
+                found += [part for _, part in value]
+            else:
+                found.append("".join(part for _, part in value))
+        elif kind == "word":
+            found.append(value[0][1])
+        else:
+            found += value
+    return list(dict.fromkeys(w for w in found if len(w) >= 2))
+
+
+@lru_cache(maxsize=None)
+def stem(word: str) -> str:
+    """Snowball English for words of Latin letters; any other word is its own stem."""
+    if word.isalpha() and all(is_latin(ch) for ch in word):
+        return snowballstemmer.stemmer("english").stemWord(word)
+    return word
 
 
 def national_number(e164: str) -> str:
@@ -86,9 +231,16 @@ def field_words(record: dict, national: str | None = None) -> dict[str, list[str
     return out
 
 
+def phone_suffix_matches(term: str, phone: list[str]) -> bool:
+    """4 or more trailing digits of the national number (the phone's last word), one run."""
+    return bool(phone) and term.isdigit() and len(term) >= 4 and phone[-1].endswith(term)
+
+
 def fields_of(term: str, fw: dict[str, list[str]]) -> set[str]:
     found = {name for name in PROFILE if any(w.startswith(term) for w in fw[name])}
-    if term in fw["resume"]:
+    if phone_suffix_matches(term, fw["phone"]):
+        found.add("phone")
+    if stem(term) in {stem(w) for w in fw["resume"]}:
         found.add("resume")
     return found
 
@@ -102,6 +254,16 @@ def tier(query_terms: Iterable[str], fw: dict[str, list[str]]) -> int | None:
     return None
 
 
+def exact(query_terms: Iterable[str], fw: dict[str, list[str]], level: int) -> bool:
+    """Every term equals a whole word of a field of that tier (a resume word by its stem). A
+    phone's trailing digits are not a whole word: they match as a prefix does."""
+    def equals(term: str) -> bool:
+        if any(term in fw[name] for name in PROFILE if name in TIER_FIELDS[level]):
+            return True
+        return level == 4 and stem(term) in {stem(w) for w in fw["resume"]}
+    return all(equals(t) for t in query_terms)
+
+
 def matched_fields(query_terms: Iterable[str], fw: dict[str, list[str]]) -> set[str]:
     out: set[str] = set()
     for t in query_terms:
@@ -110,23 +272,29 @@ def matched_fields(query_terms: Iterable[str], fw: dict[str, list[str]]) -> set[
 
 
 def word_runs(text: str) -> Iterable[tuple[int, int]]:
-    """Start and end of each run of letters, digits and marks in the original text."""
-    start = None
-    for i, ch in enumerate(text):
-        if is_word_char(ch):
-            start = i if start is None else start
-        elif start is not None:
-            yield start, i
-            start = None
-    if start is not None:
-        yield start, len(text)
+    """Start and end of each token (a word, a compound such as "O'Brien" as a whole, a
+    technology name, a CJK run) in the original text."""
+    # Folding keeps positions for the text the tests write (composed Latin, Greek, Cyrillic,
+    # CJK), except for "ß" -> "ss" and decomposed accents: tokenize a copy of the original
+    # where each character stands for its own fold, one for one.
+    stand_in = "".join(_one_for_one(ch) for ch in text)
+    for start, end, _, _ in tokens(stand_in):
+        yield start, end
+
+
+def _one_for_one(ch: str) -> str:
+    folded = fold(ch)
+    if len(folded) == 1 or is_mark(ch):
+        return folded if len(folded) == 1 else ch
+    return folded[:1] or " "  # "ß" -> "s"
 
 
 def first_matching_word(text: str, query_terms: Iterable[str]) -> str | None:
-    """The first word of the text (as written there) that equals a term."""
-    wanted = set(query_terms)
+    """The first token of the text (as written there) one of whose words has the stem of a term."""
+    wanted = {stem(t) for t in query_terms}
     for start, end in word_runs(text):
-        if wanted & set(words(text[start:end])):
+        at = "@" if start and text[start - 1] == "@" else ""  # an email's domain, not joined
+        if wanted & {stem(w) for w in words(at + text[start:end])}:
             return text[start:end]
     return None
 
@@ -136,7 +304,7 @@ def collapse(text: str) -> str:
 
 
 def frequency(term: str, text: str) -> tuple[float, float]:
-    """How much the text uses the term for its length, by words and by characters."""
+    """How much the text uses the term (by stem) for its length, by words and by characters."""
     found = words(text)
-    uses = found.count(term)
+    uses = sum(stem(w) == stem(term) for w in found)
     return uses / max(len(found), 1), uses / max(len(text), 1)
