@@ -571,7 +571,7 @@ def run_case(terms: list[str], cursor: str | None, runs: int, warmup: int) -> di
     for i in range(warmup + runs):
         COUNTER.reset()
         began = time.perf_counter()
-        page = query.search(terms, source=None, limit=LIMIT, cursor=cursor)
+        page = query.search(terms, where=index.Filters(), limit=LIMIT, cursor=cursor)
         elapsed = (time.perf_counter() - began) * 1000
         if i >= warmup:
             timings.append(elapsed)

@@ -11,15 +11,19 @@ from __future__ import annotations
 import heapq
 from typing import Any
 
-from chalicelib import db, signing, validation
+from datetime import datetime, timezone
+
+from chalicelib import clock, db, signing, validation
 from chalicelib.auth import PARTNER, Caller, can_see
 from chalicelib.errors import BadRequest, Forbidden
 from chalicelib.models import PartnerIndex, ProfessionalItem, SourceIndex
 from chalicelib.professionals import find_by, to_resource
 from chalicelib.search import analyzer, query
+from chalicelib.search.index import Filters
 from chalicelib.settings import get_settings
 
-QUERY_PARAMS = ("source", "limit", "cursor", "email", "phone", "q")
+SEARCH_FILTERS = ("has_resume", "email_verified", "created_from", "created_to")
+QUERY_PARAMS = ("source", "limit", "cursor", "email", "phone", "q") + SEARCH_FILTERS
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
 _PURPOSE = "list-cursor"
 
@@ -40,8 +44,13 @@ def list_professionals(params: dict[str, str], caller: Caller) -> dict[str, Any]
         if "email" in params or "phone" in params:
             raise BadRequest("q cannot be combined with an email or phone look-up.",
                              {"fields": {"q": ["Search, or look up by email or phone, not both."]}})
-        return query.search(query.parse_q(_canonical_q(params["q"])), source=source,
-                            limit=limit, cursor=params.get("cursor"))
+        return query.search(query.parse_q(_canonical_q(params["q"])),
+                            where=_search_filters(params, source), limit=limit,
+                            cursor=params.get("cursor"), q=params["q"])
+    unfit = [f for f in SEARCH_FILTERS if f in params]
+    if unfit:
+        raise BadRequest(f"{', '.join(unfit)} filter a search: use them with q.",
+                         {"fields": {f: ["Only with q."] for f in unfit}})
     if "email" in params or "phone" in params:
         if "cursor" in params:
             raise BadRequest("A cursor cannot be used with an email or phone look-up.")
@@ -83,6 +92,37 @@ def _partner_page(partner: str, source: str | None, limit: int,
         resume_at = last_read["list_key"]["S"]
     next_cursor = signing.cursor(filters, resume_at, _PURPOSE) if resume_at else None
     return {"items": [to_resource(item) for item in page], "next_cursor": next_cursor}
+
+
+def _search_filters(params: dict[str, str], source: str | None) -> Filters:
+    """A search's filters (8.3), or a 400 naming each bad one."""
+    problems: dict[str, list[str]] = {}
+    flags: dict[str, bool | None] = {}
+    for name in ("has_resume", "email_verified"):
+        raw = params.get(name)
+        flags[name] = None if raw is None else {"true": True, "false": False}.get(raw)
+        if raw is not None and flags[name] is None:
+            problems[name] = ["true or false."]
+    times: dict[str, str | None] = {}
+    for name in ("created_from", "created_to"):
+        raw = params.get(name)
+        times[name] = None
+        if raw is not None:
+            try:
+                times[name] = _timestamp(raw)
+            except ValueError:
+                problems[name] = ["A timestamp (ISO 8601, e.g. 2026-12-01T00:00:00Z) or a date."]
+    if problems:
+        raise BadRequest(f"Bad search filter: {', '.join(problems)}.", {"fields": problems})
+    return Filters(source=source, **flags, **times)
+
+
+def _timestamp(raw: str) -> str:
+    """A timestamp or date as the list keys spell moments (UTC; a time without a zone is UTC)."""
+    moment = datetime.fromisoformat(raw)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return clock.iso(moment)
 
 
 def _canonical_q(q: str) -> str:

@@ -44,7 +44,8 @@ def search_ids(q: str, source: str | None = None) -> list[str]:
     """Every result of a search, following the cursors."""
     ids, cursor = [], None
     while True:
-        found = query.search(query.parse_q(q), source=source, limit=100, cursor=cursor)
+        found = query.search(query.parse_q(q), where=index.Filters(source=source), limit=100,
+                             cursor=cursor)
         ids += [item["id"] for item in found["items"]]
         cursor = found["next_cursor"]
         if not cursor:
@@ -159,7 +160,8 @@ def test_resume_text_from_s3_missing_and_huge(tables):
     assert search_ids("kubernetes") == [bob.id]
     assert search_ids("zanzibar") == []  # past the 100,000 characters indexed
     assert search_ids("eve missing") == [eve.id]  # a missing text object does not stop indexing
-    hit = query.search(["analytical", "program"], source=None, limit=10, cursor=None)["items"][0]
+    hit = query.search(["analytical", "program"], where=index.Filters(), limit=10,
+                       cursor=None)["items"][0]
     assert hit["match"]["fields"] == ["resume"]
     assert "program" in hit["match"]["snippet"] and len(hit["match"]["snippet"]) <= 200
 

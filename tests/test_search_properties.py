@@ -9,9 +9,13 @@ processor; only the PDF text extractor is replaced by the drawn text), then quer
 and prefixes of that vocabulary in other cases and spellings. For each query:
 
 * the result set equals a brute-force filter of the professionals with the oracle;
-* the order follows the tiers; within tiers 1-3 it is newest first (created_at, then id); within
-  tier 4 a resume that uses the terms less, for its length (by words and by characters alike),
-  never comes before one that uses them more, and equal uses are newest first;
+* the order follows the tiers; within a tier, items where every term equals a whole word come
+  before those where some term is only a prefix (8.3); then, within tiers 1-3, newest first
+  (created_at, then id); within tier 4 a resume that uses the terms less, for its length (by
+  words and by characters alike), never comes before one that uses them more, and equal uses
+  are newest first;
+* a q that is a whole phone number, in any of the formats people type, puts its holder first
+  (8.3, identifiers as typed), read here with phonenumbers itself;
 * match.fields equals the oracle's fields, and the snippet is there exactly when the resume
   matched: at most 200 characters of the text, around the first matching word;
 * paging with a random limit gives the same sequence as one page, without repeats;
@@ -19,8 +23,11 @@ and prefixes of that vocabulary in other cases and spellings. For each query:
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
+
+import phonenumbers
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -106,11 +113,46 @@ def queries(draw, people: list[dict[str, Any]]) -> str:
         word = draw(st.sampled_from([word, word, word.upper(), word.lower(), word.title(),
                                      unicodedata.normalize("NFD", word)]))
         tokens.append(word)
+    phones = [p["phone"] for p in people if p.get("phone")]
+    if phones and draw(st.integers(0, 7)) == 0:
+        return _typed_phone(draw, draw(st.sampled_from(phones)))
     if draw(st.integers(0, 9)) == 0:
         tokens.insert(draw(st.integers(0, len(tokens))), draw(st.sampled_from(["a", "J.", "-"])))
     separators = draw(st.lists(st.sampled_from([" ", "  ", "-", ", ", "."]),
                                min_size=len(tokens), max_size=len(tokens)))
     return "".join(t + s for t, s in zip(tokens, separators))
+
+
+def _typed_phone(draw, phone: str) -> str:
+    """A phone as people type it: international or national format, other separators."""
+    number = phonenumbers.parse(phone, "US")
+    style = draw(st.sampled_from([phonenumbers.PhoneNumberFormat.E164,
+                                  phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+                                  phonenumbers.PhoneNumberFormat.NATIONAL]))
+    text = phonenumbers.format_number(number, style)
+    separator = draw(st.sampled_from([" ", "-", ".", " "]))
+    return text.replace(" ", separator) if separator != " " else text
+
+
+def _holder(q: str, records: dict[str, dict]) -> str | None:
+    """Whose phone ``q`` is as a whole: read as international, else in the default region (US),
+    then in the regions of the phones held, the first valid number someone holds."""
+    held = {r["phone"]: pid for pid, r in records.items() if r.get("phone")}
+    compact = re.sub(r"[\s\-.()]", "", q)
+    if not re.fullmatch(r"\+?\d{7,20}", compact):
+        return None
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    regions = sorted({phonenumbers.region_code_for_number(phonenumbers.parse(p)) for p in held})
+    for region in ["US", *regions]:
+        try:
+            number = phonenumbers.parse(compact, region)
+        except phonenumbers.NumberParseException:
+            continue
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        if phonenumbers.is_valid_number(number) and e164 in held:
+            return held[e164]
+    return None
 
 
 def _list_key(record: dict[str, Any]) -> tuple[str, str]:
@@ -125,15 +167,21 @@ def _dominates(fb: list, fa: list, measure: int) -> bool:
 
 def _check_order(items: list[dict[str, Any]], records: dict[str, dict], terms: list[str],
                  words: dict[str, dict]) -> None:
-    tiers = [oracle.tier(terms, words[i["id"]]) for i in items]
-    assert tiers == sorted(tiers), tiers
-    for a, b, tier in zip(items, items[1:], tiers):
+    ranks = [(t, not oracle.exact(terms, words[i["id"]], t))
+             for i in items for t in [oracle.tier(terms, words[i["id"]])]]
+    assert ranks == sorted(ranks), ranks
+    for a, b, rank in zip(items, items[1:], ranks):
         ra, rb = records[a["id"]], records[b["id"]]
-        if tier != oracle.tier(terms, words[b["id"]]):
+        if rank != ranks[items.index(b)]:
             continue
-        if tier < 4:
+        if rank[0] < 4:
             assert _list_key(ra) > _list_key(rb), (terms, ra["full_name"], rb["full_name"])
-    fourth = [records[i["id"]] for i, t in zip(items, tiers) if t == 4]
+    for exact in (True, False):
+        _check_resume_order([records[i["id"]] for i, r in zip(items, ranks)
+                             if r == (4, not exact)], terms)
+
+
+def _check_resume_order(fourth: list[dict[str, Any]], terms: list[str]) -> None:
     for n, ra in enumerate(fourth):
         for rb in fourth[n + 1:]:  # ra comes before rb
             fa = [oracle.frequency(t, ra["resume_text"]) for t in terms]
@@ -170,10 +218,18 @@ def _check_query(api, q: str, source: str | None, limit: int,
     expected = {pid for pid, record in records.items()
                 if oracle.tier(terms, words[pid]) is not None
                 and source in (None, record["source"])}
+    holder = _holder(q, records)
+    if holder and source not in (None, records[holder]["source"]):
+        holder = None
     one_page = search(api, q, limit=100, source=source)
     assert one_page.status_code == 200, (q, one_page.json)
     items = one_page.json["items"]
     got = [i["id"] for i in items]
+    if holder:
+        assert got[:1] == [holder], (q, got)
+        assert items[0]["match"]["fields"] == ["phone"], items[0]["match"]
+        expected.add(holder)
+        items = items[1:]
     assert set(got) == expected and len(got) == len(expected), (
         q, terms, source, sorted(records[i]["full_name"] for i in set(got) ^ expected))
     _check_order(items, records, terms, words)

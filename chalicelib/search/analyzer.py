@@ -246,14 +246,21 @@ def national_number(e164: str) -> str:
         return ""
 
 
+PHONE_ENDS = "phone_ends"  # the profile's list of a phone's trailing runs (whole words only)
+
+
 def profile_words(fields: dict[str, str | None]) -> dict[str, list[str]]:
-    """The distinct words of each profile field that has any (phone suffixes not included)."""
+    """The distinct words of each profile field that has any, and the phone's trailing runs
+    (under PHONE_ENDS: a term must equal one of them, where it need only start a word)."""
     out: dict[str, list[str]] = {}
     for name in PROFILE_FIELDS:
         value = fields.get(name)
         found = phone_words(value) if name == "phone" else words(value)
         if found:
             out[name] = list(dict.fromkeys(found))
+    ends = phone_suffixes(fields.get("phone"))
+    if ends:
+        out[PHONE_ENDS] = ends
     return out
 
 
@@ -321,6 +328,8 @@ def partition_prefix(term: str) -> str:
 
 
 def term_fields(term: str, profile: dict[str, list[str]]) -> list[str]:
-    """The profile fields with a word that starts with ``term``."""
+    """The profile fields with a word that starts with ``term`` (the phone also when ``term``
+    is one of its trailing runs)."""
     return [name for name in PROFILE_FIELDS
-            if any(w.startswith(term) for w in profile.get(name, ()))]
+            if any(w.startswith(term) for w in profile.get(name, ()))
+            or (name == "phone" and term in profile.get(PHONE_ENDS, ()))]

@@ -2,18 +2,23 @@
 
 Keys (``pk``, ``sk``; no secondary index):
 
-- ``P#<prefix>`` / ``<9 - tier>#<created_at>#<id>``: a profile posting. One per professional and
-  prefix (analyzer.PREFIX_LENGTHS: 2..6, then 8, 10, .. 20 characters) of a word of their name,
-  company, title, email or phone;
+- ``P#<prefix>`` / ``<9 - tier><exact>#<created_at>#<id>``: a profile posting. One per
+  professional and prefix (analyzer.PREFIX_LENGTHS: 2..6, then 8, 10, .. 20 characters) of a
+  word of their name, company, title, email or phone;
   ``w`` lists their words that start with it, for longer terms (" engineer engines"). The
-  sort key puts the best tier first and, within it, the newest first (queried descending), so a
-  one-term query reads its first page off the front of one partition.
-- ``R#<word>`` / ``<score>#<created_at>#<id>``: a resume posting, one per professional and
-  distinct word of their resume text. ``score`` is how much the resume uses the word for its
-  length (tf / words, fixed width), so tier 4 of a one-term query is also read in order.
+  sort key puts the best tier first, then (``exact`` 1) professionals with a word of that tier
+  equal to the prefix ("jose" puts José above Joseph), then the newest (queried descending), so
+  a one-term query of a partition's length reads its pages off the front of one partition.
+- ``R#<stem>`` / ``<score>#<created_at>#<id>``: a resume posting, one per professional and
+  distinct English stem of their resume words (analyzer.stem: engineer, engineers and
+  engineering share one). ``score`` is how much the resume uses the stem for its length (tf /
+  words, fixed width), so tier 4 of a one-term query is also read in order.
 - ``DOC#<id>`` / ``DOC``: what is indexed for one professional: the stream version it reflects,
   a digest of the indexed content, the keys of its postings (so stale ones can be removed), and
   the resume's word counts and text (compressed) for multi-term checks and snippets.
+
+- ``META`` / ``REGIONS``: the regions of the phones indexed (``r``, a string set, only ever
+  added to), so that a national number typed with its trunk ``0`` is read in each of them.
 
 Every posting carries the professional's profile words (``pf``), source and list key, so a
 candidate can be checked against every other term, and ranked, without another read.
@@ -60,8 +65,8 @@ def score(tf: int, total: int) -> int:
     return (tf * SCORE_SCALE) // total if total else 0
 
 
-def profile_sk(tier: int, list_key: str) -> str:
-    return f"{9 - tier}#{list_key}"
+def profile_sk(tier: int, exact: bool, list_key: str) -> str:
+    return f"{9 - tier}{int(exact)}#{list_key}"
 
 
 def resume_sk(points: int, list_key: str) -> str:
@@ -77,6 +82,51 @@ def unpack(value: bytes) -> Any:
     return json.loads(zlib.decompress(value).decode("utf-8"))
 
 
+@dataclass(frozen=True)
+class Filters:
+    """What a search is narrowed to besides its terms (8.3), each checked on the postings."""
+
+    source: str | None = None
+    has_resume: bool | None = None
+    email_verified: bool | None = None
+    created_from: str | None = None  # clock.iso() form: list keys compare with it as text
+    created_to: str | None = None
+
+    def scope(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+    def __bool__(self) -> bool:
+        return bool(self.scope())
+
+    def expression(self) -> tuple[list[str], dict[str, Any]]:
+        """FilterExpression clauses and their values, over a posting's attributes."""
+        clauses, values = [], {}
+        if self.source:
+            clauses.append("src = :src")
+            values[":src"] = {"S": self.source}
+        for name, attr in (("has_resume", "hr"), ("email_verified", "ev")):
+            wanted = getattr(self, name)
+            if wanted is not None:
+                clauses.append(f"{attr} = :{attr}" if wanted else f"attribute_not_exists({attr})")
+                if wanted:
+                    values[f":{attr}"] = {"N": "1"}
+        if self.created_from:
+            clauses.append("lk >= :cf")
+            values[":cf"] = {"S": self.created_from}
+        if self.created_to:
+            clauses.append("lk < :ct")
+            values[":ct"] = {"S": self.created_to}
+        return clauses, values
+
+    def admits(self, *, source: str, has_resume: bool, email_verified: bool,
+               list_key: str) -> bool:
+        return ((self.source is None or source == self.source)
+                and (self.has_resume is None or has_resume == self.has_resume)
+                and (self.email_verified is None or email_verified == self.email_verified)
+                and (self.created_from is None or list_key >= self.created_from)
+                and (self.created_to is None or list_key < self.created_to))
+
+
 @dataclass
 class Document:
     """What the index holds for one professional at one version."""
@@ -86,13 +136,15 @@ class Document:
     list_key: str
     source: str
     profile: dict[str, list[str]]
+    email_verified: bool = False
     text_key: str | None = None
     resume_text: str | None = None  # capped, as indexed
     counts: dict[str, int] = field(default_factory=dict)
     total_words: int = 0
 
     def digest(self) -> str:
-        content = [self.list_key, self.source, self.profile, self.text_key]
+        content = [self.list_key, self.source, self.profile, self.text_key,
+                   self.email_verified]
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
 
     def postings(self) -> dict[tuple[str, str], dict[str, Any]]:
@@ -100,25 +152,36 @@ class Document:
         shared = {"id": self.id, "lk": self.list_key, "src": self.source,
                   "pf": json.dumps(self.profile, separators=(",", ":"), ensure_ascii=False),
                   "rn": self.total_words}
+        # the filters' flags: present when true (absent in postings of an older layout)
+        if self.text_key:
+            shared["hr"] = 1
+        if self.email_verified:
+            shared["ev"] = 1
         best: dict[str, int] = {}
+        exact: dict[str, int] = {}  # the best tier of a word equal to the prefix
         starting: dict[str, set[str]] = {}
-        for name, found in self.profile.items():
+        for name in analyzer.PROFILE_FIELDS:
             tier = analyzer.FIELD_TIER[name]
-            for word in found:
+            for word in self.profile.get(name, ()):
                 for prefix in analyzer.prefixes(word):
                     best[prefix] = min(best.get(prefix, 9), tier)
                     starting.setdefault(prefix, set()).add(word)
-        out = {(profile_pk(p), profile_sk(t, self.list_key)):
+                if word in best:
+                    exact[word] = min(exact.get(word, 9), tier)
+        for end in self.profile.get(analyzer.PHONE_ENDS, ()):
+            # a term equal to a trailing run reads the partition of its own length's prefix;
+            # it matches as a prefix does (never exact)
+            prefix = analyzer.partition_prefix(end)
+            best[prefix] = min(best.get(prefix, 9), analyzer.FIELD_TIER["phone"])
+            starting.setdefault(prefix, set()).add(end)
+        out = {(profile_pk(p), profile_sk(t, exact.get(p) == t, self.list_key)):
                {**shared, "w": "".join(f" {w}" for w in sorted(starting[p]))}
                for p, t in best.items()}
-        all_profile = [w for found in self.profile.values() for w in found]
-        for word, tf in self.counts.items():
-            if len(word) < analyzer.MIN_TERM:
+        for stem, tf in self.counts.items():
+            if len(stem) < analyzer.MIN_TERM:
                 continue
-            item = {**shared, "tf": tf}
-            if any(w.startswith(word) for w in all_profile):
-                item["pm"] = 1  # a profile tier already covers this term
-            out[(resume_pk(word), resume_sk(score(tf, self.total_words), self.list_key))] = item
+            out[(resume_pk(stem), resume_sk(score(tf, self.total_words), self.list_key))] = {
+                **shared, "tf": tf}
         return out
 
 
@@ -250,6 +313,22 @@ def write_state(professional_id: str, *, expected: IndexedState | None,
         _client().put_item(**kwargs)
 
 
+REGIONS_KEY = {"pk": "META", "sk": "REGIONS"}
+
+
+def add_regions(regions: set[str]) -> None:
+    with _store("UpdateItem"):
+        _client().update_item(TableName=_table(), Key=to_raw(REGIONS_KEY),
+                              UpdateExpression="ADD r :r",
+                              ExpressionAttributeValues={":r": {"SS": sorted(regions)}})
+
+
+def held_regions() -> list[str]:
+    """The regions of the phones indexed, sorted (a stable order to read numbers in)."""
+    item = get_item(REGIONS_KEY)
+    return sorted(item.get("r", ())) if item else []
+
+
 def get_item(key: dict[str, str]) -> dict[str, Any] | None:
     with _store("GetItem"):
         raw = _client().get_item(TableName=_table(), Key=to_raw(key), ConsistentRead=True)
@@ -295,19 +374,14 @@ def write_postings(puts: dict[tuple[str, str], dict[str, Any]],
 
 
 def query_page(pk: str, *, start: dict[str, Any] | None = None, limit: int | None = None,
-               source: str | None = None, skip_profile_matches: bool = False,
-               word_prefix: str | None = None,
+               where: Filters = Filters(), word_prefix: str | None = None,
                ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """One Query of a posting partition, best first; returns items and LastEvaluatedKey."""
     kwargs: dict[str, Any] = {"TableName": _table(), "KeyConditionExpression": "pk = :pk",
                               "ExpressionAttributeValues": {":pk": {"S": pk}},
                               "ScanIndexForward": False}
-    filters = []
-    if source:
-        filters.append("src = :src")
-        kwargs["ExpressionAttributeValues"][":src"] = {"S": source}
-    if skip_profile_matches:
-        filters.append("attribute_not_exists(pm)")
+    filters, values = where.expression()
+    kwargs["ExpressionAttributeValues"].update(values)
     if word_prefix:
         filters.append("contains(w, :w)")
         kwargs["ExpressionAttributeValues"][":w"] = {"S": f" {word_prefix}"}

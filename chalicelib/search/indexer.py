@@ -27,10 +27,10 @@ from botocore.exceptions import ClientError
 from chalicelib import clients
 from chalicelib.logs import log
 from chalicelib.resumes import TEXT_LIMIT
-from chalicelib.search import analyzer
-from chalicelib.search.index import (TOMBSTONE_SECONDS, Document, IndexedState, doc_key, from_raw,
-                                     pack, parallel, read_state, read_states, write_postings,
-                                     write_state)
+from chalicelib.search import analyzer, identifiers
+from chalicelib.search.index import (TOMBSTONE_SECONDS, Document, IndexedState, add_regions,
+                                     doc_key, from_raw, pack, parallel, read_state, read_states,
+                                     write_postings, write_state)
 from chalicelib.settings import get_settings
 
 PLACEHOLDER_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/professionals/stream/placeholder"
@@ -127,6 +127,7 @@ def apply_changes(changes: list[Change]) -> dict[str, int]:
         deletes += p.deletes
     write_postings(puts, deletes, parallel_requests=True)
     write_postings({doc_key(p.final["id"]): p.final for p in plans}, [], parallel_requests=True)
+    _note_regions(newest.values())
     outcome: dict[str, int] = {}
     for p in plans:
         outcome[p.what] = outcome.get(p.what, 0) + 1
@@ -134,6 +135,16 @@ def apply_changes(changes: list[Change]) -> dict[str, int]:
         log.info("search indexed", professionals=len(plans), postings=len(puts),
                  removed=len(deletes))
     return outcome
+
+
+def _note_regions(changes: Any) -> None:
+    """Add the regions of these phones to the index's list: one idempotent ADD a batch (not
+    remembered between batches: a rebuilt table must get them again)."""
+    regions = {identifiers.region_of(c.image["phone"]) for c in changes
+               if c.image is not None and isinstance(c.image.get("phone"), str)}
+    regions.discard(None)
+    if regions:
+        add_regions(regions)
 
 
 @dataclass
@@ -206,7 +217,8 @@ def document(image: dict[str, Any], state: IndexedState | None) -> Document:
     text_key = ready.get("text_key") if isinstance(ready, dict) else None
     doc = Document(id=image["id"], version=int(image.get("version", 0)),
                    list_key=image["list_key"], source=str(image.get("source", "")),
-                   profile=profile, text_key=text_key)
+                   profile=profile, text_key=text_key,
+                   email_verified=image.get("email_verified") is True)
     if text_key:
         if state is not None and state.text_key == text_key:
             doc.resume_text, doc.counts, doc.total_words = state.resume()
@@ -259,6 +271,7 @@ def _apply_one(change: Change, *, same_version: bool = False) -> str:
                                      text_key=None, gone=False, raw={})
             write_postings(todo.puts, todo.deletes)
             write_state(change.id, expected=state, attributes=todo.final)
+            _note_regions([change])
             return todo.what
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":

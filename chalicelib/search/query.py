@@ -27,13 +27,16 @@ from typing import Any
 from chalicelib import db, signing
 from chalicelib.errors import BadRequest
 from chalicelib.models import ProfessionalItem, professional_pk
-from chalicelib.search import analyzer, index
+from chalicelib.search import analyzer, identifiers, index
+from chalicelib.settings import get_settings
 
+MAX_READINGS = 4  # look-ups of a phone-like q, at most
 FIRST_PAGE = 1001  # postings a first read takes: a term of up to 1,000 matches completes in one
 NEXT_PAGE = 5000
 FILTERED_PAGE = 250  # postings a filtered Query reads at least (it may keep few of them)
 SNIPPET_CHARS = 200
 SNIPPET_LEAD = 60  # characters kept before the matching word
+ELLIPSIS = "…"
 _PURPOSE = "search-cursor"
 _WHITE = re.compile(r"\s+")
 
@@ -49,6 +52,9 @@ def parse_q(raw: str) -> list[str]:
         raise BadRequest("q has no word of two or more letters or digits to search for.",
                          {"fields": {"q": ["Type at least one word of two or more letters "
                                            "or digits."]}})
+    if len(terms) > analyzer.MAX_TERMS:
+        raise BadRequest(f"q has {len(terms)} words to search for; at most {analyzer.MAX_TERMS}.",
+                         {"fields": {"q": [f"At most {analyzer.MAX_TERMS} words."]}})
     return terms
 
 
@@ -61,11 +67,13 @@ class Hit:
     profile: dict[str, list[str]]
     resume_words: int
     tier: int = 0
+    exact: bool = False
     points: int = 0
     fields: list[str] = field(default_factory=list)
+    identifier: bool = False  # found as the whole of q: a phone number or email address
 
-    def order(self) -> tuple[int, int]:
-        return self.tier, -self.points
+    def order(self) -> tuple[int, int, int]:
+        return self.tier, -int(self.exact), -self.points
 
     @classmethod
     def of(cls, posting: dict[str, Any]) -> Hit:
@@ -73,74 +81,117 @@ class Hit:
                    resume_words=int(posting.get("rn", 0)))
 
 
-def search(terms: list[str], *, source: str | None, limit: int, cursor: str | None,
-           ) -> dict[str, Any]:
-    scope = {"q": terms, "source": source}
+def search(terms: list[str], *, where: index.Filters, limit: int, cursor: str | None,
+           q: str | None = None) -> dict[str, Any]:
+    """A page of the search for ``terms``; ``q`` as typed, when it may be a whole phone number
+    or email address: its owner then comes first (on the first page; left out of the others)."""
+    scope = {"q": terms, "source": where.source, **where.scope()}
     position = signing.open_cursor(cursor, _PURPOSE, scope, list) if cursor else None
-    try:
-        if len(terms) != 1 or len(terms[0]) > analyzer.MAX_WORD:
-            raise _Unordered
-        hits, after = _one_term(terms[0], source, limit, position)
-    except _Unordered:
-        hits, after = _several_terms(terms, source, limit, position)
-    items = _describe(hits, terms)
+    if position is not None and len(position) != 5:
+        raise BadRequest("The cursor is not valid for this query.")  # a cursor of an older layout
+    owner = identified(q, where) if q is not None and position is None else None
+    owner_id = owner.id if owner else position[4] if position else None
+    want = limit + (1 if owner_id else 0)  # the owner may be among the hits: one more
+    if len(terms) == 1 and in_stored_order(terms[0]):
+        hits = _one_term(terms[0], where, want, position)
+    else:
+        hits = _several_terms(terms, where, want, position)
+    hits = [h for h in hits if h.id != owner_id]
+    page, after = _cut(hits, limit - 1 if owner else limit, owner_id)
+    if owner and after is None and len(hits) >= limit:
+        after = [0, 0, 0, "", owner_id]  # a page of the owner alone: the hits start next
+    items = _describe(([owner] if owner else []) + page, terms)
     next_cursor = signing.cursor(scope, after, _PURPOSE) if after else None
     return {"items": items, "next_cursor": next_cursor}
 
 
-class _Unordered(Exception):
-    """The stored order cannot serve this query: rank the candidates instead."""
+def identified(q: str, where: index.Filters) -> Hit | None:
+    """The professional whose whole phone number or email address ``q`` is (8.3, identifiers as
+    typed): the email's owner, or the holder of the first reading of the phone that someone
+    holds (the default region's readings first; the regions the index holds only if none)."""
+    from chalicelib.professionals import find_by
+    email = identifiers.email_reading(q)
+    if email:
+        readings = [("email", email)]
+    else:
+        region = get_settings().default_phone_region
+        first = identifiers.phone_readings(q, region, ())
+        readings = [("phone", n) for n in first]
+        if q.strip().startswith("0") and not q.strip().startswith("00"):
+            readings += [("phone", n) for n in identifiers.phone_readings(
+                q, region, index.held_regions()) if n not in first]
+    for name, value in readings[:MAX_READINGS]:
+        item = find_by(name, value)
+        if item is not None:
+            if not where.admits(source=item.source, has_resume=bool(item.resume_ready),
+                                email_verified=bool(item.email_verified),
+                                list_key=item.list_key):
+                return None
+            return Hit(id=item.id, list_key=item.list_key, profile={}, resume_words=0,
+                       fields=[name], identifier=True)
+    return None
+
+
+def in_stored_order(term: str) -> bool:
+    """A one-term query is read in stored order when the term is a partition's whole prefix:
+    the postings' tier and exactness are then the term's own. A longer term's partition is
+    ordered for its prefix (a professional's best word for "engine" need not start with
+    "enginee"), so such a query is ranked, on every page alike: the plan follows from ``q``
+    alone, and its pages put together are its whole order."""
+    return len(term) in analyzer.PREFIX_LENGTHS
 
 
 # -- one term: read in stored order ----------------------------------------------------------------
 
-def _one_term(term: str, source: str | None, limit: int, position: list | None,
-              ) -> tuple[list[Hit], Any]:
-    """A position is (tier, points, list key), whichever plan served the page before; here it
-    becomes the partition and sort key to go on from."""
-    partition = analyzer.partition_prefix(term)
-    longer = term if term != partition else None
-    phases = [("p", index.profile_pk(partition)), ("r", index.resume_pk(term))]
+def _one_term(term: str, where: index.Filters, limit: int, position: list | None,
+              ) -> list[Hit]:
+    """A position is the last hit served (tier, exact, points, list key); here it becomes the
+    partition and sort key to go on from."""
+    phases = [("p", index.profile_pk(term)), ("r", index.resume_pk(analyzer.stem(term)))]
     start_sk = None
-    if position:
-        tier, points, list_key = position
+    if position and position[0]:  # tier 0: from the start (after a page of the owner alone)
+        tier, exact, points, list_key, _ = position
         if tier == analyzer.RESUME_TIER:
             phases = phases[1:]
             start_sk = index.resume_sk(points, list_key)
         else:
-            start_sk = index.profile_sk(tier, list_key)
-    found: list[tuple[str, dict[str, Any]]] = []
+            start_sk = index.profile_sk(tier, exact, list_key)
+    hits: list[Hit] = []
     for phase, pk in phases:
         start = {"pk": {"S": pk}, "sk": {"S": start_sk}} if start_sk else None
         start_sk = None
-        filtered = bool(source or longer or phase == "r")
-        while len(found) <= limit:
-            # a filter may drop most of what a Query reads: read more at a time then
-            wanted = limit + 1 - len(found)
+        while len(hits) <= limit:
+            # a filter (or, for resume postings, the profile check below) may drop most of
+            # what a Query reads: read more at a time then
+            wanted = limit + 1 - len(hits)
             page, start = index.query_page(
-                pk, start=start, limit=max(wanted, FILTERED_PAGE) if filtered else wanted,
-                source=source, skip_profile_matches=phase == "r",
-                word_prefix=longer if phase == "p" else None)
-            found += [(phase, p) for p in page]
+                pk, start=start, where=where,
+                limit=max(wanted, FILTERED_PAGE) if where or phase == "r" else wanted)
+            for posting in page:
+                hit = Hit.of(posting)
+                _match_profile(hit, [term])
+                if phase == "p" and not hit.tier:
+                    continue  # a phone's trailing run that only starts with the term
+                if phase == "r":
+                    if hit.tier:
+                        continue  # served from its profile partition
+                    hit.tier, hit.exact = analyzer.RESUME_TIER, True
+                    hit.points = int(posting["sk"].split("#", 1)[0])
+                hits.append(hit)
             if not start:
                 break
-        if len(found) > limit:
+        if len(hits) > limit:
             break
-    hits = []
-    for phase, posting in found[:limit + 1]:
-        hit = Hit.of(posting)
-        _match_profile(hit, [term])
-        if phase == "r":
-            hit.tier, hit.points = analyzer.RESUME_TIER, int(posting["sk"].split("#", 1)[0])
-        elif hit.tier != 9 - int(posting["sk"][0]):
-            # a longer term than the partition's prefix, matched by a word of a lower tier
-            # than the prefix's best: the stored order is off for this professional
-            raise _Unordered
-        hits.append(hit)
+    return hits
+
+
+def _cut(hits: list[Hit], limit: int, owner_id: str | None) -> tuple[list[Hit], Any]:
+    """The page, and the position after it when more follow (the identified owner's id kept,
+    so that later pages leave them out)."""
     after = None
-    if len(hits) > limit:
+    if len(hits) > limit > 0:
         last = hits[limit - 1]
-        after = [last.tier, last.points, last.list_key]
+        after = [last.tier, int(last.exact), last.points, last.list_key, owner_id]
     return hits[:limit], after
 
 
@@ -154,9 +205,9 @@ class _Partition:
     done: bool = False
 
 
-def _several_terms(terms: list[str], source: str | None, limit: int, position: Any,
-                   ) -> tuple[list[Hit], Any]:
-    candidates = _rarest_term_postings(terms, source)
+def _several_terms(terms: list[str], where: index.Filters, limit: int, position: Any,
+                   ) -> list[Hit]:
+    candidates = _rarest_term_postings(terms, where)
     hits = []
     unchecked: list[Hit] = []
     for posting in candidates.values():
@@ -167,29 +218,31 @@ def _several_terms(terms: list[str], source: str | None, limit: int, position: A
         elif hit.resume_words:
             unchecked.append(hit)
     documents = index.read_documents([h.id for h in unchecked], ("rw",))
+    stems = {t: analyzer.stem(t) for t in terms}
     for hit in unchecked:
         counts = index.unpack(documents[hit.id]["rw"]) if "rw" in documents.get(hit.id, {}) else {}
-        if all(hit_term(hit, t) or t in counts for t in terms):
+        if all(hit_term(hit, t) or stems[t] in counts for t in terms):
             hit.tier = analyzer.RESUME_TIER
-            hit.points = sum(index.score(counts.get(t, 0), hit.resume_words) for t in terms)
+            hit.exact = all(_equals_profile_word(hit, t, hit.tier) or stems[t] in counts
+                            for t in terms)
+            hit.points = sum(index.score(counts.get(stems[t], 0), hit.resume_words)
+                             for t in terms)
             hits.append(hit)
     hits.sort(key=lambda h: h.list_key, reverse=True)  # newest first within equal rank
     hits.sort(key=Hit.order)
-    if position:
-        rank, key = (position[0], -position[1]), position[2]
+    if position and position[0]:
+        tier, exact, points, key, _ = position
+        rank = (tier, -exact, -points)
         hits = [h for h in hits if h.order() > rank or (h.order() == rank and h.list_key < key)]
-    after = None
-    if len(hits) > limit:
-        last = hits[limit - 1]
-        after = [last.tier, last.points, last.list_key]
-    return hits[:limit], after
+    return hits
 
 
-def _rarest_term_postings(terms: list[str], source: str | None) -> dict[str, dict[str, Any]]:
+def _rarest_term_postings(terms: list[str], where: index.Filters,
+                          ) -> dict[str, dict[str, Any]]:
     """The postings (by professional) of the term with the fewest, reading all terms' partitions
     side by side, a page at a time, until one term's are complete."""
     parts = {t: [_Partition(index.profile_pk(analyzer.partition_prefix(t))),
-                 _Partition(index.resume_pk(t))] for t in terms}
+                 _Partition(index.resume_pk(analyzer.stem(t)))] for t in terms}
     if any(len(t) > analyzer.MAX_WORD for t in terms):
         for t in terms:
             if len(t) > analyzer.MAX_WORD:
@@ -201,7 +254,7 @@ def _rarest_term_postings(terms: list[str], source: str | None) -> dict[str, dic
 
         def read(part: _Partition, page: int = page) -> None:
             got, part.start = index.query_page(part.pk, start=part.start, limit=page,
-                                               source=source)
+                                               where=where)
             part.postings += got
             part.done = part.start is None
 
@@ -220,7 +273,8 @@ def _rarest_term_postings(terms: list[str], source: str | None) -> dict[str, dic
 # -- matching and description -------------------------------------------------------------------
 
 def _match_profile(hit: Hit, terms: list[str]) -> list[str]:
-    """Set the hit's profile fields and tier; returns the terms no profile field matched."""
+    """Set the hit's profile fields, tier and exactness; returns the terms no profile field
+    matched."""
     fields: set[str] = set()
     tier, missing = 0, []
     for term in terms:
@@ -232,7 +286,15 @@ def _match_profile(hit: Hit, terms: list[str]) -> list[str]:
         tier = max(tier, min(analyzer.FIELD_TIER[f] for f in matched))
     hit.fields = [f for f in analyzer.PROFILE_FIELDS if f in fields]
     hit.tier = tier
+    hit.exact = not missing and all(_equals_profile_word(hit, t, tier) for t in terms)
     return missing
+
+
+def _equals_profile_word(hit: Hit, term: str, tier: int) -> bool:
+    """Whether ``term`` is a whole word of a profile field within ``tier`` (exact words rank
+    above prefixes within a tier)."""
+    return any(term in hit.profile.get(name, ()) for name in analyzer.PROFILE_FIELDS
+               if analyzer.FIELD_TIER[name] <= tier)
 
 
 def hit_term(hit: Hit, term: str) -> bool:
@@ -252,25 +314,40 @@ def _describe(hits: list[Hit], terms: list[str]) -> list[dict[str, Any]]:
             continue  # deleted since it was indexed
         doc = documents.get(hit.id, {})
         counts = index.unpack(doc["rw"]) if "rw" in doc else {}
-        in_resume = [t for t in terms if t in counts]
+        in_resume = [t for t in terms if analyzer.stem(t) in counts]
         fields = list(hit.fields) + (["resume"] if in_resume else [])
         snippet = None
         if in_resume and "rt" in doc:
-            snippet = make_snippet(index.unpack(doc["rt"]), set(in_resume))
+            snippet = make_snippet(index.unpack(doc["rt"]), {analyzer.stem(t) for t in in_resume})
         items.append({**to_resource(item), "match": {"fields": fields, "snippet": snippet}})
     return items
 
 
 def make_snippet(text: str, wanted: set[str]) -> str | None:
-    """Up to SNIPPET_CHARS of ``text`` around the first word in ``wanted`` (that word included),
-    runs of white space collapsed to one space."""
+    """Up to SNIPPET_CHARS of ``text`` around its first word whose stem is in ``wanted`` (that
+    word included), runs of white space collapsed to one space, starting and ending at word
+    boundaries, with "…" where the text is cut (counted in the SNIPPET_CHARS)."""
     for start, end, found in analyzer.spans(text):
-        if wanted.intersection(found):
-            word = text[start:end]
-            if len(word) >= SNIPPET_CHARS:
-                return word[:SNIPPET_CHARS]
-            lead = _WHITE.sub(" ", text[max(0, start - SNIPPET_LEAD):start]).lstrip()
-            lead = lead[max(0, len(lead) + len(word) - SNIPPET_CHARS):]
-            tail = _WHITE.sub(" ", text[end:end + SNIPPET_CHARS])
-            return (lead + word + tail)[:SNIPPET_CHARS].rstrip()
+        if wanted.intersection(analyzer.stem(w) for w in found):
+            return _around(text, start, end)
     return None
+
+
+def _around(text: str, start: int, end: int) -> str:
+    word = text[start:end]
+    if len(word) >= SNIPPET_CHARS:
+        return word[:SNIPPET_CHARS - 1] + ELLIPSIS
+    lead_start = max(0, start - SNIPPET_LEAD)
+    if lead_start > 0 and not text[lead_start - 1].isspace():
+        gap = _WHITE.search(text, lead_start, start)  # the first word is cut: it goes
+        lead_start = gap.end() if gap else start
+    lead = _WHITE.sub(" ", text[lead_start:start]).lstrip()
+    head = ELLIPSIS if text[:lead_start].strip() else ""
+    room = SNIPPET_CHARS - len(head) - len(lead) - len(word)
+    window = end + 4 * SNIPPET_CHARS
+    tail = _WHITE.sub(" ", text[end:window]).rstrip()
+    if len(tail) <= room and not text[window:].strip():
+        return head + lead + word + tail
+    tail = tail[:room]  # room for the ellipsis, and a cut word goes
+    tail = tail[:tail.rfind(" ")] if " " in tail else ""
+    return head + lead + word + tail.rstrip() + ELLIPSIS
