@@ -305,7 +305,9 @@ def test_list_parameters(spec):
     for p in spec["paths"]["/professionals"]["get"]["parameters"]:
         p = _resolve(spec, p["$ref"]) if "$ref" in p else p
         params[p["name"]] = p
-    assert set(params) == {"source", "limit", "cursor", "email", "phone", "q"}
+    from chalicelib.listing import QUERY_PARAMS
+    assert set(params) == {"source", "limit", "cursor", "email", "phone", "q", "has_resume",
+                           "email_verified", "created_from", "created_to"} == set(QUERY_PARAMS)
     assert (params["q"]["schema"]["minLength"], params["q"]["schema"]["maxLength"]) == (1, 200)
     limit = params["limit"]["schema"]
     assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 100, 25)

@@ -44,6 +44,12 @@ _PHONE = re.compile(r"\+?\d+")
 _NO_REGION = "ZZ"  # phonenumbers' unknown region: a "+" number needs none
 
 
+def reads_as_phone(q: str) -> bool:
+    """Whether the whole of ``q`` has the shape of a phone number (readings or not)."""
+    compact = _SEPARATORS.sub("", q.strip())
+    return bool(_PHONE.fullmatch(compact)) and MIN_DIGITS <= len(compact.lstrip("+")) <= MAX_DIGITS
+
+
 def phone_readings(q: str, default_region: str, held_regions: Iterable[str]) -> list[str]:
     """The E.164 numbers the whole of ``q`` could be, in the order to try them (the first one a
     professional holds wins), or [] when ``q`` does not read as a phone number."""

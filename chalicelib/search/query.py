@@ -112,23 +112,30 @@ def identified(q: str, where: index.Filters) -> Hit | None:
     from chalicelib.professionals import find_by
     email = identifiers.email_reading(q)
     if email:
-        readings = [("email", email)]
-    else:
+        holder = find_by("email", email)
+    elif identifiers.reads_as_phone(q):
         region = get_settings().default_phone_region
-        first = identifiers.phone_readings(q, region, ())
-        readings = [("phone", n) for n in first]
-        if q.strip().startswith("0") and not q.strip().startswith("00"):
-            readings += [("phone", n) for n in identifiers.phone_readings(
-                q, region, index.held_regions()) if n not in first]
-    for name, value in readings[:MAX_READINGS]:
-        item = find_by(name, value)
-        if item is not None:
-            if not where.admits(source=item.source, has_resume=bool(item.resume_ready),
-                                email_verified=bool(item.email_verified),
-                                list_key=item.list_key):
-                return None
-            return Hit(id=item.id, list_key=item.list_key, profile={}, resume_words=0,
-                       fields=[name], identifier=True)
+        tried = identifiers.phone_readings(q, region, ())
+        holder = _first_held(find_by, tried[:MAX_READINGS])
+        if holder is None and len(tried) < MAX_READINGS:
+            more = [n for n in identifiers.phone_readings(q, region, index.held_regions())
+                    if n not in tried]
+            holder = _first_held(find_by, more[:MAX_READINGS - len(tried)])
+    else:
+        return None
+    if holder is None or not where.admits(
+            source=holder.source, has_resume=bool(holder.resume_ready),
+            email_verified=bool(holder.email_verified), list_key=holder.list_key):
+        return None
+    return Hit(id=holder.id, list_key=holder.list_key, profile={}, resume_words=0,
+               fields=["email" if email else "phone"], identifier=True)
+
+
+def _first_held(find_by: Any, numbers: list[str]) -> Any:
+    for number in numbers:
+        holder = find_by("phone", number)
+        if holder is not None:
+            return holder
     return None
 
 
