@@ -341,11 +341,21 @@ describe('staff console', () => {
     assert.equal(await results.getByRole('listitem').count(), 1);
     assert.match(await grace.innerText(), /Matched in: Name, Company, Email$/m);
     assert.deepEqual(await grace.locator('mark').allInnerTexts(), ['Grace', 'Comp', 'grace']);
-    assert.match(await page.getByText(/results 1 to 1 for/).innerText(), /for “grace comp”\./);
+    assert.match(await page.getByText(/1 result for/).innerText(), /for “grace comp”\./);
     await shot('17-staff-search');
     await page.setViewportSize({ width: 390, height: 844 });
     await shot('17-staff-search-mobile', { fullPage: false });
     await page.setViewportSize({ width: 1280, height: 860 });
+
+    // Her phone number typed as people write it: she comes first, the whole number marked.
+    await box.focus();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('(415) 555-0102');
+    await page.getByText(/for “\(415\) 555-0102”\./).waitFor();
+    const byPhone = results.getByRole('listitem').first();
+    assert.match(await byPhone.innerText(), /Compiler Works/);
+    assert.match(await byPhone.innerText(), /Matched in: Phone$/m);
+    assert.deepEqual(await byPhone.locator('mark').allInnerTexts(), ['4155550102']);
 
     // Case and accents folded as the server folds them, on both sides: "jose senor" finds and
     // marks "José" and "Señor".
@@ -368,8 +378,19 @@ describe('staff console', () => {
     assert.deepEqual(await snippet.locator('mark').allInnerTexts(), ['Lovelace', RUN]);
     await shot('18-staff-search-resume');
 
+    // A filter narrows the search and stays in the URL: Ada's resume is ready.
+    await page.getByLabel('Ready resume').selectOption('false');
+    await page.getByText(`No professional matches “${q}” with no ready resume.`).waitFor();
+    await page.getByLabel('Ready resume').selectOption('true');
+    await ada.waitFor();
+    assert.match(page.url(), /[?&]has_resume=true/);
+    await shot('21-staff-search-filters');
+    await page.getByLabel('Ready resume').selectOption('');
+    await page.waitForURL((url) => !url.searchParams.has('has_resume'));
+    await box.focus();
+
     // Tab to the result, Enter opens it; back returns to the same search.
-    for (let i = 0; i < 12 && !(await focused(ada.getByRole('link'))); i++) await page.keyboard.press('Tab');
+    for (let i = 0; i < 24 && !(await focused(ada.getByRole('link'))); i++) await page.keyboard.press('Tab');
     assert.ok(await focused(ada.getByRole('link')), 'Tab reaches the result');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Ada Lovelace', level: 1 }).waitFor();
@@ -413,9 +434,10 @@ describe('staff console', () => {
 
   test('finds the signed-up person, reads the resume text, downloads it, edits and deletes', async () => {
     await page.goto(`${BASE_URL}/staff`);
-    await page.getByLabel('Find by email or phone').fill(`ADA.${RUN}@example.com`);
-    await page.getByRole('button', { name: 'Find', exact: true }).click();
-    await page.getByRole('link', { name: 'Ada Lovelace' }).click();
+    // Her whole email address, typed in another case, in the search box: she comes first.
+    await page.getByRole('searchbox', { name: 'Search professionals' }).fill(`ADA.${RUN}@example.com`);
+    await page.keyboard.press('Enter');
+    await page.getByRole('list', { name: /Search results, page 1/ }).getByRole('link', { name: 'Ada Lovelace' }).first().click();
     await page.getByRole('heading', { name: 'Ada Lovelace', level: 1 }).waitFor();
     const text = await page.getByTestId('resume-text').innerText();
     assert.match(text, new RegExp(`Ada Lovelace ${RUN}`));

@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { act, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
 import { StaffKeyGate } from '@/features/staff-session/components/staff-key-gate';
@@ -12,7 +12,7 @@ import { TABLE_MARKS } from './professionals-table';
 const page1 = Array.from({ length: 25 }, (_, i) => makeProfessional({ full_name: `First ${i + 1}`, email_verified: i === 0 }));
 const page2 = [makeProfessional({ full_name: 'Second 1', source: 'partner', resume: makeResume({ status: 'rejected', reason: 'not_pdf' }) })];
 
-function setup(extra: Parameters<typeof mockApi>[0] = []) {
+function setup(extra: Parameters<typeof mockApi>[0] = [], path = '/staff') {
   const api = mockApi([
     ...extra,
     ['GET', '/api/professionals', ({ url }) => {
@@ -25,7 +25,7 @@ function setup(extra: Parameters<typeof mockApi>[0] = []) {
   ]);
   const view = renderApp(
     [{ path: '/staff', element: <StaffKeyGate><ProfessionalsList /></StaffKeyGate> }, { path: '/staff/professionals/:id', element: <p>detail</p> }],
-    { path: '/staff', staffKey: 'k' },
+    { path, staffKey: 'k' },
   );
   return { ...api, ...view, user: userEvent.setup() };
 }
@@ -48,6 +48,27 @@ describe('ProfessionalsList', () => {
 
     await user.click(screen.getByRole('button', { name: '← Previous' }));
     expect(await screen.findByText('Page 1: professionals 1 to 25.')).toBeInTheDocument();
+  });
+
+  it('keeps the page in the URL: a reload opens it, back and forward move between pages', async () => {
+    const { user, router } = setup();
+    await screen.findByRole('table', { name: 'Professionals, page 1' });
+    await user.click(screen.getByRole('button', { name: 'Next →' }));
+    await screen.findByText('Page 2: professionals 26 to 26.');
+    expect(router.state.location.search).toBe('?cursor=c2');
+    await act(() => router.navigate(-1));
+    expect(await screen.findByText('Page 1: professionals 1 to 25.')).toBeInTheDocument();
+    await act(() => router.navigate(1));
+    expect(await screen.findByText('Page 2: professionals 26 to 26.')).toBeInTheDocument();
+  });
+
+  it('opens the page a URL names', async () => {
+    const { calls } = setup([], '/staff?cursor=c2');
+    expect(await screen.findByRole('table', { name: 'Professionals, page 2' })).toBeInTheDocument();
+    expect(screen.getByText('Page 2: professionals 26 to 26.')).toBeInTheDocument();
+    expect(calls).toHaveLength(1);
+    expect(calls[0].url.searchParams.get('cursor')).toBe('c2');
+    expect(screen.getByRole('button', { name: '← Previous' })).toBeEnabled();
   });
 
   it('marks the emails their owners verified', async () => {

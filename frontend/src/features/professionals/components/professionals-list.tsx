@@ -1,31 +1,35 @@
 import { useEffect, useRef, useState } from 'react';
-import { useLocation, useNavigate, useSearchParams } from 'react-router';
+import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
 
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
-import { SelectField, TextField } from '@/components/ui/field';
+import { SelectField } from '@/components/ui/field';
 import { Spinner } from '@/components/ui/spinner';
 import { ApiError } from '@/lib/api-client';
 import { SOURCES } from '@/types/api';
 
-import { isSearchable, listFiltersSchema, PAGE_SIZES, useProfessionals, type ListFilters } from '../api/get-professionals';
+import {
+  isSearchable,
+  PAGE_SIZES,
+  SEARCH_FILTERS,
+  useProfessionals,
+  type ListFilters,
+  type SearchResultPage,
+} from '../api/get-professionals';
+import { listUrl, readListUrl } from '../lib/list-url';
 
 import { ProfessionalsTable } from './professionals-table';
 import { SearchBox } from './search-box';
+import { SearchFilters } from './search-filters';
 import { SearchResults } from './search-results';
 
 /**
- * The console's home: newest first, or a search, or a look-up by email or phone; filters in the
- * URL, pages through `next_cursor`.
+ * The console's home: newest first, or a search (a name, a word, a whole email or phone number)
+ * with its filters; filters and the page shown in the URL, pages through `next_cursor`.
  */
 export function ProfessionalsList() {
   const [searchParams, setSearchParams] = useSearchParams();
-  const filters = listFiltersSchema.parse({
-    source: searchParams.get('source') ?? undefined,
-    limit: searchParams.get('limit') ?? undefined,
-    q: searchParams.get('q') || undefined,
-    lookup: searchParams.get('lookup') || undefined,
-  });
+  const { filters, cursors } = readListUrl(searchParams);
   const location = useLocation();
   const navigate = useNavigate();
   // A one-time message handed over by the previous screen (e.g. after a delete): shown once,
@@ -35,16 +39,10 @@ export function ProfessionalsList() {
     if (location.state) navigate(`${location.pathname}${location.search}`, { replace: true, state: null });
   }, [location, navigate]);
 
-  const update = (next: Partial<ListFilters>, { replace = false } = {}) => {
-    const merged = { ...filters, ...next };
-    const params = new URLSearchParams();
-    if (merged.q) params.set('q', merged.q);
-    if (merged.source) params.set('source', merged.source);
-    if (merged.limit !== 25) params.set('limit', String(merged.limit));
-    if (merged.lookup) params.set('lookup', merged.lookup);
-    setSearchParams(params, { replace });
-  };
-  const mode = filters.q ? 'search' : filters.lookup ? 'lookup' : 'list';
+  // New filters start again from the first page.
+  const update = (next: Partial<ListFilters>, { replace = false } = {}) =>
+    setSearchParams(listUrl({ ...filters, ...next }), { replace });
+  const mode = filters.q ? 'search' : 'list';
 
   return (
     <div className="space-y-5">
@@ -52,10 +50,7 @@ export function ProfessionalsList() {
         <h1 className="text-2xl font-bold tracking-tight text-slate-900">Professionals</h1>
       </div>
       {flash && <Alert tone="success">{flash}</Alert>}
-      <SearchBox
-        committed={filters.q ?? ''}
-        onSearch={(q, options) => update({ q: q || undefined, lookup: undefined }, options)}
-      />
+      <SearchBox committed={filters.q ?? ''} onSearch={(q, options) => update({ q: q || undefined }, options)} />
       <div className="flex flex-wrap items-end gap-4 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
         <SelectField
           label="Source"
@@ -84,56 +79,49 @@ export function ProfessionalsList() {
             </option>
           ))}
         </SelectField>
-        <LookupForm initial={filters.lookup ?? ''} onLookup={(lookup) => update({ lookup: lookup || undefined, q: undefined })} />
+        {filters.q && <SearchFilters filters={filters} onChange={(next) => update(next)} />}
       </div>
       {/* Within one mode, the results shown stay (dimmed) while the next ones load. */}
-      <ProfessionalsPages key={mode} filters={filters} />
+      <ProfessionalsPages
+        key={mode}
+        filters={filters}
+        cursors={cursors}
+        onPage={(next) => setSearchParams(listUrl(filters, next))}
+      />
     </div>
   );
 }
 
-function LookupForm({ initial, onLookup }: { initial: string; onLookup: (q: string) => void }) {
-  const [value, setValue] = useState(initial);
-  useEffect(() => setValue(initial), [initial]);
-  return (
-    <form
-      role="search"
-      aria-label="Look up by email or phone"
-      className="flex flex-1 flex-wrap items-end gap-2"
-      onSubmit={(event) => {
-        event.preventDefault();
-        onLookup(value.trim());
-      }}
-    >
-      <TextField
-        label="Find by email or phone"
-        type="search"
-        value={value}
-        onChange={(event) => setValue(event.target.value)}
-        placeholder="ada@example.com or +1 415 555 0123"
-        className="min-w-56 flex-1"
-      />
-      <Button type="submit" variant="secondary">
-        Find
-      </Button>
-      {initial && (
-        <Button variant="ghost" onClick={() => onLookup('')}>
-          Clear
-        </Button>
-      )}
-    </form>
-  );
+/** What the filters add to a summary: ["source partner", "with a ready resume", …]. */
+function filtersSaid(filters: ListFilters): string[] {
+  return [
+    filters.source && `source ${filters.source}`,
+    filters.has_resume && (filters.has_resume === 'true' ? 'a ready resume' : 'no ready resume'),
+    filters.email_verified && (filters.email_verified === 'true' ? 'a verified email' : 'an unverified email'),
+    filters.created_from && `created from ${filters.created_from}`,
+    filters.created_until && `created on or before ${filters.created_until}`,
+  ].filter((said): said is string => Boolean(said));
 }
 
-function ProfessionalsPages({ filters }: { filters: ListFilters }) {
-  // The cursors of the pages visited so far (the last one is the page shown), for these filters:
-  // new filters start again from the first page.
-  const filterKey = JSON.stringify(filters);
-  const [paging, setPaging] = useState({ filterKey, cursors: [null] as (string | null)[] });
-  if (paging.filterKey !== filterKey) setPaging({ filterKey, cursors: [null] });
-  const cursors = paging.filterKey === filterKey ? paging.cursors : [null];
-  const page = cursors.length;
-  const query = useProfessionals({ ...filters, cursor: cursors[page - 1] });
+// How a 400's field is named in the hint shown for it.
+const FIELD_NAMES: Record<string, string> = {
+  q: '',
+  has_resume: 'Ready resume: ',
+  email_verified: 'Email verified: ',
+  created_from: 'Created from: ',
+  created_to: 'Created on or before: ',
+};
+
+type PagesProps = {
+  filters: ListFilters;
+  /** The cursors of the pages after the first, up to the one shown (from the URL). */
+  cursors: string[];
+  onPage: (cursors: string[]) => void;
+};
+
+function ProfessionalsPages({ filters, cursors, onPage }: PagesProps) {
+  const page = cursors.length + 1;
+  const query = useProfessionals({ ...filters, cursor: cursors.at(-1) ?? null });
   const data = query.data;
   const tableTop = useRef<HTMLDivElement>(null);
   // While the next page (or the next search) loads, the previous one stays on screen (dimmed)
@@ -143,12 +131,12 @@ function ProfessionalsPages({ filters }: { filters: ListFilters }) {
   if (data && !query.isPlaceholderData) shown.current = { page, q: filters.q ?? '' };
   const displayed = shown.current.page;
 
-  const go = (next: (string | null)[]) => {
-    setPaging({ filterKey, cursors: next });
+  const go = (next: string[]) => {
+    onPage(next);
     tableTop.current?.focus();
   };
 
-  // A search the API would refuse (too short, too long) is a hint, not a failure.
+  // A search the API would refuse (too short, too long, a bad filter) is a hint, not a failure.
   const searchHint = (text: string) => (
     <Alert tone="info" title="Nothing was searched.">
       {text}
@@ -161,44 +149,72 @@ function ProfessionalsPages({ filters }: { filters: ListFilters }) {
   if (query.isError && !data) {
     const error = query.error;
     if (error instanceof ApiError && error.isAuthError) return null; // the key gate takes over
-    if (error instanceof ApiError && error.status === 400 && error.fields.q) {
-      return searchHint(error.fields.q[0] ?? error.message);
+    const field = error instanceof ApiError && error.status === 400 ? Object.keys(FIELD_NAMES).find((name) => error.fields[name]) : undefined;
+    if (error instanceof ApiError && field) {
+      return searchHint(`${FIELD_NAMES[field]}${error.fields[field][0] ?? error.message}`);
     }
+    // A page's cursor from an old URL (another query, a rotated secret): the first page still works.
+    const stale = error instanceof ApiError && error.status === 400 && cursors.length > 0;
     return (
-      <Alert tone="error" title={filters.q ? 'The search failed.' : 'The list could not be loaded.'}>
+      <Alert tone="error" title={stale ? 'This page cannot be shown any more.' : filters.q ? 'The search failed.' : 'The list could not be loaded.'}>
         <p>{error instanceof ApiError ? error.message : 'Something went wrong.'}</p>
-        <Button size="sm" variant="secondary" className="mt-2" onClick={() => void query.refetch()}>
-          Try again
-        </Button>
+        {stale ? (
+          <Button size="sm" variant="secondary" className="mt-2" onClick={() => go([])}>
+            Go to the first page
+          </Button>
+        ) : (
+          <Button size="sm" variant="secondary" className="mt-2" onClick={() => void query.refetch()}>
+            Try again
+          </Button>
+        )}
       </Alert>
     );
   }
   const items = data?.items ?? [];
-  const from = (displayed - 1) * filters.limit + 1;
-  const to = from + items.length - 1;
-  const withSource = filters.source ? `, source ${filters.source}` : '';
+  const more = Boolean(data?.next_cursor);
+  const said = filtersSaid(filters);
+  const suggestion = data && 'suggestion' in data ? (data as SearchResultPage).suggestion : null;
   let summary: string;
   if (filters.q) {
-    summary = items.length
-      ? `Page ${displayed}: results ${from} to ${to} for “${shown.current.q}”${withSource}.`
-      : `No professional matches “${filters.q}”${filters.source ? ` with source ${filters.source}` : ''}.`;
+    const q = `“${shown.current.q}”${said.length ? `, ${said.join(', ')}` : ''}`;
+    // Search pages may be short (8.3: a page's request budget, filters), so they are counted, not numbered.
+    if (items.length) summary = `Page ${displayed}: ${items.length} ${items.length === 1 ? 'result' : 'results'} for ${q}.`;
+    else if (more) summary = `Page ${displayed}: nothing on this page for ${q}; more may follow on the next.`;
+    else if (displayed > 1) summary = `Page ${displayed}: no more results for ${q}.`;
+    else summary = `No professional matches “${filters.q}”${said.length ? ` with ${said.join(', ')}` : ''}.`;
   } else if (items.length) {
-    summary = `Page ${displayed}: professionals ${from} to ${to}${withSource}.`;
+    const from = (displayed - 1) * filters.limit + 1;
+    summary = `Page ${displayed}: professionals ${from} to ${from + items.length - 1}${said.length ? `, ${said.join(', ')}` : ''}.`;
   } else {
-    summary = filters.lookup ? `No professional has the email or phone “${filters.lookup}”.` : 'No professionals match this filter.';
+    summary = 'No professionals match this filter.';
   }
   const busy = query.isPlaceholderData;
+  const filtered = SEARCH_FILTERS.some((name) => filters[name]);
 
   return (
     <div className="space-y-3">
       <div ref={tableTop} tabIndex={-1} aria-live="polite" className="text-sm text-slate-700 focus:outline-none">
         {query.isFetching ? (filters.q ? 'Searching…' : 'Loading…') : summary}
       </div>
-      {filters.q && items.length === 0 && !query.isFetching && (
-        <p className="text-sm text-slate-600">
-          Every word typed must match. Check the spelling, use fewer words
-          {filters.source ? ', or search all sources' : ''}.
-        </p>
+      {filters.q && items.length === 0 && !more && page === 1 && !query.isFetching && (
+        <>
+          {suggestion && (
+            <p className="text-base text-slate-900">
+              Did you mean{' '}
+              <Link
+                to={{ search: `?${listUrl({ ...filters, q: suggestion })}` }}
+                className="rounded font-semibold text-blue-800 underline underline-offset-2 focus-visible:outline-3 focus-visible:outline-blue-600"
+              >
+                {suggestion}
+              </Link>
+              ?
+            </p>
+          )}
+          <p className="text-sm text-slate-600">
+            Every word typed must match. Check the spelling, use fewer words
+            {filters.source || filtered ? ', or search with fewer filters' : ''}.
+          </p>
+        </>
       )}
       {items.length > 0 &&
         (filters.q ? (
@@ -206,8 +222,8 @@ function ProfessionalsPages({ filters }: { filters: ListFilters }) {
         ) : (
           <ProfessionalsTable items={items} caption={`Professionals, page ${displayed}`} busy={busy} />
         ))}
-      {/* A look-up finds one person at most; a search that fits on one page needs no pager. */}
-      {!filters.lookup && !(filters.q && page === 1 && !data?.next_cursor) && (
+      {/* A search that fits on one page needs no pager. */}
+      {!(filters.q && page === 1 && !more) && (
         <nav aria-label="Pages" className="flex items-center justify-between gap-2">
           <Button variant="secondary" disabled={page === 1 || query.isFetching} onClick={() => go(cursors.slice(0, -1))}>
             ← Previous

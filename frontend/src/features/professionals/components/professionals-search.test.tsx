@@ -1,4 +1,4 @@
-import { act, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
 import { StaffKeyGate } from '@/features/staff-session/components/staff-key-gate';
@@ -55,7 +55,7 @@ describe('Search in the staff console', () => {
     expect(searches()[0].url.searchParams.get('q')).toBe('jose');
     expect(searches()[0].headers.get('X-Api-Key')).toBe('k');
     expect(router.state.location.search).toBe('?q=jose');
-    expect(screen.getByText('Page 1: results 1 to 1 for “jose”.')).toBeInTheDocument();
+    expect(screen.getByText('Page 1: 1 result for “jose”.')).toBeInTheDocument();
 
     const [result] = within(results).getAllByRole('listitem');
     expect(within(result).getByRole('link', { name: 'José Núñez' })).toHaveAttribute('href', `/staff/professionals/${jose.id}`);
@@ -94,7 +94,7 @@ describe('Search in the staff console', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(screen.getByRole('link', { name: 'Ada Lovelace' })).toBeInTheDocument();
     expect(screen.queryByText('Old Answer')).toBeNull();
-    expect(screen.getByText('Page 1: results 1 to 1 for “ada lov”.')).toBeInTheDocument();
+    expect(screen.getByText('Page 1: 1 result for “ada lov”.')).toBeInTheDocument();
   });
 
   it('keeps the source filter, and says what was searched when nothing matches', async () => {
@@ -103,7 +103,7 @@ describe('Search in the staff console', () => {
     await user.selectOptions(screen.getByLabelText('Source'), 'partner');
     await user.type(box(), 'zebra{Enter}');
     expect(await screen.findByText('No professional matches “zebra” with source partner.')).toBeInTheDocument();
-    expect(screen.getByText(/Every word typed must match/)).toHaveTextContent('or search all sources');
+    expect(screen.getByText(/Every word typed must match/)).toHaveTextContent('or search with fewer filters');
     const params = searches().at(-1)!.url.searchParams;
     expect(params.get('source')).toBe('partner');
     expect(params.get('q')).toBe('zebra');
@@ -111,18 +111,48 @@ describe('Search in the staff console', () => {
     expect(new URLSearchParams(router.state.location.search).get('source')).toBe('partner');
   });
 
-  it('pages through next_cursor with the same search', async () => {
+  it('pages through next_cursor with the same search, the page kept in the URL for reload and back', async () => {
     const second = hit({ full_name: 'Second Page' }, { fields: ['job_title'], snippet: null });
-    const { user, searches } = setup((_q, { url }) =>
+    const { user, searches, router } = setup((_q, { url }) =>
       url.searchParams.get('cursor') === 's2' ? found([second]) : found([jose], 's2'),
     );
     await user.type(await screen.findByRole('searchbox', { name: 'Search professionals' }), 'jose{Enter}');
     await screen.findByRole('link', { name: 'José Núñez' });
     await user.click(screen.getByRole('button', { name: 'Next →' }));
-    expect(await screen.findByText('Page 2: results 26 to 26 for “jose”.')).toBeInTheDocument();
+    expect(await screen.findByText('Page 2: 1 result for “jose”.')).toBeInTheDocument();
     expect(screen.getByRole('listitem')).toHaveTextContent('Matched in: Title');
     const params = searches().at(-1)!.url.searchParams;
     expect([params.get('q'), params.get('cursor')]).toEqual(['jose', 's2']);
+    expect(router.state.location.search).toBe('?q=jose&cursor=s2');
+
+    await act(() => router.navigate(-1));
+    expect(await screen.findByText('Page 1: 1 result for “jose”.')).toBeInTheDocument();
+    await act(() => router.navigate(1));
+    expect(await screen.findByText('Page 2: 1 result for “jose”.')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: '← Previous' }));
+    expect(await screen.findByRole('link', { name: 'José Núñez' })).toBeInTheDocument();
+    expect(router.state.location.search).toBe('?q=jose');
+  });
+
+  it('opens the page a URL names, and offers the first page when its cursor is refused', async () => {
+    const second = hit({ full_name: 'Second Page' }, { fields: ['job_title'], snippet: null });
+    const { user, searches, router } = setup((_q, { url }) => {
+      const cursor = url.searchParams.get('cursor');
+      if (cursor === 'old') return apiError(400, 'bad_request', 'The cursor belongs to another request; start again without it.');
+      return cursor === 's3' ? found([second]) : found([jose], 's2');
+    }, '/staff?q=jose&cursor=s2&cursor=s3');
+    expect(await screen.findByText('Page 3: 1 result for “jose”.')).toBeInTheDocument();
+    expect(searches()).toHaveLength(1);
+    expect(searches()[0].url.searchParams.get('cursor')).toBe('s3');
+    await user.click(screen.getByRole('button', { name: '← Previous' }));
+    await waitFor(() => expect(router.state.location.search).toBe('?q=jose&cursor=s2'));
+
+    await act(() => router.navigate('/staff?q=jose&cursor=old'));
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('This page cannot be shown any more.');
+    await user.click(within(alert).getByRole('button', { name: 'Go to the first page' }));
+    expect(await screen.findByText('Page 1: 1 result for “jose”.')).toBeInTheDocument();
+    expect(router.state.location.search).toBe('?q=jose');
   });
 
   it('asks for more than one letter without asking the server, and shows the server’s hint as a hint', async () => {
@@ -203,15 +233,122 @@ describe('Search in the staff console', () => {
     expect(box()).toHaveValue('jose');
   });
 
-  it('looks a person up by email apart from search', async () => {
-    const { user, calls, router } = setup(() => found([jose]), '/staff?q=jose');
-    await screen.findByRole('link', { name: 'José Núñez' });
-    await user.type(screen.getByLabelText('Find by email or phone'), 'listed@example.com');
-    await user.click(screen.getByRole('button', { name: 'Find' }));
-    await waitFor(() => expect(router.state.location.search).toBe('?lookup=listed%40example.com'));
-    expect(box()).toHaveValue('');
+  it('sends a phone number typed with brackets and spaces, or a whole email, as the search, and marks the phone', async () => {
+    const owner = hit({ full_name: 'Phone Owner', phone: '+14048316195', email: 'owner@example.com' }, { fields: ['phone'], snippet: null });
+    const { user, searches, router } = setup(() => found([owner]));
     await screen.findByRole('table');
-    const params = calls.at(-1)!.url.searchParams;
-    expect([params.get('email'), params.get('q')]).toEqual(['listed@example.com', null]);
+    expect(screen.queryByLabelText('Find by email or phone')).toBeNull(); // one box for everything
+    await user.type(box(), '(404) 831-6195{Enter}');
+    const result = await screen.findByRole('listitem');
+    expect(searches().at(-1)!.url.searchParams.get('q')).toBe('(404) 831-6195');
+    expect(new URLSearchParams(router.state.location.search).get('q')).toBe('(404) 831-6195');
+    expect(result).toHaveTextContent('Matched in: Phone');
+    expect([...result.querySelectorAll('mark')].map((mark) => mark.textContent)).toEqual(['4048316195']);
+
+    await user.clear(box());
+    await user.type(box(), 'Owner@Example.com{Enter}');
+    await waitFor(() => expect(searches().at(-1)!.url.searchParams.get('q')).toBe('Owner@Example.com'));
+    const params = searches().at(-1)!.url.searchParams;
+    expect(params.has('email') || params.has('phone')).toBe(false);
+  });
+
+  it('reads an old look-up URL as a search', async () => {
+    const { searches } = setup(() => found([jose]), '/staff?lookup=listed%40example.com');
+    await screen.findByRole('link', { name: 'José Núñez' });
+    expect(box()).toHaveValue('listed@example.com');
+    expect(searches()[0].url.searchParams.get('q')).toBe('listed@example.com');
+  });
+
+  it('narrows a search with filters kept in the URL, offered only while searching', async () => {
+    const { user, searches, router } = setup(() => found([jose]));
+    await screen.findByRole('table');
+    expect(screen.queryByRole('group', { name: 'Narrow the search' })).toBeNull();
+    await user.type(box(), 'jose{Enter}');
+    await screen.findByRole('link', { name: 'José Núñez' });
+    const filters = screen.getByRole('group', { name: 'Narrow the search' });
+
+    await user.selectOptions(within(filters).getByLabelText('Ready resume'), 'Yes');
+    await user.selectOptions(within(filters).getByLabelText('Email verified'), 'No');
+    fireEvent.change(within(filters).getByLabelText('Created from'), { target: { value: '2026-12-01' } });
+    fireEvent.change(within(filters).getByLabelText('Created on or before'), { target: { value: '2026-12-31' } });
+    expect(
+      await screen.findByText(
+        'Page 1: 1 result for “jose”, a ready resume, an unverified email, created from 2026-12-01, created on or before 2026-12-31.',
+      ),
+    ).toBeInTheDocument();
+    const params = searches().at(-1)!.url.searchParams;
+    expect(Object.fromEntries(params)).toEqual({
+      limit: '25', q: 'jose', has_resume: 'true', email_verified: 'false', created_from: '2026-12-01', created_to: '2027-01-01',
+    });
+    expect(router.state.location.search).toBe(
+      '?q=jose&has_resume=true&email_verified=false&created_from=2026-12-01&created_until=2026-12-31',
+    );
+
+    // A new search keeps them; Clear filters drops them; clearing the search drops them all.
+    await user.type(box(), 'ada{Enter}', { initialSelectionStart: 0, initialSelectionEnd: 4 });
+    await waitFor(() => expect(searches().at(-1)!.url.searchParams.get('q')).toBe('ada'));
+    expect(searches().at(-1)!.url.searchParams.get('has_resume')).toBe('true');
+    await user.click(screen.getByRole('button', { name: 'Clear filters' }));
+    await waitFor(() => expect(router.state.location.search).toBe('?q=ada'));
+    await user.selectOptions(screen.getByLabelText('Ready resume'), 'No');
+    await waitFor(() => expect(router.state.location.search).toBe('?q=ada&has_resume=false'));
+    await user.click(screen.getByRole('button', { name: 'Clear search' }));
+    await screen.findByRole('table');
+    expect(router.state.location.search).toBe('');
+    expect(screen.queryByLabelText('Ready resume')).toBeNull();
+  });
+
+  it('never sends filters without a search, nor malformed ones from a URL', async () => {
+    const { calls } = setup(() => found([jose]), '/staff?has_resume=true&created_from=2026-12-01');
+    await screen.findByRole('table');
+    expect([...calls[0].url.searchParams.keys()]).toEqual(['limit']);
+  });
+
+  it('ignores a malformed filter in the URL and says which filter the server refused', async () => {
+    const { searches } = setup(
+      () => apiError(400, 'bad_request', 'Bad search filter: created_to.', { fields: { created_to: ['A timestamp or a date.'] } }),
+      '/staff?q=jose&has_resume=maybe&created_from=2026-02-30',
+    );
+    const hint = await screen.findByText('Created on or before: A timestamp or a date.');
+    expect(hint.closest('[role="status"]')).toHaveTextContent('Nothing was searched.');
+    const params = searches()[0].url.searchParams;
+    expect([params.has('has_resume'), params.has('created_from')]).toEqual([false, false]);
+  });
+
+  it('warns when the last day comes before the first', async () => {
+    setup(() => found([]), '/staff?q=jose&created_from=2026-12-10&created_until=2026-12-01');
+    expect(await screen.findByRole('alert')).toHaveTextContent('“Created on or before” is earlier than “Created from”');
+  });
+
+  it('offers the suggestion when nothing matches, as a search of its own', async () => {
+    const { user, searches, router } = setup((q) => (q === 'jsoe' ? { status: 200, body: { items: [], next_cursor: null, suggestion: 'jose' } } : found([jose])));
+    await screen.findByRole('table');
+    await user.type(box(), 'jsoe{Enter}');
+    const link = await screen.findByRole('link', { name: 'jose' });
+    expect(link.closest('p')).toHaveTextContent('Did you mean jose?');
+    await user.click(link);
+    expect(await screen.findByRole('link', { name: 'José Núñez' })).toBeInTheDocument();
+    expect(router.state.location.search).toBe('?q=jose');
+    expect(box()).toHaveValue('jose');
+    expect(searches().at(-1)!.url.searchParams.get('q')).toBe('jose');
+  });
+
+  it('shows no suggestion when the API sends none', async () => {
+    const { user } = setup((q) => ({ status: 200, body: { items: [], next_cursor: null, suggestion: q === 'zz' ? null : undefined } }));
+    await screen.findByRole('table');
+    await user.type(box(), 'zz{Enter}');
+    await screen.findByText('No professional matches “zz”.');
+    expect(screen.queryByText(/Did you mean/)).toBeNull();
+  });
+
+  it('marks a result matched through a typo as a close match, and highlights snippets cut with ellipses', async () => {
+    const close = hit({ full_name: 'Jose Close' }, { fields: ['full_name'], snippet: null, typo: true } as SearchMatch);
+    const cut = hit({ full_name: 'Cut Snippet' }, { fields: ['resume'], snippet: '…years with Jose at Acme, then…' });
+    setup(() => found([cut, close]), '/staff?q=jose');
+    const [first, second] = await screen.findAllByRole('listitem');
+    expect(within(second).getByText('close match')).toBeInTheDocument();
+    expect(within(first).queryByText('close match')).toBeNull();
+    expect(within(first).getByRole('blockquote')).toHaveTextContent('…years with Jose at Acme, then…');
+    expect([...first.querySelectorAll('blockquote mark')].map((mark) => mark.textContent)).toEqual(['Jose']);
   });
 });

@@ -79,7 +79,7 @@ export function SearchBox({ committed, onSearch }: SearchBoxProps) {
           autoComplete="off"
           spellCheck={false}
           enterKeyHint="search"
-          placeholder="e.g. jose engineer"
+          placeholder="e.g. jose engineer, (415) 555-0123"
           onChange={(event) => setText(event.target.value)}
           onKeyDown={(event) => {
             if (event.key === 'Escape' && text) {
@@ -97,7 +97,7 @@ export function SearchBox({ committed, onSearch }: SearchBoxProps) {
         )}
       </div>
       <p id={hintId} className="text-sm text-slate-600">
-        Names, companies, job titles, emails and phones match from the start of a word; resumes match whole words.
+        Names, companies, job titles, emails and phones match from the start of a word; resumes match whole words. A whole email address or phone number, typed any way, puts its owner first.
       </p>
     </form>
   );

@@ -4,8 +4,9 @@ import { Link, useLocation } from 'react-router';
 import { cn } from '@/components/ui/cn';
 import { paths } from '@/config/paths';
 import { formatDateTime } from '@/lib/format';
-import { MATCH_FIELDS, type MatchField, type Professional, type SearchHit } from '@/types/api';
+import { MATCH_FIELDS, type MatchField, type Professional } from '@/types/api';
 
+import type { SearchResultItem } from '../api/get-professionals';
 import { highlight, highlightPhone, queryTerms, type Segment } from '../lib/search-text';
 
 import { ResumeStatusBadge } from './resume-status-badge';
@@ -35,7 +36,7 @@ function Highlighted({ segments }: { segments: Segment[] }) {
 }
 
 type SearchResultsProps = {
-  items: (Professional | SearchHit)[];
+  items: (Professional | SearchResultItem)[];
   /** The search these items answer (for the highlights). */
   q: string;
   caption: string;
@@ -49,22 +50,22 @@ export function SearchResults({ items, q, caption, busy }: SearchResultsProps) {
   return (
     <ol aria-label={caption} aria-busy={busy || undefined} className={cn('space-y-3', busy && 'opacity-60')}>
       {items.map((item) => (
-        <SearchResult key={item.id} hit={item} terms={terms} searchUrl={here} />
+        <SearchResult key={item.id} hit={item} q={q} terms={terms} searchUrl={here} />
       ))}
     </ol>
   );
 }
 
-type SearchResultProps = { hit: Professional | SearchHit; terms: string[]; searchUrl: string };
+type SearchResultProps = { hit: Professional | SearchResultItem; q: string; terms: string[]; searchUrl: string };
 
-function SearchResult({ hit, terms, searchUrl }: SearchResultProps) {
-  const match = 'match' in hit ? hit.match : { fields: [], snippet: null };
+function SearchResult({ hit, q, terms, searchUrl }: SearchResultProps) {
+  const match: SearchResultItem['match'] = 'match' in hit ? hit.match : { fields: [], snippet: null };
   const matched = new Set(match.fields);
   // Highlights only where the server says a term matched.
   const show = (field: Exclude<MatchField, 'resume'>): ReactNode => {
     const value = hit[field];
     if (!value || !matched.has(field)) return value;
-    return <Highlighted segments={field === 'phone' ? highlightPhone(value, terms) : highlight(value, terms, 'prefix')} />;
+    return <Highlighted segments={field === 'phone' ? highlightPhone(value, terms, q) : highlight(value, terms, 'prefix')} />;
   };
   const details = (['job_title', 'company_name', 'email', 'phone'] as const).filter((field) => hit[field]);
 
@@ -80,6 +81,12 @@ function SearchResult({ hit, terms, searchUrl }: SearchResultProps) {
             {show('full_name')}
           </Link>
         </h2>
+        {/* Matched through a typo (8.3): below every exact or prefix match, and nothing to highlight. */}
+        {match.typo && (
+          <span className="rounded-sm bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-900 ring-1 ring-amber-300">
+            close match
+          </span>
+        )}
         <SourceBadge source={hit.source} />
         <span className="text-sm">
           <span className="text-slate-600">Resume: </span>

@@ -1,4 +1,4 @@
-import { highlight, highlightPhone, queryTerms, wordsOf, type Segment } from './search-text';
+import { highlight, highlightPhone, queryTerms, wholePhoneDigits, wordsOf, type Segment } from './search-text';
 
 const words = (text: string) => wordsOf(text).map((word) => word.text);
 // Marked pieces written as [brackets], to compare at a glance.
@@ -55,5 +55,27 @@ describe('highlight', () => {
     expect(marked(highlightPhone('+442071234567', ['2071']))).toBe('+44[2071]234567');
     expect(marked(highlightPhone('+3531234567', ['12']))).toBe('+353[12]34567');
     expect(marked(highlightPhone('+14155550123', ['555']))).toBe('+14155550123');
+  });
+
+  it('marks 4 or more trailing digits of the national number, typed as one run', () => {
+    expect(marked(highlightPhone('+14048316195', ['8316195']))).toBe('+1404[8316195]');
+    expect(marked(highlightPhone('+442079460958', ['0958']))).toBe('+44207946[0958]');
+    expect(marked(highlightPhone('+14048316195', ['195']))).toBe('+14048316195'); // too short
+  });
+
+  it('marks the whole phone when q is a phone number as people type it', () => {
+    const mark = (e164: string, q: string) => marked(highlightPhone(e164, queryTerms(q), q));
+    expect(mark('+14048316195', '(404) 831-6195')).toBe('+1[4048316195]');
+    expect(mark('+442079460958', '+44 20 7946 0958')).toBe('+[442079460958]');
+    expect(mark('+442079460958', '020 7946 0958')).toBe('+44[2079460958]');
+    expect(mark('+442079460958', '0044 20 7946 0958')).toBe('+[442079460958]');
+  });
+
+  it('reads a whole q as a phone number only when it is one', () => {
+    expect(wholePhoneDigits(' (404) 831-6195 ')).toBe('4048316195');
+    expect(wholePhoneDigits('831 6195')).toBe('8316195');
+    expect(wholePhoneDigits('831 619')).toBeNull(); // 6 digits
+    expect(wholePhoneDigits('1-800-FLOWERS')).toBeNull();
+    expect(wholePhoneDigits('ada 4048316195')).toBeNull();
   });
 });

@@ -136,20 +136,48 @@ function countryCodeLength(digits: string): number {
   return 3;
 }
 
+// A whole q that reads as a phone number (8.3, identifiers as typed; chalicelib/search/identifiers.py):
+// digits with spaces, dashes, dots and brackets, at most one "+" before them, 7 to 20 digits.
+const PHONE_SEPARATORS = /[\s\-\u2010-\u2015\u2212.()[\]]+/gu;
+const MIN_PHONE_DIGITS = 7;
+const MAX_PHONE_DIGITS = 20;
+// Trailing digits of a phone's national number, typed as one run, match from this many (8.3).
+const MIN_SUFFIX_DIGITS = 4;
+
+/**
+ * The digits to mark in a phone found as the whole of `q` ("(404) 831-6195", "+44 20 7946 0958",
+ * "020 7946 0958"): its international digits after "+" or "00", else the digits without a
+ * single leading trunk "0"; null when `q` is no phone number.
+ */
+export function wholePhoneDigits(q: string): string | null {
+  const compact = q.trim().replace(PHONE_SEPARATORS, '');
+  if (!/^\+?\d+$/.test(compact)) return null;
+  const digits = compact.replace('+', '');
+  if (digits.length < MIN_PHONE_DIGITS || digits.length > MAX_PHONE_DIGITS) return null;
+  if (compact.startsWith('+')) return digits;
+  if (digits.startsWith('00')) return digits.slice(2);
+  return digits.startsWith('0') ? digits.slice(1) : digits;
+}
+
 /**
  * A phone (E.164, as the API returns it) is two words for search: its digits without "+", and
  * its national significant number (the digits after the country code). A term marks the start of
- * either.
+ * either; a term of 4 or more digits also marks the end of the national number (8.3). `q`, when it
+ * is a whole phone number, marks the digits it stands for.
  */
-export function highlightPhone(e164: string, terms: string[]): Segment[] {
+export function highlightPhone(e164: string, terms: string[], q = ''): Segment[] {
   const offset = e164.startsWith('+') ? 1 : 0;
   const digits = e164.slice(offset);
   if (!/^\d+$/.test(digits)) return highlight(e164, terms, 'prefix');
   const national = countryCodeLength(digits);
   const ranges: Range[] = [];
-  for (const term of terms) {
+  const whole = wholePhoneDigits(q);
+  for (const term of whole ? [...terms, whole] : terms) {
     if (digits.startsWith(term)) ranges.push([offset, offset + term.length]);
     if (digits.slice(national).startsWith(term)) ranges.push([offset + national, offset + national + term.length]);
+    if (term.length >= MIN_SUFFIX_DIGITS && /^\d+$/.test(term) && digits.slice(national).endsWith(term)) {
+      ranges.push([offset + digits.length - term.length, offset + digits.length]);
+    }
   }
   return segments(e164, ranges);
 }
