@@ -98,6 +98,37 @@ def test_a_ready_resume_is_found_by_its_words(stack, http):
     assert word in hit["match"]["snippet"] and len(hit["match"]["snippet"]) <= 200
 
 
+def _unused_phone() -> str:
+    """A valid US number nobody in the shared stack is likely to hold."""
+    import phonenumbers
+    while True:
+        number = phonenumbers.parse(f"+1404{secrets.randbelow(10 ** 7):07d}", None)
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def test_a_phone_as_staff_type_it_finds_its_holder_first(stack, http):
+    """Contract 8.3 over HTTP: the whole number in the formats people type, its trailing
+    digits, and the holder above a name that the number's words match in tier 1."""
+    settle(stack, http)
+    phone = _unused_phone()
+    area, exchange, line = phone[2:5], phone[5:8], phone[8:]
+    holder = http.post(f"{stack.api}/professionals", headers=staff(stack), timeout=30, json={
+        "full_name": "Typed Phone", "email": unique_email("typed-phone"), "phone": phone})
+    assert holder.status_code == 201, holder.text
+    rival = http.post(f"{stack.api}/professionals", headers=staff(stack), timeout=30, json={
+        "full_name": f"{area} {exchange}{line} Club", "email": unique_email("typed-rival")})
+    assert rival.status_code == 201, rival.text
+    pid = holder.json()["id"]
+    assert found_within(stack, http, f"{exchange}{line}", lambda items: len(items) == 2,
+                        FRESH) is not None, stack.log_tail()
+    for q in (f"({area}) {exchange}-{line}", f"+1 {area} {exchange} {line}",
+              f"{area}.{exchange}.{line}"):
+        items = search(stack, http, q)["items"]
+        assert items[0]["id"] == pid and items[0]["match"]["fields"] == ["phone"], (q, items[:2])
+        assert [i["id"] for i in items].count(pid) == 1
+
+
 # The freshness budgets are performance figures, measured where timings can be read: the 1,000-
 # row bulk's 5 s + 10 ms a row by bench/bulk_freshness.py (quiet, and with a CPU hog beside the
 # stack) and bench/search_cost.py. On these shared 2-core machines the same code indexes a
