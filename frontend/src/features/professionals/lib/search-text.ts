@@ -1,15 +1,29 @@
 /**
- * Search's text rules (docs/api.md, Search), the same as the server's analyzer
- * (chalicelib/search/analyzer.py), so the console highlights what the server matched: case
- * folded, accents stripped from Latin letters ("José" = "jose", ø -> o, ß -> ss), split on
- * anything that is not a letter, a digit or a combining mark. Text is folded one character
- * (with its marks) at a time, which gives the server's words and remembers where in the original
- * text each folded character came from, so a highlight covers the original letters.
+ * Search's text rules (docs/search-words.md; /work/shared/CONTRACT.md 8.3), the same as the
+ * server's analyzer (chalicelib/search/analyzer.py), so the console marks what the server matched:
+ *
+ * - fold: case folded ("ß" -> "ss", final "ς" -> "σ"), accents stripped from Latin, Greek and
+ *   Cyrillic letters ("José" = "jose", "σωκράτης" = "σωκρατης", "Фёдор" = "федор"), except the
+ *   breve of "й" and "ў"; marks of other scripts stay in their word.
+ * - split on anything that is not a letter, a digit or a mark, except: a word with inner
+ *   apostrophes, hyphens or dots (O'Brien, Al-Farsi, J.P.) gives its parts and its joined form
+ *   (a query: the joined form only); c++, c#, .net, node.js, asp.net are words of their own;
+ *   Chinese, Japanese and Korean runs give overlapping pairs of characters.
+ * - resume words match by their Snowball English stem (english-stem.ts).
+ *
+ * Text is folded one character (with its marks) at a time, remembering where in the original text
+ * each folded character came from, so a highlight covers the original letters. As on the server,
+ * each folded character gets a class letter (its "shape") and one regular expression over the
+ * shapes finds the tokens.
  */
+import { englishStem } from './english-stem';
 
-const WORD_CHAR = /[\p{L}\p{N}]/u;
 const MARK = /\p{M}/u;
-const LATIN = /\p{Script=Latin}/u;
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+const DIGIT = /\p{N}/u;
+const LGC = /[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}]/u;
+const LATIN_WORD = /^\p{Script=Latin}+$/u;
+const ALPHA = /^\p{L}+$/u;
 // One character and the combining marks that follow it (or marks with nothing before them).
 const CLUSTER = /\P{M}\p{M}*|\p{M}+/gu;
 // Latin letters that do not decompose into a base letter and a mark (the server's table).
@@ -17,6 +31,24 @@ const LATIN_FOLD: Record<string, string> = {
   ø: 'o', đ: 'd', ð: 'd', ł: 'l', ħ: 'h', ı: 'i', ŀ: 'l', ŧ: 't', æ: 'ae', œ: 'oe', þ: 'th', ĸ: 'q',
 };
 const LATIN_FOLD_RE = new RegExp(`[${Object.keys(LATIN_FOLD).join('')}]`, 'gu');
+// Cyrillic letters whose breve stays: "й" and "ў" are letters of their own.
+const KEEP_BREVE = /[иу]\u0306/gu;
+const JOINERS: Record<string, string> = {
+  "'": "'", '\u2019': "'", '\u02bc': "'", '-': '-', '\u2010': '-', '\u2011': '-', '.': '.', '+': '+', '#': '#', '@': '@',
+};
+const CJK_RANGES: [number, number][] = [
+  [0x1100, 0x11ff], [0x2e80, 0x2fdf], [0x3005, 0x3007], [0x3021, 0x3029], [0x3031, 0x3035], [0x303b, 0x303c],
+  [0x3040, 0x30ff], [0x3130, 0x318f], [0x31f0, 0x31ff], [0x3400, 0x4dbf], [0x4e00, 0x9fff], [0xa960, 0xa97f],
+  [0xac00, 0xd7ff], [0xf900, 0xfaff], [0xff66, 0xffdc], [0x20000, 0x3ffff],
+];
+// The names "<name>.net" that are technology names (elsewhere "<name>.net" is a web domain).
+const DOTNET_NAMES = new Set(['asp', 'vb', 'ado']);
+// The server's _TOKEN over shapes: "s" a Latin, Greek or Cyrillic letter, "a" another letter, "d"
+// a digit, "m" a mark, "c" a CJK character, joiners as themselves, " " anything else.
+const TOKEN =
+  /(?<t>[sa]+(?:\+\+|#(?![sadmc])))|(?<n>\.sss(?![sadmc+#]|['\-.][sad]))|(?<k>c[cm]*)|(?<j>[sad][sadm]*(?:['\-.][sad][sadm]*)+)|(?<w>[sad][sadm]*)/gu;
+const RUN = /[sad][sadm]*/gu;
+const UNIT = /cm*/gu;
 
 export const MIN_TERM_LENGTH = 2;
 
@@ -31,56 +63,159 @@ const caseFold = (text: string) =>
       String.fromCharCode(ch.charCodeAt(0) - (ch >= '\uab70' ? 0xab70 - 0x13a0 : 8)),
     );
 
+/** The class of a folded character (the server's _shape_of). */
+function shapeOf(ch: string): string {
+  const joiner = JOINERS[ch];
+  if (joiner) return joiner;
+  if (MARK.test(ch)) return 'm';
+  if (!LETTER_OR_DIGIT.test(ch)) return ' ';
+  const point = ch.codePointAt(0) ?? 0;
+  if (CJK_RANGES.some(([lo, hi]) => lo <= point && point <= hi)) return 'c';
+  if (DIGIT.test(ch)) return 'd';
+  return LGC.test(ch) ? 's' : 'a';
+}
+
 /**
- * `text` folded. `previous` is the folded character before it, when `text` is a piece of a longer
- * text: a mark right after a Latin letter goes, even when it came from the next character's
- * decomposition (as the server folds the whole text at once).
+ * `text` folded. `previous` is the class of the folded character before it, when `text` is a piece
+ * of a longer text: a mark goes unless it follows another script's letter, a digit, a CJK
+ * character or a kept mark (as the server folds the whole text at once).
  */
-export function fold(text: string, previous = ''): string {
+function foldPiece(text: string, previous = ' '): string {
   const out: string[] = [];
-  for (const ch of caseFold(text).normalize('NFKD')) {
-    const last = out.length > 0 ? out[out.length - 1] : previous;
-    if (MARK.test(ch) && LATIN.test(last)) continue;
+  let last = previous;
+  for (const ch of caseFold(text.normalize('NFKD')).normalize('NFKD').replace(KEEP_BREVE, (pair) => pair.normalize('NFC'))) {
+    const shape = shapeOf(ch);
+    if (shape === 'm' && !'adcm'.includes(last)) continue;
     out.push(ch);
+    last = shape;
   }
   return out.join('').normalize('NFC').replace(LATIN_FOLD_RE, (ch) => LATIN_FOLD[ch]);
 }
 
-/** A folded word and where it came from: `ends[i]` is the original end of folded character i. */
-export type Word = { text: string; start: number; ends: number[] };
+/** Case folded, accents stripped from Latin, Greek and Cyrillic letters. */
+export const fold = (text: string): string => foldPiece(text);
 
-export function wordsOf(text: string | null | undefined): Word[] {
-  const found: Word[] = [];
-  let current: { chars: string[]; start: number; ends: number[] } | null = null;
-  const close = () => {
-    if (current) found.push({ text: current.chars.join(''), start: current.start, ends: current.ends });
-    current = null;
-  };
-  let previous = '';
-  for (const match of (text ?? '').matchAll(CLUSTER)) {
+/** A folded text: its code points, their shapes, and where in the original each came from. */
+type Folded = { chars: string[]; shape: string; starts: number[]; ends: number[] };
+
+function foldText(text: string): Folded {
+  const folded: Folded = { chars: [], shape: '', starts: [], ends: [] };
+  const shapes: string[] = [];
+  let previous = ' ';
+  for (const match of text.matchAll(CLUSTER)) {
     const end = match.index + match[0].length;
-    const folded = fold(match[0], previous);
-    previous = folded.slice(-1) || previous;
-    for (const ch of folded) {
-      if (WORD_CHAR.test(ch) || (MARK.test(ch) && current)) {
-        current ??= { chars: [], start: match.index, ends: [] };
-        current.chars.push(ch);
-        current.ends.push(end);
-      } else {
-        close();
-      }
+    for (const ch of foldPiece(match[0], previous)) {
+      previous = shapeOf(ch);
+      folded.chars.push(ch);
+      shapes.push(previous);
+      folded.starts.push(match.index);
+      folded.ends.push(end);
     }
   }
-  close();
-  return found;
+  folded.shape = shapes.join('');
+  return folded;
 }
 
-/** The distinct terms of a query, in the order typed; one-character words are ignored. */
+/** A folded word and the folded characters it is made of (`at`: their indices, in order). */
+type Found = { text: string; at: number[]; joined?: boolean };
+type Token = { kind: string; start: number; end: number };
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+function tokensOf(folded: Folded): Token[] {
+  return Array.from(folded.shape.matchAll(TOKEN), (m) => ({
+    kind: Object.entries(m.groups ?? {}).find(([, value]) => value !== undefined)?.[0] ?? 'w',
+    start: m.index,
+    end: m.index + m[0].length,
+  }));
+}
+
+/** A compound's technology names, its parts, and whether its joined form counts (not in an email's domain). */
+function compound(folded: Folded, { start, end }: Token) {
+  const parts: Found[] = [];
+  const tech: Found[] = [];
+  const shape = folded.shape.slice(0, end);
+  RUN.lastIndex = start;
+  for (let run = RUN.exec(shape); run; run = RUN.exec(shape)) {
+    const at = range(run.index, run.index + run[0].length);
+    const text = at.map((i) => folded.chars[i]).join('');
+    const last = parts[parts.length - 1];
+    if (last && folded.chars[run.index - 1] === '.' && (text === 'js' || (text === 'net' && DOTNET_NAMES.has(last.text)))) {
+      tech.push({ text: `${last.text}.${text}`, at: range(last.at[0], run.index + run[0].length) });
+    }
+    parts.push({ text, at });
+  }
+  const joined: Found = { text: parts.map((p) => p.text).join(''), at: parts.flatMap((p) => p.at), joined: true };
+  return { tech, parts, joined: start > 0 && folded.shape[start - 1] === '@' ? null : joined };
+}
+
+/** A CJK run's overlapping pairs of characters (a mark stays with its character). */
+function pairs(folded: Folded, { start, end }: Token): Found[] {
+  const units = Array.from(folded.shape.slice(start, end).matchAll(UNIT), (u) => range(start + u.index, start + u.index + u[0].length));
+  const found = (at: number[]) => ({ text: at.map((i) => folded.chars[i]).join(''), at });
+  if (units.length < 2) return [found(range(start, end))];
+  return units.slice(1).map((unit, i) => found([...units[i], ...unit]));
+}
+
+/** The words of one token, as the server's words() gives them. */
+function tokenWords(folded: Folded, token: Token): Found[] {
+  const { kind, start, end } = token;
+  const whole = (from: number) => ({ text: folded.chars.slice(from, end).join(''), at: range(from, end) });
+  if (kind === 'j') {
+    const { tech, parts, joined } = compound(folded, token);
+    return joined ? [...tech, ...parts, joined] : [...tech, ...parts];
+  }
+  if (kind === 'k') return pairs(folded, token);
+  if (kind === 'n') return whole(start).text === '.net' ? [whole(start), whole(start + 1)] : [whole(start + 1)];
+  return [whole(start)];
+}
+
+/** A folded word and where it came from in the original text. */
+export type Word = { text: string; start: number; end: number };
+
+/** Every word of `text` in order, folded, as the server's analyzer.words(). */
+export function wordsOf(text: string | null | undefined): Word[] {
+  const folded = foldText(text ?? '');
+  return tokensOf(folded).flatMap((token) =>
+    tokenWords(folded, token).map(({ text: word, at }) => ({
+      text: word,
+      start: folded.starts[at[0]],
+      end: folded.ends[at[at.length - 1]],
+    })),
+  );
+}
+
+const length = (text: string) => Array.from(text).length;
+
+/**
+ * The distinct terms of a query, in the order typed (the server's query_terms()): a compound is
+ * its joined form ("O'Brien" -> "obrien"), or the technology name it is ("node.js"), or in an
+ * email's domain its parts; a CJK run its pairs; one-character terms are ignored.
+ */
 export function queryTerms(q: string): string[] {
-  const terms = wordsOf(q)
-    .map((word) => word.text)
-    .filter((word) => Array.from(word).length >= MIN_TERM_LENGTH);
-  return [...new Set(terms)];
+  const folded = foldText(q);
+  const found: string[] = [];
+  for (const token of tokensOf(folded)) {
+    if (token.kind === 'j') {
+      const { tech, parts, joined } = compound(folded, token);
+      if (tech.length === 1 && parts.length === 2) found.push(tech[0].text);
+      else if (joined) found.push(joined.text);
+      else found.push(...parts.map((p) => p.text));
+    } else {
+      // A ".net" token is the one word ".net"; the other kinds' first word is the token's.
+      found.push(...(token.kind === 'k' ? tokenWords(folded, token) : tokenWords(folded, token).slice(0, 1)).map((w) => w.text));
+    }
+  }
+  return [...new Set(found.filter((term) => length(term) >= MIN_TERM_LENGTH))];
+}
+
+/**
+ * A word's Snowball English stem (the server's analyzer.stem()): words of Latin letters only;
+ * any other word (digits, technology names, other scripts) is its own stem.
+ */
+export function stem(word: string): string {
+  if (!ALPHA.test(word) || !LATIN_WORD.test(word)) return word;
+  return englishStem(word);
 }
 
 export type Segment = { text: string; hit: boolean };
@@ -109,18 +244,27 @@ function mergeRanges(ranges: Range[]): Range[] {
 }
 
 /**
- * `text` cut into plain and highlighted pieces. Profile fields match a term that starts a word
- * (`prefix`: the letters the term covers are marked); the resume matches whole words only (`word`).
+ * `text` cut into plain and highlighted pieces. Profile fields (`prefix`) match a term that starts
+ * a word: the original letters the term covers are marked, from the start of the word (of a
+ * joined form such as O'Brien, with its apostrophe: the whole of it when the term is all of it).
+ * The resume (`word`) matches whole words whose English stem is a term's stem ("engineers" for
+ * "engineer"); a compound's part, joined form or technology name is marked as that word.
  */
 export function highlight(text: string, terms: string[], mode: 'prefix' | 'word'): Segment[] {
+  const folded = foldText(text);
+  const stems = new Set(mode === 'word' ? terms.map(stem) : []);
   const ranges: Range[] = [];
-  for (const word of wordsOf(text)) {
-    let covered = 0; // folded characters covered by the longest matching term
-    for (const term of terms) {
-      const length = Array.from(term).length;
-      if (mode === 'word' ? word.text === term : word.text.startsWith(term)) covered = Math.max(covered, length);
+  const mark = (at: number[], count: number) => ranges.push([folded.starts[at[0]], folded.ends[at[count - 1]]]);
+  for (const token of tokensOf(folded)) {
+    for (const word of tokenWords(folded, token)) {
+      if (mode === 'word') {
+        if (stems.has(stem(word.text))) mark(word.at, word.at.length);
+        continue;
+      }
+      let covered = 0; // folded characters covered by the longest term the word starts with
+      for (const term of terms) if (word.text.startsWith(term)) covered = Math.max(covered, length(term));
+      if (covered) mark(word.at, covered);
     }
-    if (covered) ranges.push([word.start, word.ends[covered - 1]]);
   }
   return segments(text, ranges);
 }
