@@ -78,6 +78,8 @@ def check_search_index(sample: int | None = 200) -> dict:
     if sample is None:
         alive = {p.id for p in people}
         for item in index.scan_items():
+            if index.is_shared(item):
+                continue
             owner = item.get("id")
             if item["sk"] == index.DOC_SK:
                 if owner not in alive and not item.get("gone"):

@@ -99,6 +99,17 @@ def found(api, q: str, **params: Any) -> list[str]:
     return [item["id"] for item in response.json["items"]]
 
 
+def found_exact(api, q: str, **params: Any) -> list[str]:
+    """The ids of the first page's items matched without a typo (8.3: typo matches come last)."""
+    params.setdefault("limit", 100)
+    response = search(api, q, **params)
+    assert response.status_code == 200, response.json
+    items = response.json["items"]
+    plain = [item["id"] for item in items if not item["match"].get("typo")]
+    assert [item["id"] for item in items][:len(plain)] == plain, "a typo match before another"
+    return plain
+
+
 def page_through(api, q: str, limit: int, **params: Any) -> list[dict[str, Any]]:
     """Every item, following next_cursor; fails on a repeated item or a page over the limit."""
     items: list[dict[str, Any]] = []

@@ -254,6 +254,54 @@ def tier(query_terms: Iterable[str], fw: dict[str, list[str]]) -> int | None:
     return None
 
 
+def edits(a: str, b: str) -> int:
+    """Insertions, deletions, substitutions and transpositions of neighbours from a to b (each
+    letter edited once: the optimal string alignment distance), by the textbook table."""
+    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        d[i][0] = i
+    for j in range(len(b) + 1):
+        d[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1,
+                          d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+def typo_fields(term: str, fw: dict[str, list[str]]) -> set[str]:
+    """The profile fields with a whole word within the term's reach (8.3: a term of 4 to 7
+    letters, one edit; of 8 or more, two). Words are of letters (docs/search-words.md: a word
+    with a digit is no typo's target), of 3 letters or more."""
+    if len(term) < 4 or not term.isalpha():
+        return set()
+    reach = 1 if len(term) <= 7 else 2
+    return {name for name in PROFILE for w in fw[name]
+            if len(w) >= 3 and w.isalpha() and not w.startswith(term) and edits(term, w) <= reach}
+
+
+def rank(query_terms: Iterable[str], fw: dict[str, list[str]]) -> tuple[bool, int] | None:
+    """(typo, tier) of a match, or None: a term that matches nothing else may match through a
+    typo, and such an item ranks after every other (8.3)."""
+    plain = tier(query_terms, fw)
+    if plain is not None:
+        return False, plain
+    per_term = [fields_of(t, fw) or typo_fields(t, fw) for t in query_terms]
+    for level in (1, 2, 3, 4):
+        if all(found & TIER_FIELDS[level] for found in per_term):
+            return True, level
+    return None
+
+
+def typo_matched_fields(query_terms: Iterable[str], fw: dict[str, list[str]]) -> set[str]:
+    out: set[str] = set()
+    for t in query_terms:
+        out |= fields_of(t, fw) or typo_fields(t, fw)
+    return out
+
+
 def exact(query_terms: Iterable[str], fw: dict[str, list[str]], level: int) -> bool:
     """Every term equals a whole word of a field of that tier (a resume word by its stem). A
     phone's trailing digits are not a whole word: they match as a prefix does."""

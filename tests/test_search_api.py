@@ -11,8 +11,8 @@ import pytest
 
 from tests import search_oracle as oracle
 from tests import search_sync
-from tests.search_api_helpers import (GivenTexts, create, found, newest_first, page_through,
-                                      resume_from_pdf, search, sync)
+from tests.search_api_helpers import (GivenTexts, create, found, found_exact, newest_first,
+                                      page_through, resume_from_pdf, search, sync)
 from tests.test_professionals_api import assert_error
 
 
@@ -75,7 +75,10 @@ def test_terms_are_prefixes_of_name_company_title_email_and_phone_words(api):
         assert len(item["match"]["fields"]) == len(fields), item["match"]
         assert item["match"]["snippet"] is None
     for q in ("velace", "ovelace", "gineer", "ltdx", "lovelaces", "ample", "ada hopper"):
-        assert found(api, q) == [], q
+        assert found_exact(api, q) == [], q
+    for q in ("ovelace", "lovelaces", "lovelacr engines"):  # one edit from her words: a typo
+        item = only_item(api, q)
+        assert item["id"] == ada["id"] and item["match"]["typo"] is True, q
     # the national format of the phone's own country, read in the regions the index holds
     for q in ("020 7946 0958", "02079460958", "+44 (0)20 7946 0958", "0044 20 7946 0958"):
         assert found(api, q) == ids(ada), q
@@ -539,8 +542,9 @@ def test_long_name_words_are_found_whole_and_by_any_prefix(api):
     sync()
     for q in (word, word[:21], word[:20], word[:25], word.upper(), f"{word} hubert"):
         assert found(api, q) == ids(person), q
-    assert found(api, word + "x") == []
-    assert found(api, word[:25] + "q") == []
+    assert found_exact(api, word + "x") == []
+    assert found(api, word + "x") == ids(person)  # one edit from the whole word: a typo
+    assert found(api, word[:25] + "q") == []  # typos compare whole words, never prefixes
 
 
 def test_a_long_resume_word_is_a_word(api, monkeypatch):
@@ -574,25 +578,28 @@ def test_a_long_term_takes_the_tier_of_the_field_it_matches_not_of_its_start(api
     mail = create(api, "Someone Annab", email="annabell.fan@example.com")  # tier 3
     sync()
     expected = ids(name, name_old, company, mail)
-    assert found(api, "annabell") == expected
+    assert found_exact(api, "annabell") == expected
     # "Annabe" is a whole word of short's name: exact words first within a tier (8.3)
-    assert found(api, "annabe") == ids(short, name, name_old, company, mail)
+    assert found_exact(api, "annabe") == ids(short, name, name_old, company, mail)
     for limit in (1, 2, 3):
-        assert [i["id"] for i in page_through(api, "annabell", limit=limit)] == expected
-    assert short["id"] not in found(api, "annabel")
-    assert found(api, "annabelli") == ids(name)
-    assert found(api, "annabellit") == ids(name)
-    assert found(api, "annabellitax") == []
+        paged = page_through(api, "annabell", limit=limit)
+        assert [i["id"] for i in paged if not i["match"].get("typo")] == expected
+    assert short["id"] not in found_exact(api, "annabel")
+    assert found_exact(api, "annabelli") == ids(name)
+    assert found_exact(api, "annabellit") == ids(name)
+    assert found_exact(api, "annabellitax") == []
 
 
 def test_a_long_term_matches_only_the_words_it_starts(api):
     engineer = create(api, "Grace Engineer")
     engine = create(api, "Alan Engine", company_name="Engineless")
     sync()
-    assert found(api, "engineer") == ids(engineer)
-    assert found(api, "engineless") == ids(engine)
-    assert found(api, "engine") == ids(engine, engineer)
-    assert found(api, "engineers") == []
+    assert found_exact(api, "engineer") == ids(engineer)
+    assert found_exact(api, "engineless") == ids(engine)
+    assert found_exact(api, "engine") == ids(engine, engineer)
+    assert found(api, "engineer") == ids(engineer, engine)  # "engine": two edits, a typo
+    assert found_exact(api, "engineers") == []
+    assert found(api, "engineers")[:1] == ids(engineer)  # one edit: a typo match
 
 
 def test_paging_survives_the_deletion_of_the_item_a_cursor_points_at(api):
@@ -679,4 +686,4 @@ def test_several_common_terms_read_past_a_first_read_of_their_partitions(api, mo
     assert found(api, "common zeta") == [i["id"] for i in everyone]
     assert len(found(api, "common zeta1")) == 11  # zeta1, zeta10..zeta19 by email
     commonw = [r for n, r in enumerate(made) if n % 3 == 0]
-    assert found(api, "commonw zeta") == newest_first(commonw)  # only in the company: tier 2
+    assert found_exact(api, "commonw zeta") == newest_first(commonw)  # only the company: tier 2

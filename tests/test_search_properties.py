@@ -14,6 +14,8 @@ and prefixes of that vocabulary in other cases and spellings. For each query:
   (created_at, then id); within tier 4 a resume that uses the terms less, for its length (by
   words and by characters alike), never comes before one that uses them more, and equal uses
   are newest first;
+* a term of letters that matches nothing else matches profile words within one edit (4 to 7
+  letters) or two (8 or more): such items come after all others and say "typo": true;
 * a q that is a whole phone number, in any of the formats people type, puts its holder first
   (8.3, identifiers as typed), read here with phonenumbers itself;
 * match.fields equals the oracle's fields, and the snippet is there exactly when the resume
@@ -167,18 +169,17 @@ def _dominates(fb: list, fa: list, measure: int) -> bool:
 
 def _check_order(items: list[dict[str, Any]], records: dict[str, dict], terms: list[str],
                  words: dict[str, dict]) -> None:
-    ranks = [(t, not oracle.exact(terms, words[i["id"]], t))
-             for i in items for t in [oracle.tier(terms, words[i["id"]])]]
+    ranks = [(typo, t, typo or not oracle.exact(terms, words[i["id"]], t))
+             for i in items for typo, t in [oracle.rank(terms, words[i["id"]])]]
     assert ranks == sorted(ranks), ranks
     for a, b, rank in zip(items, items[1:], ranks):
         ra, rb = records[a["id"]], records[b["id"]]
         if rank != ranks[items.index(b)]:
             continue
-        if rank[0] < 4:
+        if rank[1] < 4:
             assert _list_key(ra) > _list_key(rb), (terms, ra["full_name"], rb["full_name"])
-    for exact in (True, False):
-        _check_resume_order([records[i["id"]] for i, r in zip(items, ranks)
-                             if r == (4, not exact)], terms)
+    for rank in {r for r in ranks if r[1] == 4}:
+        _check_resume_order([records[i["id"]] for i, r in zip(items, ranks) if r == rank], terms)
 
 
 def _check_resume_order(fourth: list[dict[str, Any]], terms: list[str]) -> None:
@@ -194,7 +195,9 @@ def _check_resume_order(fourth: list[dict[str, Any]], terms: list[str]) -> None:
 
 def _check_match(item: dict[str, Any], record: dict[str, Any], terms: list[str],
                  words: dict[str, list[str]]) -> None:
-    expected = oracle.matched_fields(terms, words)
+    typo, _ = oracle.rank(terms, words)
+    assert item["match"].get("typo", False) is typo, (terms, record, item["match"])
+    expected = (oracle.typo_matched_fields if typo else oracle.matched_fields)(terms, words)
     assert set(item["match"]["fields"]) == expected, (terms, record, item["match"])
     assert len(item["match"]["fields"]) == len(expected)
     snippet = item["match"]["snippet"]
@@ -204,7 +207,8 @@ def _check_match(item: dict[str, Any], record: dict[str, Any], terms: list[str],
     text = record["resume_text"]
     word = oracle.first_matching_word(text, terms)
     assert snippet is not None and len(snippet) <= 200 and word in snippet, (terms, snippet)
-    assert oracle.collapse(snippet) in oracle.collapse(text), (snippet, text)
+    piece = oracle.collapse(snippet.removeprefix("…").removesuffix("…"))
+    assert piece in oracle.collapse(text), (snippet, text)
 
 
 def _check_query(api, q: str, source: str | None, limit: int,
@@ -216,7 +220,7 @@ def _check_query(api, q: str, source: str | None, limit: int,
         assert "q" in response.json["error"]["details"]["fields"]
         return
     expected = {pid for pid, record in records.items()
-                if oracle.tier(terms, words[pid]) is not None
+                if oracle.rank(terms, words[pid]) is not None
                 and source in (None, record["source"])}
     holder = _holder(q, records)
     if holder and source not in (None, records[holder]["source"]):

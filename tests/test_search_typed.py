@@ -186,3 +186,49 @@ def test_a_cursor_belongs_to_its_filters(api):
     assert first["next_cursor"]
     moved = search(api, "cursor", limit=1, cursor=first["next_cursor"])
     assert_error(moved, 400, "bad_request")
+
+
+# -- typos ------------------------------------------------------------------------------------
+
+def _typo(api, q: str) -> list[str]:
+    return [i["id"] for i in search(api, q, limit=100).json["items"] if i["match"].get("typo")]
+
+
+def test_a_typo_finds_whole_words_within_one_edit_below_every_other_match(api):
+    prefix = create(api, "Alice Jonhart")  # "jonh" starts her name: no typo
+    john = create(api, "John Smith")  # "jonh": neighbours swapped
+    jon = create(api, "Jon Baker")  # one letter more in "jonh"
+    create(api, "Joan Smithers")  # two edits from "jonh"
+    sync()
+    assert found(api, "jonh") == ids(prefix, jon, john)  # typo matches last, newest first
+    assert _typo(api, "jonh") == ids(jon, john)
+    item = search(api, "jonh").json["items"][1]
+    assert item["match"] == {"fields": ["full_name"], "snippet": None, "typo": True}
+    assert "typo" not in search(api, "jonh").json["items"][0]["match"]
+    for limit in (1, 2):
+        assert [i["id"] for i in page_through(api, "jonh", limit=limit)] == found(api, "jonh")
+    assert found(api, "jonh smith") == ids(john)  # a typo and an exact word together
+    assert _typo(api, "jonh smith") == ids(john)
+
+
+def test_typos_compare_whole_words_reach_two_edits_from_eight_letters_and_need_letters(api):
+    smithers = create(api, "Ann Smithers")
+    engineer = create(api, "Grace Hopper", job_title="Engineer")
+    sync()
+    assert found(api, "smiht") == []  # within one edit of "smith", a prefix, not of "smithers"
+    assert found(api, "smithres") == ids(smithers)  # 8 letters: two edits away
+    assert _typo(api, "smithres") == ids(smithers)
+    assert found(api, "enigneer") == ids(engineer)  # swapped neighbours: one edit
+    assert found(api, "enigneex") == ids(engineer)  # two edits
+    assert found(api, "engnr") == []  # 5 letters: one edit only, and "engineer" is three
+    assert found(api, "hoppr") == ids(grace := engineer) and _typo(api, "hoppr") == ids(grace)
+    assert found(api, "hopp3r") == []  # a term with a digit matches exactly or as a prefix
+
+
+def test_a_typo_never_hides_an_exact_match_of_a_shorter_word(api):
+    ann = create(api, "Ann Lee")
+    anne = create(api, "Anne Lee")
+    sync()
+    # "anne" is a whole word of one and one edit from the other's "ann": exact first
+    assert found(api, "anne") == ids(anne, ann)
+    assert _typo(api, "anne") == ids(ann)

@@ -19,6 +19,8 @@ Keys (``pk``, ``sk``; no secondary index):
 
 - ``META`` / ``REGIONS``: the regions of the phones indexed (``r``, a string set, only ever
   added to), so that a national number typed with its trunk ``0`` is read in each of them.
+- ``V#<deletion>`` / ``V`` and ``W#<word>`` / ``W``: the vocabulary of profile words, for typos
+  (``vocabulary.py``). These and ``META`` items belong to no professional (``is_shared``).
 
 Every posting carries the professional's profile words (``pf``), source and list key, so a
 candidate can be checked against every other term, and ranked, without another read.
@@ -314,13 +316,15 @@ def write_state(professional_id: str, *, expected: IndexedState | None,
 
 
 REGIONS_KEY = {"pk": "META", "sk": "REGIONS"}
+SHARED_PREFIXES = ("META", "V#", "W#")  # items of no one professional: lists, the vocabulary
+
+
+def is_shared(item: dict[str, Any]) -> bool:
+    return str(item.get("pk", "")).startswith(SHARED_PREFIXES)
 
 
 def add_regions(regions: set[str]) -> None:
-    with _store("UpdateItem"):
-        _client().update_item(TableName=_table(), Key=to_raw(REGIONS_KEY),
-                              UpdateExpression="ADD r :r",
-                              ExpressionAttributeValues={":r": {"SS": sorted(regions)}})
+    add_to_sets(REGIONS_KEY, {"r": regions})
 
 
 def held_regions() -> list[str]:
@@ -399,16 +403,24 @@ def query_page(pk: str, *, start: dict[str, Any] | None = None, limit: int | Non
 def read_documents(ids: list[str], attributes: tuple[str, ...] | None,
                    ) -> dict[str, dict[str, Any]]:
     """BatchGetItem of DOC items (100 a request, side by side): ``attributes`` only, or all."""
-    if not ids:
-        return {}
-    chunks = [ids[i:i + db.BATCH_GET_MAX] for i in range(0, len(ids), db.BATCH_GET_MAX)]
+    keys = [{"pk": doc_pk(i), "sk": DOC_SK} for i in ids]
+    items = get_items(keys, ("id",) + attributes if attributes is not None else None)
+    return {item["id"]: item for item in items}
 
-    def fetch(chunk: list[str]) -> list[dict[str, Any]]:
-        request: dict[str, Any] = {_table(): {
-            "Keys": [to_raw({"pk": doc_pk(i), "sk": DOC_SK}) for i in chunk],
-            "ConsistentRead": attributes is None}}
+
+def get_items(keys: list[dict[str, str]], attributes: tuple[str, ...] | None = None,
+              ) -> list[dict[str, Any]]:
+    """BatchGetItem of these keys (100 a request, side by side): ``attributes`` only
+    (eventually consistent), or whole items (consistent)."""
+    if not keys:
+        return []
+    chunks = [keys[i:i + db.BATCH_GET_MAX] for i in range(0, len(keys), db.BATCH_GET_MAX)]
+
+    def fetch(chunk: list[dict[str, str]]) -> list[dict[str, Any]]:
+        request: dict[str, Any] = {_table(): {"Keys": [to_raw(k) for k in chunk],
+                                              "ConsistentRead": attributes is None}}
         if attributes is not None:
-            names = {f"#a{i}": a for i, a in enumerate(("id",) + attributes)}
+            names = {f"#a{i}": a for i, a in enumerate(attributes)}
             request[_table()].update({"ProjectionExpression": ", ".join(names),
                                       "ExpressionAttributeNames": names})
         got: list[dict[str, Any]] = []
@@ -422,12 +434,18 @@ def read_documents(ids: list[str], attributes: tuple[str, ...] | None,
             db.backoff(attempt)
         raise db.StoreUnavailable("BatchGetItem kept returning unprocessed keys")
 
-    found: dict[str, dict[str, Any]] = {}
-    for raws in parallel(fetch, chunks):
-        for raw in raws:
-            item = from_raw(raw)
-            found[item["id"]] = item
-    return found
+    return [from_raw(raw) for raws in parallel(fetch, chunks) for raw in raws]
+
+
+def add_to_sets(key: dict[str, str], sets: dict[str, set[str]]) -> None:
+    """ADD these strings to these string-set attributes of one item (created if need be)."""
+    names = {f"#s{i}": name for i, name in enumerate(sets)}
+    values = {f":s{i}": {"SS": sorted(sets[name])} for i, name in enumerate(sets)}
+    with _store("UpdateItem"):
+        _client().update_item(TableName=_table(), Key=to_raw(key),
+                              UpdateExpression="ADD " + ", ".join(f"{n} {v}" for n, v in
+                                                                  zip(names, values)),
+                              ExpressionAttributeNames=names, ExpressionAttributeValues=values)
 
 
 def existing_keys(keys: list[tuple[str, str]]) -> set[tuple[str, str]]:

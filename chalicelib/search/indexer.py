@@ -19,7 +19,7 @@ from __future__ import annotations
 import binascii
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -27,7 +27,7 @@ from botocore.exceptions import ClientError
 from chalicelib import clients
 from chalicelib.logs import log
 from chalicelib.resumes import TEXT_LIMIT
-from chalicelib.search import analyzer, identifiers
+from chalicelib.search import analyzer, identifiers, vocabulary
 from chalicelib.search.index import (TOMBSTONE_SECONDS, Document, IndexedState, add_regions,
                                      doc_key, from_raw, pack, parallel, read_state, read_states,
                                      write_postings, write_state)
@@ -128,6 +128,7 @@ def apply_changes(changes: list[Change]) -> dict[str, int]:
     write_postings(puts, deletes, parallel_requests=True)
     write_postings({doc_key(p.final["id"]): p.final for p in plans}, [], parallel_requests=True)
     _note_regions(newest.values())
+    vocabulary.register({w for p in plans for w in p.words})
     outcome: dict[str, int] = {}
     for p in plans:
         outcome[p.what] = outcome.get(p.what, 0) + 1
@@ -156,6 +157,7 @@ class Plan:
     deletes: list[tuple[str, str]]
     final: dict[str, Any]
     pending: dict[str, Any] | None = None
+    words: set[str] = field(default_factory=set)  # profile words, for the typo vocabulary
 
 
 def plan(change: Change, state: IndexedState | None, *, same_version: bool = False,
@@ -191,7 +193,9 @@ def plan(change: Change, state: IndexedState | None, *, same_version: bool = Fal
     if not set(postings) <= set(old_keys):
         pending = {"id": doc.id, "v": old_version, "dg": "pending",
                    "ks": pack(["\t".join(k) for k in dict.fromkeys(old_keys + list(postings))])}
-    return Plan("indexed", postings, [k for k in old_keys if k not in postings], final, pending)
+    words = {w for name in analyzer.PROFILE_FIELDS for w in doc.profile.get(name, ())}
+    return Plan("indexed", postings, [k for k in old_keys if k not in postings], final, pending,
+                words)
 
 
 def _image(raw: Any, pk: str) -> dict[str, Any]:
@@ -272,6 +276,7 @@ def _apply_one(change: Change, *, same_version: bool = False) -> str:
             write_postings(todo.puts, todo.deletes)
             write_state(change.id, expected=state, attributes=todo.final)
             _note_regions([change])
+            vocabulary.register(todo.words)
             return todo.what
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":

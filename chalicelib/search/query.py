@@ -27,7 +27,7 @@ from typing import Any
 from chalicelib import db, signing
 from chalicelib.errors import BadRequest
 from chalicelib.models import ProfessionalItem, professional_pk
-from chalicelib.search import analyzer, identifiers, index
+from chalicelib.search import analyzer, identifiers, index, vocabulary
 from chalicelib.settings import get_settings
 
 MAX_READINGS = 4  # look-ups of a phone-like q, at most
@@ -71,9 +71,10 @@ class Hit:
     points: int = 0
     fields: list[str] = field(default_factory=list)
     identifier: bool = False  # found as the whole of q: a phone number or email address
+    typo: bool = False  # some term matched only through a typo
 
-    def order(self) -> tuple[int, int, int]:
-        return self.tier, -int(self.exact), -self.points
+    def order(self) -> tuple[int, int, int, int]:
+        return int(self.typo), self.tier, -int(self.exact), -self.points
 
     @classmethod
     def of(cls, posting: dict[str, Any]) -> Hit:
@@ -87,19 +88,24 @@ def search(terms: list[str], *, where: index.Filters, limit: int, cursor: str | 
     or email address: its owner then comes first (on the first page; left out of the others)."""
     scope = {"q": terms, "source": where.source, **where.scope()}
     position = signing.open_cursor(cursor, _PURPOSE, scope, list) if cursor else None
-    if position is not None and len(position) != 5:
+    if position is not None and len(position) != 6:
         raise BadRequest("The cursor is not valid for this query.")  # a cursor of an older layout
     owner = identified(q, where) if q is not None and position is None else None
-    owner_id = owner.id if owner else position[4] if position else None
+    owner_id = owner.id if owner else position[5] if position else None
     want = limit + (1 if owner_id else 0)  # the owner may be among the hits: one more
+    corrections = vocabulary.corrections(terms)
     if len(terms) == 1 and in_stored_order(terms[0]):
-        hits = _one_term(terms[0], where, want, position)
+        in_typos = bool(position and position[0])
+        hits = [] if in_typos else _one_term(terms[0], where, want, position)
+        if len(hits) <= want and corrections:  # the term's own matches are all read: typos next
+            hits += [h for h in _several_terms(terms, where, want, position if in_typos
+                                               else None, corrections) if h.typo]
     else:
-        hits = _several_terms(terms, where, want, position)
+        hits = _several_terms(terms, where, want, position, corrections)
     hits = [h for h in hits if h.id != owner_id]
     page, after = _cut(hits, limit - 1 if owner else limit, owner_id)
     if owner and after is None and len(hits) >= limit:
-        after = [0, 0, 0, "", owner_id]  # a page of the owner alone: the hits start next
+        after = [0, 0, 0, 0, "", owner_id]  # a page of the owner alone: the hits start next
     items = _describe(([owner] if owner else []) + page, terms)
     next_cursor = signing.cursor(scope, after, _PURPOSE) if after else None
     return {"items": items, "next_cursor": next_cursor}
@@ -156,8 +162,8 @@ def _one_term(term: str, where: index.Filters, limit: int, position: list | None
     partition and sort key to go on from."""
     phases = [("p", index.profile_pk(term)), ("r", index.resume_pk(analyzer.stem(term)))]
     start_sk = None
-    if position and position[0]:  # tier 0: from the start (after a page of the owner alone)
-        tier, exact, points, list_key, _ = position
+    if position and position[1]:  # tier 0: from the start (after a page of the owner alone)
+        _, tier, exact, points, list_key, _ = position
         if tier == analyzer.RESUME_TIER:
             phases = phases[1:]
             start_sk = index.resume_sk(points, list_key)
@@ -198,7 +204,8 @@ def _cut(hits: list[Hit], limit: int, owner_id: str | None) -> tuple[list[Hit], 
     after = None
     if len(hits) > limit > 0:
         last = hits[limit - 1]
-        after = [last.tier, int(last.exact), last.points, last.list_key, owner_id]
+        after = [int(last.typo), last.tier, int(last.exact), last.points, last.list_key,
+                 owner_id]
     return hits[:limit], after
 
 
@@ -213,43 +220,54 @@ class _Partition:
 
 
 def _several_terms(terms: list[str], where: index.Filters, limit: int, position: Any,
-                   ) -> list[Hit]:
-    candidates = _rarest_term_postings(terms, where)
+                   corrections: dict[str, list[str]]) -> list[Hit]:
+    """Every match of the candidates of the rarest term (its typo corrections' postings
+    included), ranked, after ``position``. A term matches through a typo only where it matches
+    nothing else (a start of a profile word, a resume word): any such match ranks first."""
+    candidates = _rarest_term_postings(terms, where, corrections)
     hits = []
-    unchecked: list[Hit] = []
+    unchecked: list[tuple[Hit, list[str]]] = []
     for posting in candidates.values():
         hit = Hit.of(posting)
         missing = _match_profile(hit, terms)
         if not missing:
             hits.append(hit)
         elif hit.resume_words:
-            unchecked.append(hit)
-    documents = index.read_documents([h.id for h in unchecked], ("rw",))
+            unchecked.append((hit, missing))
+        elif _match_typos(hit, missing, corrections):
+            hits.append(hit)
+    documents = index.read_documents([h.id for h, _ in unchecked], ("rw",))
     stems = {t: analyzer.stem(t) for t in terms}
-    for hit in unchecked:
+    for hit, missing in unchecked:
         counts = index.unpack(documents[hit.id]["rw"]) if "rw" in documents.get(hit.id, {}) else {}
-        if all(hit_term(hit, t) or stems[t] in counts for t in terms):
+        in_resume = [t for t in missing if stems[t] in counts]
+        if len(in_resume) < len(missing) and not _match_typos(
+                hit, [t for t in missing if t not in in_resume], corrections):
+            continue
+        if in_resume:
             hit.tier = analyzer.RESUME_TIER
-            hit.exact = all(_equals_profile_word(hit, t, hit.tier) or stems[t] in counts
-                            for t in terms)
+            hit.exact = not hit.typo and all(
+                _equals_profile_word(hit, t, hit.tier) or stems[t] in counts for t in terms)
             hit.points = sum(index.score(counts.get(stems[t], 0), hit.resume_words)
                              for t in terms)
-            hits.append(hit)
+        hits.append(hit)
     hits.sort(key=lambda h: h.list_key, reverse=True)  # newest first within equal rank
     hits.sort(key=Hit.order)
-    if position and position[0]:
-        tier, exact, points, key, _ = position
-        rank = (tier, -exact, -points)
+    if position and position[1]:
+        typo, tier, exact, points, key, _ = position
+        rank = (typo, tier, -exact, -points)
         hits = [h for h in hits if h.order() > rank or (h.order() == rank and h.list_key < key)]
     return hits
 
 
 def _rarest_term_postings(terms: list[str], where: index.Filters,
-                          ) -> dict[str, dict[str, Any]]:
+                          corrections: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
     """The postings (by professional) of the term with the fewest, reading all terms' partitions
-    side by side, a page at a time, until one term's are complete."""
-    parts = {t: [_Partition(index.profile_pk(analyzer.partition_prefix(t))),
-                 _Partition(index.resume_pk(analyzer.stem(t)))] for t in terms}
+    (and their corrections') side by side, a page at a time, until one term's are complete."""
+    parts = {t: [_Partition(pk) for pk in dict.fromkeys(
+        [index.profile_pk(analyzer.partition_prefix(t)), index.resume_pk(analyzer.stem(t))]
+        + [index.profile_pk(analyzer.partition_prefix(c)) for c in corrections.get(t, ())])]
+        for t in terms}
     if any(len(t) > analyzer.MAX_WORD for t in terms):
         for t in terms:
             if len(t) > analyzer.MAX_WORD:
@@ -304,8 +322,23 @@ def _equals_profile_word(hit: Hit, term: str, tier: int) -> bool:
                if analyzer.FIELD_TIER[name] <= tier)
 
 
-def hit_term(hit: Hit, term: str) -> bool:
-    return bool(analyzer.term_fields(term, hit.profile))
+def _match_typos(hit: Hit, missing: list[str], corrections: dict[str, list[str]]) -> bool:
+    """Whether every term in ``missing`` equals a correction of it among the hit's profile
+    words; if so the hit is a typo match, with those fields and their tier."""
+    found: list[list[str]] = []
+    for term in missing:
+        near = set(corrections.get(term, ()))
+        fields = [name for name in analyzer.PROFILE_FIELDS
+                  if near.intersection(hit.profile.get(name, ()))]
+        if not fields:
+            return False
+        found.append(fields)
+    for fields in found:
+        hit.tier = max(hit.tier, min(analyzer.FIELD_TIER[f] for f in fields))
+    matched = set(hit.fields).union(*found)
+    hit.fields = [f for f in analyzer.PROFILE_FIELDS if f in matched]
+    hit.typo, hit.exact = True, False
+    return True
 
 
 def _describe(hits: list[Hit], terms: list[str]) -> list[dict[str, Any]]:
@@ -326,7 +359,8 @@ def _describe(hits: list[Hit], terms: list[str]) -> list[dict[str, Any]]:
         snippet = None
         if in_resume and "rt" in doc:
             snippet = make_snippet(index.unpack(doc["rt"]), {analyzer.stem(t) for t in in_resume})
-        items.append({**to_resource(item), "match": {"fields": fields, "snippet": snippet}})
+        match = {"fields": fields, "snippet": snippet, **({"typo": True} if hit.typo else {})}
+        items.append({**to_resource(item), "match": match})
     return items
 
 

@@ -1,0 +1,123 @@
+"""The vocabulary of profile words, for typos (contract 8.3): which real words lie within one or
+two edits of a term.
+
+SymSpell's symmetric deletions: two words within ``d`` edits (insertions, deletions,
+substitutions, transpositions of neighbours) share a string made by deleting at most ``d``
+letters from each. So each distinct profile word is written once, whoever uses it, under every
+string its deletions make (``V#<deletion>`` / ``V``, the words in a string set ``p``), with a
+marker (``W#<word>`` / ``W``) that says it is there; a query term reads the items of its own
+deletions in one BatchGetItem and keeps the words truly within reach (``distance``).
+
+Reach: a term of 4 to 7 letters matches words within one edit, of 8 or more within two; so a
+word of 6 or more letters (which a term of 8 can reach with two edits) is written with its
+deletions of up to two letters, a shorter one with up to one. Only words of letters are kept:
+typos apply to terms of letters, and a word with a digit (``person0001``, ``e2e``) would cost
+tens of writes to be reached by nobody who types letters.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from chalicelib.search import index
+
+MIN_WORD = 3  # a 4-letter term reaches words of 3 to 5 letters
+MIN_TERM = 4
+TWO_EDITS_FROM = 8  # terms of this many letters or more reach two edits
+MAX_CORRECTIONS = 10  # real words a term expands to, the nearest first
+
+
+def is_word(word: str) -> bool:
+    return len(word) >= MIN_WORD and word.isalpha()
+
+
+def reach(term: str) -> int:
+    """How many edits a query term may be from the words it matches through a typo."""
+    if len(term) < MIN_TERM or not term.isalpha():
+        return 0
+    return 2 if len(term) >= TWO_EDITS_FROM else 1
+
+
+def _depth(word: str) -> int:
+    """Deletions written for a word: as many as the farthest term that can reach it uses."""
+    return 2 if len(word) >= TWO_EDITS_FROM - 2 else 1
+
+
+def deletions(word: str, depth: int) -> set[str]:
+    """The word and every string made by deleting up to ``depth`` of its letters."""
+    found = {word}
+    edge = {word}
+    for _ in range(depth):
+        edge = {w[:i] + w[i + 1:] for w in edge for i in range(len(w))} - found
+        found |= edge
+    return found
+
+
+def distance(a: str, b: str, limit: int) -> int:
+    """Edits from ``a`` to ``b`` (optimal string alignment: insertion, deletion, substitution,
+    transposition of neighbours), or ``limit + 1`` once it is sure to be more than ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before: list[int] | None = None
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1] \
+                    and before is not None:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        before, previous = previous, current
+    return min(previous[-1], limit + 1)
+
+
+def _key(deletion: str) -> dict[str, str]:
+    return {"pk": f"V#{deletion}", "sk": "V"}
+
+
+def _marker(word: str) -> tuple[str, str]:
+    return f"W#{word}", "W"
+
+
+def register(words: Iterable[str]) -> int:
+    """Write the words not yet in the vocabulary; returns how many were new. Idempotent: a crash
+    before the markers are written only means the words are written again."""
+    wanted = {w for w in words if is_word(w)}
+    if not wanted:
+        return 0
+    markers = [dict(zip(("pk", "sk"), _marker(w))) for w in sorted(wanted)]
+    known = {item["pk"][2:] for item in index.get_items(markers, ("pk",))}
+    new = wanted - known
+    if not new:
+        return 0
+    by_deletion: dict[str, set[str]] = {}
+    for word in new:
+        for deletion in deletions(word, _depth(word)):
+            by_deletion.setdefault(deletion, set()).add(word)
+    index.parallel(lambda entry: index.add_to_sets(_key(entry[0]), {"p": entry[1]}),
+                   sorted(by_deletion.items()))
+    index.write_postings({_marker(w): {} for w in new}, [], parallel_requests=True)
+    return len(new)
+
+
+def corrections(terms: Iterable[str]) -> dict[str, list[str]]:
+    """For each term that typos apply to, the profile words within its reach (never the term
+    itself, nor a word it starts: those match anyway), nearest first, at most MAX_CORRECTIONS;
+    one BatchGetItem (100 keys a request) for all terms."""
+    wanted = {t: reach(t) for t in terms if reach(t)}
+    if not wanted:
+        return {}
+    keys = {d for t, r in wanted.items() for d in deletions(t, r)}
+    items = index.get_items([_key(d) for d in sorted(keys)], ("pk", "p"))
+    by_deletion = {item["pk"][2:]: item.get("p", set()) for item in items}
+    out: dict[str, list[str]] = {}
+    for term, limit in wanted.items():
+        near = {w for d in deletions(term, limit) for w in by_deletion.get(d, ())
+                if w != term and not w.startswith(term)}
+        ranked = sorted((distance(term, w, limit), w) for w in near)
+        found = [w for dist, w in ranked if dist <= limit][:MAX_CORRECTIONS]
+        if found:
+            out[term] = found
+    return out
