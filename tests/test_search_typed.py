@@ -232,3 +232,20 @@ def test_a_typo_never_hides_an_exact_match_of_a_shorter_word(api):
     # "anne" is a whole word of one and one edit from the other's "ann": exact first
     assert found(api, "anne") == ids(anne, ann)
     assert _typo(api, "anne") == ids(ann)
+
+
+def test_nothing_found_suggests_a_q_corrected_against_profile_and_resume_words(api, monkeypatch):
+    texts = GivenTexts(monkeypatch)
+    reader = create(api, "Grace Hopper", job_title="Admiral")
+    texts.attach(api, reader["id"], "Pioneered compilers and debugging at Harvard.")
+    sync()
+    # "hoppre" would match the name through a typo, but typos do not reach resume words, so
+    # "compilres" matches nothing: both are corrected, one against each kind of word
+    answer = search(api, "hoppre compilres").json
+    assert answer["items"] == []
+    assert answer["suggestion"] == "hopper compilers"
+    assert search(api, "grace compilres").json["suggestion"] == "grace compilers"
+    assert found(api, answer["suggestion"]) == ids(reader)
+    assert search(api, "harvadr").json["suggestion"] == "harvard"
+    assert search(api, "zzqxv").json["suggestion"] is None  # nothing near
+    assert "suggestion" not in search(api, "grace").json  # something found: no suggestion

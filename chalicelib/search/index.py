@@ -248,6 +248,8 @@ def _typed(value: Any) -> dict[str, Any]:
         return {"M": to_raw(value)}
     if isinstance(value, (list, tuple)):
         return {"L": [_typed(v) for v in value]}
+    if isinstance(value, (set, frozenset)) and value and all(isinstance(v, str) for v in value):
+        return {"SS": sorted(value)}
     raise TypeError(f"no DynamoDB type for {type(value).__name__}")
 
 

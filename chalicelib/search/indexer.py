@@ -129,6 +129,7 @@ def apply_changes(changes: list[Change]) -> dict[str, int]:
     write_postings({doc_key(p.final["id"]): p.final for p in plans}, [], parallel_requests=True)
     _note_regions(newest.values())
     vocabulary.register({w for p in plans for w in p.words})
+    vocabulary.register({w for p in plans for w in p.resume_words}, vocabulary.RESUME)
     outcome: dict[str, int] = {}
     for p in plans:
         outcome[p.what] = outcome.get(p.what, 0) + 1
@@ -158,6 +159,7 @@ class Plan:
     final: dict[str, Any]
     pending: dict[str, Any] | None = None
     words: set[str] = field(default_factory=set)  # profile words, for the typo vocabulary
+    resume_words: set[str] = field(default_factory=set)  # of a resume text read anew
 
 
 def plan(change: Change, state: IndexedState | None, *, same_version: bool = False,
@@ -194,8 +196,10 @@ def plan(change: Change, state: IndexedState | None, *, same_version: bool = Fal
         pending = {"id": doc.id, "v": old_version, "dg": "pending",
                    "ks": pack(["\t".join(k) for k in dict.fromkeys(old_keys + list(postings))])}
     words = {w for name in analyzer.PROFILE_FIELDS for w in doc.profile.get(name, ())}
+    read_anew = doc.resume_text and (state is None or state.text_key != doc.text_key)
+    resume_words = set(analyzer.resume_words(doc.resume_text)) if read_anew else set()
     return Plan("indexed", postings, [k for k in old_keys if k not in postings], final, pending,
-                words)
+                words, resume_words)
 
 
 def _image(raw: Any, pk: str) -> dict[str, Any]:
@@ -277,6 +281,7 @@ def _apply_one(change: Change, *, same_version: bool = False) -> str:
             write_state(change.id, expected=state, attributes=todo.final)
             _note_regions([change])
             vocabulary.register(todo.words)
+            vocabulary.register(todo.resume_words, vocabulary.RESUME)
             return todo.what
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":

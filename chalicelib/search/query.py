@@ -83,9 +83,10 @@ class Hit:
 
 
 def search(terms: list[str], *, where: index.Filters, limit: int, cursor: str | None,
-           q: str | None = None) -> dict[str, Any]:
+           q: str | None = None, suggest: bool = True) -> dict[str, Any]:
     """A page of the search for ``terms``; ``q`` as typed, when it may be a whole phone number
-    or email address: its owner then comes first (on the first page; left out of the others)."""
+    or email address: its owner then comes first (on the first page; left out of the others).
+    A first page that finds nothing carries ``suggestion``."""
     scope = {"q": terms, "source": where.source, **where.scope()}
     position = signing.open_cursor(cursor, _PURPOSE, scope, list) if cursor else None
     if position is not None and len(position) != 6:
@@ -108,7 +109,24 @@ def search(terms: list[str], *, where: index.Filters, limit: int, cursor: str | 
         after = [0, 0, 0, 0, "", owner_id]  # a page of the owner alone: the hits start next
     items = _describe(([owner] if owner else []) + page, terms)
     next_cursor = signing.cursor(scope, after, _PURPOSE) if after else None
-    return {"items": items, "next_cursor": next_cursor}
+    answer: dict[str, Any] = {"items": items, "next_cursor": next_cursor}
+    if not items and position is None and suggest:
+        answer["suggestion"] = suggestion(terms, where)
+    return answer
+
+
+def suggestion(terms: list[str], where: index.Filters) -> str | None:
+    """``q`` with each term that is no word of the vocabulary replaced by its nearest profile or
+    resume word (the typos' distances), when that finds something (8.3); else None."""
+    near = vocabulary.corrections(terms, (vocabulary.PROFILE, vocabulary.RESUME))
+    if not near:
+        return None
+    real = vocabulary.known(near)
+    fixed = [near[t][0] if t in near and t not in real else t for t in terms]
+    if fixed == terms:
+        return None
+    found = search(list(dict.fromkeys(fixed)), where=where, limit=1, cursor=None, suggest=False)
+    return " ".join(fixed) if found["items"] else None
 
 
 def identified(q: str, where: index.Filters) -> Hit | None:

@@ -1,11 +1,12 @@
-"""The vocabulary of profile words, for typos (contract 8.3): which real words lie within one or
-two edits of a term.
+"""The vocabulary of profile and resume words, for typos and suggestions (contract 8.3): which
+real words lie within one or two edits of a term.
 
 SymSpell's symmetric deletions: two words within ``d`` edits (insertions, deletions,
 substitutions, transpositions of neighbours) share a string made by deleting at most ``d``
 letters from each. So each distinct profile word is written once, whoever uses it, under every
-string its deletions make (``V#<deletion>`` / ``V``, the words in a string set ``p``), with a
-marker (``W#<word>`` / ``W``) that says it is there; a query term reads the items of its own
+string its deletions make (``V#<deletion>`` / ``V``, the words in a string set: ``p`` for profile words,
+which typos reach, ``r`` for resume words, which only suggestions use), with a marker
+(``W#<word>`` / ``W``, ``k`` the kinds it has) that says it is there; a query term reads the items of its own
 deletions in one BatchGetItem and keeps the words truly within reach (``distance``).
 
 Reach: a term of 4 to 7 letters matches words within one edit, of 8 or more within two; so a
@@ -81,37 +82,51 @@ def _marker(word: str) -> tuple[str, str]:
     return f"W#{word}", "W"
 
 
-def register(words: Iterable[str]) -> int:
-    """Write the words not yet in the vocabulary; returns how many were new. Idempotent: a crash
-    before the markers are written only means the words are written again."""
+PROFILE, RESUME = "p", "r"  # the string sets of a deletion's item: profile words, resume words
+
+
+def register(words: Iterable[str], kind: str = PROFILE) -> int:
+    """Write the words not yet in the vocabulary as words of this kind (profile: typos and
+    suggestions; resume: suggestions); returns how many were new. Idempotent: a crash before
+    the markers are written only means the words are written again."""
     wanted = {w for w in words if is_word(w)}
     if not wanted:
         return 0
     markers = [dict(zip(("pk", "sk"), _marker(w))) for w in sorted(wanted)]
-    known = {item["pk"][2:] for item in index.get_items(markers, ("pk",))}
-    new = wanted - known
+    kinds = {item["pk"][2:]: item.get("k", set())
+             for item in index.get_items(markers, ("pk", "k"))}
+    new = {w for w in wanted if kind not in kinds.get(w, ())}
     if not new:
         return 0
     by_deletion: dict[str, set[str]] = {}
     for word in new:
         for deletion in deletions(word, _depth(word)):
             by_deletion.setdefault(deletion, set()).add(word)
-    index.parallel(lambda entry: index.add_to_sets(_key(entry[0]), {"p": entry[1]}),
+    index.parallel(lambda entry: index.add_to_sets(_key(entry[0]), {kind: entry[1]}),
                    sorted(by_deletion.items()))
-    index.write_postings({_marker(w): {} for w in new}, [], parallel_requests=True)
+    index.write_postings({_marker(w): {"k": kinds.get(w, set()) | {kind}} for w in new}, [],
+                         parallel_requests=True)
     return len(new)
 
 
-def corrections(terms: Iterable[str]) -> dict[str, list[str]]:
-    """For each term that typos apply to, the profile words within its reach (never the term
-    itself, nor a word it starts: those match anyway), nearest first, at most MAX_CORRECTIONS;
-    one BatchGetItem (100 keys a request) for all terms."""
+def known(words: Iterable[str]) -> set[str]:
+    """Which of these words are in the vocabulary (of either kind)."""
+    markers = [dict(zip(("pk", "sk"), _marker(w))) for w in sorted(set(words)) if is_word(w)]
+    return {item["pk"][2:] for item in index.get_items(markers, ("pk",))}
+
+
+def corrections(terms: Iterable[str], kinds: tuple[str, ...] = (PROFILE,),
+                ) -> dict[str, list[str]]:
+    """For each term that typos apply to, the words of these kinds within its reach (never the
+    term itself, nor a word it starts: those match anyway), nearest first, at most
+    MAX_CORRECTIONS; one BatchGetItem (100 keys a request) for all terms."""
     wanted = {t: reach(t) for t in terms if reach(t)}
     if not wanted:
         return {}
     keys = {d for t, r in wanted.items() for d in deletions(t, r)}
-    items = index.get_items([_key(d) for d in sorted(keys)], ("pk", "p"))
-    by_deletion = {item["pk"][2:]: item.get("p", set()) for item in items}
+    items = index.get_items([_key(d) for d in sorted(keys)], ("pk",) + kinds)
+    by_deletion = {item["pk"][2:]: set().union(*(item.get(k, set()) for k in kinds))
+                   for item in items}
     out: dict[str, list[str]] = {}
     for term, limit in wanted.items():
         near = {w for d in deletions(term, limit) for w in by_deletion.get(d, ())

@@ -1,5 +1,5 @@
 /**
- * Search's text rules (docs/search-words.md; /work/shared/CONTRACT.md 8.3), the same as the
+ * Search's text rules (docs/search-words.md; docs/api.md, Search), the same as the
  * server's analyzer (chalicelib/search/analyzer.py), so the console marks what the server matched:
  *
  * - fold: case folded ("ß" -> "ss", final "ς" -> "σ"), accents stripped from Latin, Greek and
