@@ -445,7 +445,8 @@ def test_each_role_allows_every_call_its_function_makes_and_nothing_unused(api, 
         # Who touches the search index: the indexer writes it, the search route reads it.
         on_index = {a.action for a in accesses if a.resource == table_arns[TEST_SEARCH_TABLE]}
         assert on_index == {
-            "IndexSearch": {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"},
+            "IndexSearch": {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem",
+                            "dynamodb:UpdateItem"},
             "APIHandler": {"dynamodb:Query", "dynamodb:BatchGetItem"}}.get(function, set()), \
             function
     # The import worker's DynamoDB writes: its jobs, and the rows' professionals and guards.
@@ -527,6 +528,11 @@ def test_the_evaluator_denies_what_the_policies_do_not_grant():
                    resolve)
     assert allowed(Access("dynamodb:BatchWriteItem", search, ("P#ad",)), policies["IndexSearch"],
                    resolve)
+    # the indexer ADDs to the shared lists (regions, the typo vocabulary), never to a posting
+    assert allowed(Access("dynamodb:UpdateItem", search, ("V#lovelace",)),
+                   policies["IndexSearch"], resolve)
+    assert not allowed(Access("dynamodb:UpdateItem", search, ("P#ad",)), policies["IndexSearch"],
+                       resolve)
     assert allowed(Access("dynamodb:PutItem", idempotency, ("mail#abc",)), policies["SendMail"],
                    resolve)
     assert allowed(Access("dynamodb:PutItem", idempotency, ("mailcap#abc",)),

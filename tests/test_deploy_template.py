@@ -46,7 +46,7 @@ EXPECTED_ACTIONS = {
     # Lambda reads the stream and sends failed batches to the on-failure queue with its role.
     "IndexSearch": {
         "logs:CreateLogStream", "logs:PutLogEvents", *STREAM_ACTIONS, *SEARCH_INDEX_ACTIONS,
-        "s3:GetObject", "s3:ListBucket", "sqs:SendMessage"},
+        "dynamodb:UpdateItem", "s3:GetObject", "s3:ListBucket", "sqs:SendMessage"},
     "KeyAuthorizer": {"logs:CreateLogStream", "logs:PutLogEvents", "dynamodb:GetItem"},
     # Who gets the mail (the record, the email index), its sent-event records, SES.
     "SendMail": {

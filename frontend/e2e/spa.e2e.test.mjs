@@ -250,7 +250,9 @@ describe('staff console', () => {
     assert.notEqual(await page.locator('tbody tr').first().innerText(), firstPage);
     await page.getByRole('button', { name: '← Previous' }).click();
     await page.getByText('Page 1: professionals 1 to 25').waitFor();
-    assert.equal(await page.locator('tbody tr').first().innerText(), firstPage);
+    // The page is in the URL: its summary shows at once, its rows when they have loaded.
+    await page.waitForFunction((first) => document.querySelector('tbody tr')?.innerText === first,
+      firstPage, { timeout: 10_000 });
 
     await page.getByLabel('Source').selectOption('partner');
     await page.waitForURL(/source=partner/);
