@@ -272,14 +272,15 @@ def edits(a: str, b: str) -> int:
 
 
 def typo_fields(term: str, fw: dict[str, list[str]]) -> set[str]:
-    """The profile fields with a whole word within the term's reach (8.3: a term of 4 to 7
-    letters, one edit; of 8 or more, two). Words are of letters (docs/search-words.md: a word
-    with a digit is no typo's target), of 3 letters or more."""
+    """The fields with a whole word within the term's reach (8.3: a term of 4 to 7 letters, one
+    edit; of 8 or more, two). docs/search-words.md: the words of name, company and title, of 3
+    to 20 letters and no digit (emails and phones are identifiers)."""
     if len(term) < 4 or not term.isalpha():
         return set()
     reach = 1 if len(term) <= 7 else 2
-    return {name for name in PROFILE for w in fw[name]
-            if len(w) >= 3 and w.isalpha() and not w.startswith(term) and edits(term, w) <= reach}
+    return {name for name in ("full_name", "company_name", "job_title") for w in fw[name]
+            if 3 <= len(w) <= 20 and w.isalpha() and not w.startswith(term)
+            and edits(term, w) <= reach}
 
 
 def rank(query_terms: Iterable[str], fw: dict[str, list[str]]) -> tuple[bool, int] | None:

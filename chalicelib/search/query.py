@@ -341,12 +341,12 @@ def _equals_profile_word(hit: Hit, term: str, tier: int) -> bool:
 
 
 def _match_typos(hit: Hit, missing: list[str], corrections: dict[str, list[str]]) -> bool:
-    """Whether every term in ``missing`` equals a correction of it among the hit's profile
-    words; if so the hit is a typo match, with those fields and their tier."""
+    """Whether every term in ``missing`` equals a correction of it among the hit's name,
+    company or title words; if so the hit is a typo match, with those fields and their tier."""
     found: list[list[str]] = []
     for term in missing:
         near = set(corrections.get(term, ()))
-        fields = [name for name in analyzer.PROFILE_FIELDS
+        fields = [name for name in vocabulary.FIELDS
                   if near.intersection(hit.profile.get(name, ()))]
         if not fields:
             return False

@@ -11,9 +11,10 @@ deletions in one BatchGetItem and keeps the words truly within reach (``distance
 
 Reach: a term of 4 to 7 letters matches words within one edit, of 8 or more within two; so a
 word of 6 or more letters (which a term of 8 can reach with two edits) is written with its
-deletions of up to two letters, a shorter one with up to one. Only words of letters are kept:
-typos apply to terms of letters, and a word with a digit (``person0001``, ``e2e``) would cost
-tens of writes to be reached by nobody who types letters.
+deletions of up to two letters, a shorter one with up to one. Only words of letters are kept,
+of name, company and title (FIELDS), 3 to 20 letters long: typos apply to terms of letters, and
+a word with a digit (``person0001``, ``e2e``), an email's or a very long one would cost tens or
+hundreds of writes, most of them for one person.
 """
 from __future__ import annotations
 
@@ -22,13 +23,18 @@ from typing import Iterable
 from chalicelib.search import index
 
 MIN_WORD = 3  # a 4-letter term reaches words of 3 to 5 letters
+MAX_WORD = 20  # a longer word is written under hundreds of deletions (a 35-letter name: 631)
+# The fields whose words typos reach: emails and phones are identifiers, typed whole or by
+# their start (and a joined email local part, "adalovelace", is new with nearly every person:
+# 67 writes each)
+FIELDS = ("full_name", "company_name", "job_title")
 MIN_TERM = 4
 TWO_EDITS_FROM = 8  # terms of this many letters or more reach two edits
 MAX_CORRECTIONS = 10  # real words a term expands to, the nearest first
 
 
 def is_word(word: str) -> bool:
-    return len(word) >= MIN_WORD and word.isalpha()
+    return MIN_WORD <= len(word) <= MAX_WORD and word.isalpha()
 
 
 def reach(term: str) -> int:
