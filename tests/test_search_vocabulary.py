@@ -50,10 +50,23 @@ def test_deletions_meet_for_every_word_within_reach(pair):
 
 
 def test_reach_follows_the_contract():
-    assert [vocabulary.reach(t) for t in ("abc", "abcd", "abcdefg", "abcdefgh", "ab3d")] == \
-        [0, 1, 1, 2, 0]
+    assert [vocabulary.reach(t) for t in ("abc", "abcd", "abcdefg", "abcdefgh", "ab3d",
+                                          "a" * 22, "a" * 23, "a" * 200)] == [0, 1, 1, 2, 0, 2, 0, 0]
     assert not vocabulary.is_word("ab") and not vocabulary.is_word("e2e")
     assert vocabulary.is_word("ann") and vocabulary.is_word("σωκρατης")
+
+
+def test_a_long_term_reads_no_vocabulary(api, monkeypatch):
+    """A term of 200 letters would be 20,101 deletions to read (201 BatchGetItems): a term past
+    22 letters can reach no kept word (20 letters at most) and reads none."""
+    from chalicelib.search import index
+    asked: list[int] = []
+    monkeypatch.setattr(index, "get_items", lambda keys, attributes=None: asked.append(
+        len(keys)) or [])
+    assert vocabulary.corrections(["a" * 200, "b" * 23]) == {}
+    assert asked == []
+    vocabulary.corrections(["c" * 22])
+    assert asked and asked[0] <= 254
 
 
 def test_register_writes_a_word_once_and_corrections_find_it(api):

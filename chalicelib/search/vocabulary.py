@@ -38,8 +38,10 @@ def is_word(word: str) -> bool:
 
 
 def reach(term: str) -> int:
-    """How many edits a query term may be from the words it matches through a typo."""
-    if len(term) < MIN_TERM or not term.isalpha():
+    """How many edits a query term may be from the words it matches through a typo (none past
+    MAX_WORD + 2 letters: no word it could reach is kept, and a 200-letter term's deletions
+    would be 20,000 keys to read)."""
+    if not MIN_TERM <= len(term) <= MAX_WORD + 2 or not term.isalpha():
         return 0
     return 2 if len(term) >= TWO_EDITS_FROM else 1
 
