@@ -274,12 +274,12 @@ def edits(a: str, b: str) -> int:
 def typo_fields(term: str, fw: dict[str, list[str]]) -> set[str]:
     """The fields with a whole word within the term's reach (8.3: a term of 4 to 7 letters, one
     edit; of 8 or more, two). docs/search-words.md: the words of name, company and title, of 3
-    to 20 letters and no digit (emails and phones are identifiers)."""
+    to 40 letters and no digit (emails and phones are identifiers)."""
     if len(term) < 4 or not term.isalpha():
         return set()
     reach = 1 if len(term) <= 7 else 2
     return {name for name in ("full_name", "company_name", "job_title") for w in fw[name]
-            if 3 <= len(w) <= 20 and w.isalpha() and not w.startswith(term)
+            if 3 <= len(w) <= 40 and w.isalpha() and not w.startswith(term)
             and edits(term, w) <= reach}
 
 

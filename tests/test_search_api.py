@@ -542,7 +542,8 @@ def test_long_name_words_are_found_whole_and_by_any_prefix(api):
     sync()
     for q in (word, word[:21], word[:20], word[:25], word.upper(), f"{word} hubert"):
         assert found(api, q) == ids(person), q
-    assert found(api, word + "x") == []  # a word over 20 letters is no typo's target
+    assert found_exact(api, word + "x") == []
+    assert found(api, word + "x") == ids(person)  # one edit from the whole word: a typo
     assert found(api, word[:25] + "q") == []  # typos compare whole words, never prefixes
 
 

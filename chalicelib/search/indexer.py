@@ -195,7 +195,8 @@ def plan(change: Change, state: IndexedState | None, *, same_version: bool = Fal
     if not set(postings) <= set(old_keys):
         pending = {"id": doc.id, "v": old_version, "dg": "pending",
                    "ks": pack(["\t".join(k) for k in dict.fromkeys(old_keys + list(postings))])}
-    words = {w for name in vocabulary.FIELDS for w in doc.profile.get(name, ())}
+    words = set(list(dict.fromkeys(w for name in vocabulary.FIELDS for w in doc.profile.get(
+        name, ()) if vocabulary.is_word(w)))[:vocabulary.PER_PROFESSIONAL])
     read_anew = doc.resume_text and (state is None or state.text_key != doc.text_key)
     resume_words = set(analyzer.resume_words(doc.resume_text)) if read_anew else set()
     return Plan("indexed", postings, [k for k in old_keys if k not in postings], final, pending,

@@ -9,10 +9,13 @@ which typos reach, ``r`` for resume words, which only suggestions use), with a m
 (``W#<word>`` / ``W``, ``k`` the kinds it has) that says it is there; a query term reads the items of its own
 deletions in one BatchGetItem and keeps the words truly within reach (``distance``).
 
+Only the first PREFIX letters are deleted (``deletions``), so a word costs at most 29 entries.
+
 Reach: a term of 4 to 7 letters matches words within one edit, of 8 or more within two; so a
 word of 6 or more letters (which a term of 8 can reach with two edits) is written with its
 deletions of up to two letters, a shorter one with up to one. Only words of letters are kept,
-of name, company and title (FIELDS), 3 to 20 letters long: typos apply to terms of letters, and
+of name, company and title (FIELDS), 3 to 40 letters long, the first PER_PROFESSIONAL of a
+professional (a public sign-up cannot make the indexer write thousands of items): typos apply to terms of letters, and
 a word with a digit (``person0001``, ``e2e``), an email's or a very long one would cost tens or
 hundreds of writes, most of them for one person.
 """
@@ -23,7 +26,9 @@ from typing import Iterable
 from chalicelib.search import index
 
 MIN_WORD = 3  # a 4-letter term reaches words of 3 to 5 letters
-MAX_WORD = 20  # a longer word is written under hundreds of deletions (a 35-letter name: 631)
+MAX_WORD = 40  # no name word is longer; a term past MAX_WORD + 2 letters reaches none
+PREFIX = 7  # letters whose deletions are kept: 1 + 7 + 21 = 29 entries for a word at most
+PER_PROFESSIONAL = 12  # new words one professional can add to the vocabulary at a time
 # The fields whose words typos reach: emails and phones are identifiers, typed whole or by
 # their start (and a joined email local part, "adalovelace", is new with nearly every person:
 # 67 writes each)
@@ -52,7 +57,13 @@ def _depth(word: str) -> int:
 
 
 def deletions(word: str, depth: int) -> set[str]:
-    """The word and every string made by deleting up to ``depth`` of its letters."""
+    """The word's first PREFIX letters and every string made by deleting up to ``depth`` of
+    them. Only the start is used (SymSpell's prefix length): a word and a term within ``depth``
+    edits still share one (an edit inside the start shifts at most one letter per insertion or
+    deletion across its end, which one more deletion on each side absorbs; edits past it leave
+    the starts equal), and a word costs at most 29 entries, however long; the candidates are
+    then checked on the whole words."""
+    word = word[:PREFIX]
     found = {word}
     edge = {word}
     for _ in range(depth):
