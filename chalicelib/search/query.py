@@ -1,21 +1,26 @@
 """Search: read the postings of a query's terms, match, rank, page (docs/api.md, Search).
 
-Two plans, one order:
+First, a ``q`` that is a whole phone number or email address is looked up through the
+professionals' GSIs (``identified``): its holder leads the first page. Then two plans, one order
+(typo matches last, then tier, whole words before starts of words, resume weight, newest):
 
-- **One term** (the as-you-type case, and the common words): the postings are stored in result
-  order, so a page is read off the front of the term's profile partition (best tier, newest
-  first), then of its resume partition (most used for its length first), skipping resume
-  postings whose profile already matched. A page costs one or two Queries whatever the term's
-  frequency or the table's size.
-- **Several terms**: every term's partitions are read side by side, page by page, until one
-  term's are complete: that rarest term's professionals are the candidates. Each posting carries
-  the professional's profile words, so the other terms are checked in memory; only candidates
-  that need a term checked against their resume words cost a batched read (100 a request).
-  Candidates are then ranked and the page cut from that order.
+- **One term of a partition's length** (the as-you-type case, and the common words): the
+  postings are stored in result order, so a page is read off the front of the term's profile
+  partition (best tier, exact, newest first), then of its resume stem's partition (most used
+  for its length first), skipping resume postings whose profile already matched. A page costs
+  one or two Queries whatever the term's frequency or the table's size; typo matches (the
+  vocabulary's corrections) follow once the term's own are all read.
+- **Any other query** (several terms, or one of another length): every term's partitions, and
+  its corrections', are read side by side, page by page, until one term's are complete: that
+  rarest term's professionals are the candidates. Each posting carries the professional's
+  profile words, so the other terms are checked in memory; only candidates that need a term
+  checked against their resume words cost a batched read (100 a request). Candidates are then
+  ranked and the page cut from that order. The plan follows from ``q`` alone, so pages agree.
 
 Both end the same way: the page's DOC items give the resume match and snippet, and the
 professionals themselves are read from their table (the index is never the source of truth: a
-professional deleted a moment ago is simply left out).
+professional deleted a moment ago is simply left out). A first page that finds nothing carries
+a ``suggestion`` (``vocabulary``).
 """
 from __future__ import annotations
 
