@@ -18,7 +18,7 @@ from chalicelib.auth import PARTNER, Caller, can_see
 from chalicelib.errors import BadRequest, Forbidden
 from chalicelib.models import PartnerIndex, ProfessionalItem, SourceIndex
 from chalicelib.professionals import find_by, to_resource
-from chalicelib.search import analyzer, query
+from chalicelib.search import analyzer, identifiers, query
 from chalicelib.search.index import Filters
 from chalicelib.settings import get_settings
 
@@ -129,14 +129,9 @@ def _canonical_q(q: str) -> str:
     """A q that is one whole email address, in its stored spelling: the index holds the
     canonical form's words, which an A-label domain (``xn--bcher-kva``) does not share with its
     U-label (``bücher``). Anything else, an invalid address included, is searched as typed."""
-    text = q.strip()
-    if "@" not in text or len(text) > analyzer.MAX_QUERY_CHARS or any(
-            c.isspace() for c in text):
-        return q
-    try:
-        return validation.normalise_email(text)
-    except ValueError:
-        return q
+    if len(q.strip()) > analyzer.MAX_QUERY_CHARS:
+        return q  # too long to search: parse_q says so
+    return identifiers.email_reading(q) or q
 
 
 def _limit(raw: str | None) -> int:

@@ -75,7 +75,6 @@ class Hit:
     exact: bool = False
     points: int = 0
     fields: list[str] = field(default_factory=list)
-    identifier: bool = False  # found as the whole of q: a phone number or email address
     typo: bool = False  # some term matched only through a typo
 
     def order(self) -> tuple[int, int, int, int]:
@@ -99,15 +98,16 @@ def search(terms: list[str], *, where: index.Filters, limit: int, cursor: str | 
     owner = identified(q, where) if q is not None and position is None else None
     owner_id = owner.id if owner else position[5] if position else None
     want = limit + (1 if owner_id else 0)  # the owner may be among the hits: one more
-    corrections = vocabulary.corrections(terms)
     if len(terms) == 1 and in_stored_order(terms[0]):
         in_typos = bool(position and position[0])
         hits = [] if in_typos else _one_term(terms[0], where, want, position)
-        if len(hits) <= want and corrections:  # the term's own matches are all read: typos next
+        # the vocabulary is read only once the term's own matches are all read: typos next
+        corrections = vocabulary.corrections(terms) if len(hits) <= want else {}
+        if corrections:
             hits += [h for h in _several_terms(terms, where, want, position if in_typos
                                                else None, corrections) if h.typo]
     else:
-        hits = _several_terms(terms, where, want, position, corrections)
+        hits = _several_terms(terms, where, want, position, vocabulary.corrections(terms))
     hits = [h for h in hits if h.id != owner_id]
     page, after = _cut(hits, limit - 1 if owner else limit, owner_id)
     if owner and after is None and len(hits) >= limit:
@@ -157,7 +157,7 @@ def identified(q: str, where: index.Filters) -> Hit | None:
             email_verified=bool(holder.email_verified), list_key=holder.list_key):
         return None
     return Hit(id=holder.id, list_key=holder.list_key, profile={}, resume_words=0,
-               fields=["email" if email else "phone"], identifier=True)
+               fields=["email" if email else "phone"])
 
 
 def _first_held(find_by: Any, numbers: list[str]) -> Any:
