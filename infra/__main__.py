@@ -3,12 +3,16 @@
 ``emails canonicalize [--dry-run]``.
 
 They act on the table named by TABLE_NAME (and AWS_ENDPOINT_URL_DYNAMODB, for an emulator).
+A shell that names neither, while a local stack runs (``make run``), acts on that stack's table.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from collections.abc import MutableMapping
+from pathlib import Path
 
 from chalicelib import auth, db
 from infra import resources
@@ -47,27 +51,61 @@ def main(argv: list[str] | None = None) -> int:
     from infra import emails
     emails.add_command(commands)
     args = parser.parse_args(argv)
+    stack_url = adopt_local_stack()
+    if stack_url:
+        print(f"python -m infra: the local stack at {stack_url}", file=sys.stderr)
     try:
         return run(args)
     except Exception as exc:
         reason = unreachable(exc)
         if reason is None:
             raise
-        print(f"python -m infra: table {db.bind()} cannot be reached: {reason}.\n"
-              "For the local stack (make run), point this shell at it first:\n"
-              '  eval "$(.venv/bin/python -m infra.local_stack env)"\n'
-              "For a deployed stage: AWS credentials and TABLE_NAME, or "
-              "infra/deploy.sh keys <stage> ... for keys.", file=sys.stderr)
+        print(f"python -m infra: table {db.bind()} cannot be reached ({reason}): start the local "
+              "stack (make run) or set TABLE_NAME and AWS credentials for a stage.",
+              file=sys.stderr)
         return 2
+
+
+def adopt_local_stack(environ: MutableMapping[str, str] | None = None) -> str | None:
+    """When this shell names no table and no DynamoDB endpoint and a local stack is ready in
+    LOCAL_DATA_DIR (or ``.local/``), take that stack's environment, as
+    ``eval "$(python -m infra.local_stack env)"`` would; returns the stack's URL, else None."""
+    environ = os.environ if environ is None else environ
+    if any(environ.get(name) for name in ("TABLE_NAME", "AWS_ENDPOINT_URL",
+                                          "AWS_ENDPOINT_URL_DYNAMODB")):
+        return None
+    from infra.local.config import DEFAULT_DATA_DIR
+    from infra.local.datadir import DataDir
+    state = DataDir(Path(environ.get("LOCAL_DATA_DIR") or DEFAULT_DATA_DIR)).read_state()
+    if state.get("status") != "ready" or not _alive(state.get("pid")) \
+            or not isinstance(state.get("env"), dict):
+        return None
+    environ.update({name: str(value) for name, value in state["env"].items()})
+    return state.get("url") or "?"
+
+
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def unreachable(exc: BaseException) -> str | None:
     """Why the store cannot be reached, when that is what ``exc`` (or its cause) says."""
-    from botocore.exceptions import EndpointConnectionError, NoCredentialsError
+    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, NoCredentialsError):
             return "no AWS credentials"
+        if isinstance(seen, ClientError) and seen.response.get("Error", {}).get("Code") \
+                == "ResourceNotFoundException":
+            return "no such table"
         if isinstance(seen, EndpointConnectionError):
             return f"nothing answers at {seen.kwargs.get('endpoint_url')}"
         # PynamoDB wraps botocore's error as ``cause`` without chaining it.

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 from chalicelib import auth
-from infra.__main__ import main
+from infra.__main__ import adopt_local_stack, main
 from infra.verify import find_violations
 
 
@@ -48,6 +51,58 @@ def test_without_credentials_the_command_says_how_to_reach_the_local_stack(table
         db._bound["table"] = None
         clients.reset()
     err = capsys.readouterr().err
-    assert "no AWS credentials" in err and "professionals-test" in err
-    assert 'eval "$(.venv/bin/python -m infra.local_stack env)"' in err
-    assert "Traceback" not in err
+    assert "no AWS credentials" in err and "professionals-test" in err and "make run" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def _stack_state(path, pid: int, env: dict[str, str], status: str = "ready") -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "stack.json").write_text(json.dumps(
+        {"pid": pid, "url": "http://127.0.0.1:8123", "status": status, "env": env}))
+
+
+def test_a_shell_naming_no_table_uses_the_running_local_stack(store, monkeypatch, tmp_path,
+                                                               capsys):
+    """GIVEN a ready local stack in LOCAL_DATA_DIR and a shell without TABLE_NAME or endpoint
+    WHEN `keys list` runs THEN it lists that stack's keys, saying which stack it used."""
+    _, item = auth.create_key("staff", "local-staff")
+    env = {"TABLE_NAME": "professionals-test", "STAGE": "test"}
+    for name in env:  # restored after the test, whatever the command sets
+        monkeypatch.setenv(name, "x")
+    monkeypatch.delenv("TABLE_NAME")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
+    monkeypatch.setenv("LOCAL_DATA_DIR", str(tmp_path))
+    _stack_state(tmp_path, os.getpid(), env)
+    assert main(["keys", "list"]) == 0
+    out, err = capsys.readouterr()
+    assert [json.loads(line)["key_id"] for line in out.splitlines()] == [item.key_id]
+    assert err.strip() == "python -m infra: the local stack at http://127.0.0.1:8123"
+
+
+def test_a_stopped_or_starting_stack_or_a_named_table_is_not_adopted(monkeypatch, tmp_path):
+    environ = {"LOCAL_DATA_DIR": str(tmp_path)}
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    _stack_state(tmp_path, dead.pid, {"TABLE_NAME": "t"})
+    assert adopt_local_stack(environ) is None
+    _stack_state(tmp_path, os.getpid(), {"TABLE_NAME": "t"}, status="starting")
+    assert adopt_local_stack(environ) is None
+    _stack_state(tmp_path, os.getpid(), {"TABLE_NAME": "t"})
+    assert adopt_local_stack({**environ, "TABLE_NAME": "mine"}) is None
+    assert adopt_local_stack({**environ, "AWS_ENDPOINT_URL_DYNAMODB": "http://x"}) is None
+    assert adopt_local_stack(environ) == "http://127.0.0.1:8123"
+    assert environ["TABLE_NAME"] == "t"
+
+
+def test_a_missing_table_is_one_line_not_a_traceback(store, monkeypatch, capsys):
+    from chalicelib import db
+    monkeypatch.setenv("TABLE_NAME", "professionals-nowhere")
+    db._bound["table"] = None
+    try:
+        assert main(["keys", "list"]) == 2
+    finally:
+        db._bound["table"] = None
+    err = capsys.readouterr().err
+    assert "no such table" in err and "professionals-nowhere" in err
+    assert len(err.strip().splitlines()) == 1
