@@ -36,7 +36,8 @@ PLATFORM = {"logs:CreateLogStream", "logs:PutLogEvents", "sqs:ReceiveMessage",
             # the stream's event source mapping, and its on-failure queue
             "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
             "dynamodb:ListStreams", "sqs:SendMessage",
-            "s3:ListBucket"}  # lets a HeadObject/GetObject of a missing key answer 404, not 403
+            "s3:ListBucket",  # lets a HeadObject/GetObject of a missing key answer 404, not 403
+            "xray:PutTraceSegments", "xray:PutTelemetryRecords"}  # active tracing's segments
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ FUNCTIONS = {"APIHandler": "ApiHandlerRole", "ProcessResumeUploads": "ResumeWork
 STREAM_ACTIONS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
                   "dynamodb:ListStreams"}
 SEARCH_INDEX_ACTIONS = {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"}
+# Every function's traces (Tracing: Active; tests/test_deploy_observability.py).
+XRAY_WRITE = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 # What each function calls (see test_deploy_iam.py, which records the calls), and nothing else.
 EXPECTED_ACTIONS = {
     "APIHandler": {
@@ -225,6 +227,10 @@ def test_no_policy_allows_a_wildcard_action_or_resource(doc):
                 continue  # a wide Deny only narrows (e.g. TLS only)
             seen += 1
             assert statement.get("Principal") != "*", owner
+            if statement.get("Sid") == "WriteTraces":  # X-Ray's writes name no resource
+                assert set(as_list(statement["Action"])) == XRAY_WRITE and \
+                    statement["Resource"] == ["*"], owner
+                continue
             for action in as_list(statement["Action"]):
                 assert "*" not in action, (owner, action)
             for raw in as_list(statement.get("Resource", [])):
@@ -250,7 +256,7 @@ def test_no_policy_allows_a_wildcard_action_or_resource(doc):
 def test_each_function_is_allowed_exactly_what_it_uses(doc):
     for function, statements in role_policies(doc).items():
         actions = {a for s in statements if s["Effect"] == "Allow" for a in as_list(s["Action"])}
-        assert actions == EXPECTED_ACTIONS[function], function
+        assert actions == EXPECTED_ACTIONS[function] | XRAY_WRITE, function
 
 
 def test_writes_to_the_table_are_limited_to_the_item_kinds_each_function_owns(doc):

@@ -22,6 +22,8 @@ STREAM_READ_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords",
 SEARCH_INDEXER_ACTIONS = ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"]
 
 
+XRAY_WRITE_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+
 # The hourly purge: I/O only (a Query, then a DELETE's few writes per sign-up); an hour's due
 # sign-ups fit in minutes, and a run cut short leaves the rest to the next hour.
 PURGE_MEMORY_MB, PURGE_TIMEOUT_S = 256, 300
@@ -63,6 +65,7 @@ def function(t: Stack, logical_id: str, role: str, policy_doc: dict[str, Any], m
     policy_doc["Statement"].insert(0, allow(
         "WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"],
         [getatt(log_group, "Arn")]))
+    policy_doc["Statement"].insert(1, write_traces())
     t.add(role, "AWS::IAM::Role", {
         "Description": f"{APP} {t.stage}: {logical_id} (least privilege, hand-written)",
         "AssumeRolePolicyDocument": policy({
@@ -78,8 +81,17 @@ def function(t: Stack, logical_id: str, role: str, policy_doc: dict[str, Any], m
         "Timeout": timeout,
         "Environment": {"Variables": env},
         "LoggingConfig": {"LogGroup": ref(log_group), "LogFormat": "Text"},
+        # X-Ray: Lambda opens each invocation's segment; Powertools' Tracer (chalicelib/logs.py)
+        # adds a subsegment per AWS call.
+        "Tracing": "Active",
         **extra,
     }}
+
+
+def write_traces() -> dict[str, Any]:
+    """What Lambda's active tracing sends with the function's role (SAM's
+    AWSXRayDaemonWriteAccess). X-Ray's write actions have no resource to name: ``*`` only."""
+    return allow("WriteTraces", XRAY_WRITE_ACTIONS, ["*"])
 
 
 def table_arns(t: Stack) -> tuple[Any, list[Any]]:
