@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         if reason is None:
             raise
         print(f"python -m infra: table {db.bind()} cannot be reached ({reason}): start the local "
-              "stack (make run) or set TABLE_NAME and AWS credentials for a stage.",
+              "stack (make run) or set TABLE_NAME, AWS credentials and region for a stage.",
               file=sys.stderr)
         return 2
 
