@@ -24,3 +24,15 @@ def test_operations_md_lists_every_function_of_the_template():
     assert len(functions) >= 8
     assert stage == functions
     assert permissions == functions
+
+
+def test_operations_md_names_every_metric_the_code_emits():
+    root = OPERATIONS.parents[1]
+    source = "\n".join(path.read_text() for path in [root / "app.py",
+                                                     *(root / "chalicelib").rglob("*.py")])
+    emitted = {name for values in re.findall(r"metrics\.emit\(\{([^}]*)\}", source)
+               for name in re.findall(r'"(\w+)":', values)}
+    emitted |= set(re.findall(r'metrics\.duration\("(\w+)"', source))
+    assert {"RowsCreated", "MailSent", "UnconfirmedPurged", "SearchLatency"} <= emitted
+    documented = set(re.findall(r"`(\w+)`", _section(OPERATIONS.read_text(), "Logs and metrics")))
+    assert emitted - documented == set()
