@@ -377,3 +377,12 @@ def test_every_alarm_goes_to_the_topic_and_a_stage_without_an_address_still_depl
     assert doc["Conditions"]["HasAlarmEmail"] == {
         "Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}
     assert doc["Outputs"]["AlarmTopicArn"]["Value"] == {"Ref": "AlarmTopic"}
+
+
+@pytest.mark.package
+def test_the_throttles_alarm_watches_every_function(doc):
+    metrics = doc["Resources"]["LambdaThrottlesAlarm"]["Properties"]["Metrics"]
+    watched = {m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"] for m in metrics
+               if "MetricStat" in m}
+    assert watched == {n for n, r in doc["Resources"].items()
+                       if r["Type"] == "AWS::Serverless::Function"}
