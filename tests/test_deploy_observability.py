@@ -386,3 +386,28 @@ def test_the_throttles_alarm_watches_every_function(doc):
                if "MetricStat" in m}
     assert watched == {n for n, r in doc["Resources"].items()
                        if r["Type"] == "AWS::Serverless::Function"}
+
+
+@pytest.mark.package
+def test_every_dead_letter_queue_and_stream_consumer_has_its_alarm(doc):
+    alarms = [r["Properties"] for r in doc["Resources"].values()
+              if r["Type"] == "AWS::CloudWatch::Alarm"]
+
+    def watched(metric: str) -> set[str]:
+        return {next(iter(d["Value"].values())) if "Ref" in d["Value"]
+                else d["Value"]["Fn::GetAtt"][0]
+                for a in alarms if a.get("MetricName") == metric for d in a["Dimensions"]}
+
+    resources = doc["Resources"]
+    dead_letter = {r["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+                   for r in resources.values()
+                   if r["Type"] == "AWS::SQS::Queue" and "RedrivePolicy" in r["Properties"]}
+    dead_letter |= {e["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
+                    ["Fn::GetAtt"][0]
+                    for r in resources.values() if r["Type"] == "AWS::Serverless::Function"
+                    for e in r["Properties"].get("Events", {}).values()
+                    if "DestinationConfig" in e["Properties"]}
+    assert len(dead_letter) >= 4
+    assert dead_letter <= watched("ApproximateNumberOfMessagesVisible")
+    assert stream_functions(doc) <= watched("IteratorAge")
+
