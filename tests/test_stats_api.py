@@ -13,6 +13,7 @@ from chalicelib.errors import ValidationFailed
 from chalicelib.stats import counters, report
 from tests import mail_helpers
 from tests import stats_records as sr
+from tests.test_imports import imports  # noqa: F401  (fixture)
 
 TODAY = date.fromisoformat(counters.today())
 
@@ -192,3 +193,31 @@ def test_parse_range_counts_both_ends():
     assert report.parse_range({"from": "2023-01-01", "to": "2024-01-01"}, TODAY)  # 366
     with pytest.raises(ValidationFailed):
         report.parse_range({"from": "2023-01-01", "to": "2024-01-02"}, TODAY)  # 367
+
+
+def test_an_import_chunk_retried_after_a_crash_is_counted_once(imports, monkeypatch):
+    from chalicelib.imports import worker
+    from tests.test_imports import create_job, deliver, people_csv, run_job, s3_event
+    rows = [(f"Person {i}", f"p{i}@example.com", "t") for i in range(10)]
+    rows[6] = ("Person 0", "p0@example.com", "moved")  # chunk 2 (of 4 rows) updates a row
+    assert run_job(imports, people_csv(rows[:3]), dry_run=True)["status"] == "done"
+    assert today_of(imports)["bulk_rows"] == zero_day("-")["bulk_rows"]  # a dry run: nothing
+
+    job = create_job(imports)
+    clients.s3().put_object(Bucket="professionals-resumes-test", Key=job["upload"]["key"],
+                            Body=people_csv(rows))
+    real, calls = worker._save_part, []
+
+    def crash_once(*args, **kwargs):  # dies after chunk 2's rows are written (and counted)
+        calls.append(args)
+        if len(calls) == 2:
+            raise RuntimeError("the invocation dies before the chunk's part is saved")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(worker, "_save_part", crash_once)
+    event = s3_event(job["upload"]["key"])
+    assert deliver(imports, event, message_id="m-1")["batchItemFailures"]
+    assert deliver(imports, event, message_id="m-1") == {"batchItemFailures": []}  # chunk 2 again
+    done = imports.call("GET", f"/imports/{job['id']}").json
+    assert done["summary"] == {"created": 9, "updated": 1, "unchanged": 0, "failed": 0}
+    assert today_of(imports)["bulk_rows"] == done["summary"]
