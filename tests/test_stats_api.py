@@ -221,3 +221,14 @@ def test_an_import_chunk_retried_after_a_crash_is_counted_once(imports, monkeypa
     done = imports.call("GET", f"/imports/{job['id']}").json
     assert done["summary"] == {"created": 9, "updated": 1, "unchanged": 0, "failed": 0}
     assert today_of(imports)["bulk_rows"] == done["summary"]
+
+
+def test_the_rebuild_command_reports_the_days_and_refuses_a_reversed_range(api, capsys):
+    from infra.__main__ import main
+    api.call("POST", "/professionals", body={"full_name": "Cli", "email": "cli@example.com"})
+    day = TODAY.isoformat()
+    assert main(["stats", "rebuild", "--from", day, "--to", day]) == 0
+    out = capsys.readouterr().out
+    assert f"{day}: signups_internal 1" in out and "1 day(s) rebuilt" in out
+    assert today_of(api)["signups"]["internal"] == 1
+    assert main(["stats", "rebuild", "--from", day, "--to", "2020-01-01"]) == 2
