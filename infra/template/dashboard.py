@@ -26,7 +26,7 @@ DASHBOARD = "Dashboard"  # the logical id
 
 
 def dashboard(t: Stack) -> None:
-    app = ("professionals", "Stage", t.stage)
+    app = (t.metrics_namespace, "Stage", t.stage)  # chalicelib/metrics.py's, per stage
     api = ("AWS/ApiGateway", "ApiName", t.api_name, "Stage", API_STAGE)
     panels = [
         graph("API requests and errors (all routes)", [
@@ -46,8 +46,9 @@ def dashboard(t: Stack) -> None:
         graph("Resume outcomes", [
             [*app[:1], "ResumesReady", *app[1:], {"label": "ready"}],
             [*app[:1], "ResumesRejected", *app[1:], {"label": "rejected"}],
+            # One line per reason (CloudWatch labels each with its Reason).
             [{"expression": search(app[0], ("Stage", "Reason"), "ResumesRejected", t.stage),
-              "label": "rejected:", "id": "reasons"}]], stat="Sum"),
+              "id": "reasons"}]], stat="Sum"),
         graph("Mail", [
             [*app[:1], name, *app[1:], {"label": label}] for name, label in (
                 ("MailSent", "sent"), ("MailSuppressed", "suppressed (per-address limit)"),
