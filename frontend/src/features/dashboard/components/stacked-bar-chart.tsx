@@ -2,16 +2,31 @@ import { AxisBottom, AxisLeft } from '@visx/axis';
 import { Group } from '@visx/group';
 import { scaleBand, scaleLinear } from '@visx/scale';
 import { BarStack } from '@visx/shape';
-import { useId } from 'react';
+import { useId, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 
 import { chartTotal, count, dayTotal, formatDay, type ChartSpec } from '../lib/charts';
 
-// Drawn in a fixed coordinate space and scaled to the width it is given (no resize observer).
-const WIDTH = 720;
+// Drawn at the width it is given (text stays 12 px on a phone and a wide screen), 220 px high.
+const DEFAULT_WIDTH = 720;
 const HEIGHT = 220;
-const MARGIN = { top: 12, right: 12, bottom: 28, left: 44 };
-const INNER_WIDTH = WIDTH - MARGIN.left - MARGIN.right;
+const MARGIN = { top: 12, right: 24, bottom: 28, left: 44 };
 const INNER_HEIGHT = HEIGHT - MARGIN.top - MARGIN.bottom;
+
+/** The element's width, followed as it changes (the default where ResizeObserver is missing). */
+function useWidth(ref: RefObject<HTMLElement | null>): number {
+  const [width, setWidth] = useState(DEFAULT_WIDTH);
+  useLayoutEffect(() => {
+    const element = ref.current;
+    if (!element || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(([entry]) => {
+      const next = Math.floor(entry.contentRect.width);
+      if (next > 0) setWidth(next);
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [ref]);
+  return width;
+}
 
 type Datum = Record<string, number> & { index: number };
 
@@ -21,6 +36,9 @@ type Datum = Record<string, number> & { index: number };
  * every figure.
  */
 export function StackedBarChart({ chart, dates }: { chart: ChartSpec; dates: string[] }) {
+  const box = useRef<HTMLDivElement>(null);
+  const width = useWidth(box);
+  const innerWidth = Math.max(width - MARGIN.left - MARGIN.right, 10);
   const titleId = useId();
   const descId = useId();
   const keys = chart.series.map((s) => s.key);
@@ -30,79 +48,82 @@ export function StackedBarChart({ chart, dates }: { chart: ChartSpec; dates: str
     return datum;
   });
   const highest = Math.max(0, ...dates.map((_, i) => dayTotal(chart, i)));
-  const xScale = scaleBand<number>({ domain: dates.map((_, i) => i), range: [0, INNER_WIDTH], padding: 0.2 });
+  const xScale = scaleBand<number>({ domain: dates.map((_, i) => i), range: [0, innerWidth], padding: 0.2 });
   const yScale = scaleLinear<number>({ domain: [0, Math.max(highest, 4)], range: [INNER_HEIGHT, 0], nice: true });
   const colors = new Map(chart.series.map((s) => [s.key, s.color]));
   const labels = new Map(chart.series.map((s) => [s.key, s.label]));
-  // About seven date labels whatever the period, always the last day (today).
-  const step = Math.max(1, Math.ceil(dates.length / 7));
+  // A date label every 60 px or more (at most seven), always on the last day (today).
+  const step = Math.max(1, Math.ceil(dates.length / Math.max(1, Math.min(7, Math.floor(innerWidth / 60)))));
   const dateTicks = dates.map((_, i) => i).filter((i) => (dates.length - 1 - i) % step === 0);
   const total = chartTotal(chart);
 
   return (
-    <svg
-      viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-      className="h-auto w-full"
-      role="img"
-      aria-labelledby={titleId}
-      aria-describedby={descId}
-      data-chart={chart.id}
-    >
-      <title id={titleId}>{chart.title}</title>
-      <desc id={descId}>{describe(chart, dates, total)}</desc>
-      <Group left={MARGIN.left} top={MARGIN.top}>
-        <BarStack<Datum, string>
-          data={data}
-          keys={keys}
-          x={(d) => d.index}
-          xScale={xScale}
-          yScale={yScale}
-          color={(key) => colors.get(key) ?? '#475569'}
-        >
-          {(stacks) =>
-            stacks.flatMap((stack) =>
-              stack.bars
-                .filter((bar) => bar.height > 0)
-                .map((bar) => (
-                  <rect
-                    key={`${stack.key}-${bar.index}`}
-                    x={bar.x}
-                    y={bar.y}
-                    width={bar.width}
-                    height={bar.height}
-                    fill={bar.color}
-                    data-series={stack.key}
-                  >
-                    <title>{`${dates[bar.index]} · ${labels.get(stack.key)}: ${bar.bar.data[stack.key]}`}</title>
-                  </rect>
-                )),
-            )
-          }
-        </BarStack>
-        {total === 0 && (
-          <text x={INNER_WIDTH / 2} y={INNER_HEIGHT / 2} textAnchor="middle" className="fill-slate-500 text-sm">
-            None in these {dates.length} days
-          </text>
-        )}
-        <AxisLeft
-          scale={yScale}
-          numTicks={4}
-          tickFormat={(value) => (Number.isInteger(Number(value)) ? Number(value).toLocaleString('en') : '')}
-          stroke="#94a3b8"
-          tickStroke="#94a3b8"
-          tickLabelProps={{ fill: '#334155', fontSize: 12, textAnchor: 'end', dx: -4, dy: 4 }}
-        />
-        <AxisBottom
-          top={INNER_HEIGHT}
-          scale={xScale}
-          tickValues={dateTicks}
-          tickFormat={(i) => formatDay(dates[Number(i)])}
-          stroke="#94a3b8"
-          tickStroke="#94a3b8"
-          tickLabelProps={{ fill: '#334155', fontSize: 12, textAnchor: 'middle' }}
-        />
-      </Group>
-    </svg>
+    <div ref={box} className="w-full">
+      <svg
+        width={width}
+        height={HEIGHT}
+        className="block"
+        role="img"
+        aria-labelledby={titleId}
+        aria-describedby={descId}
+        data-chart={chart.id}
+      >
+        <title id={titleId}>{chart.title}</title>
+        <desc id={descId}>{describe(chart, dates, total)}</desc>
+        <Group left={MARGIN.left} top={MARGIN.top}>
+          <BarStack<Datum, string>
+            data={data}
+            keys={keys}
+            x={(d) => d.index}
+            xScale={xScale}
+            yScale={yScale}
+            color={(key) => colors.get(key) ?? '#475569'}
+          >
+            {(stacks) =>
+              stacks.flatMap((stack) =>
+                stack.bars
+                  .filter((bar) => bar.height > 0)
+                  .map((bar) => (
+                    <rect
+                      key={`${stack.key}-${bar.index}`}
+                      x={bar.x}
+                      y={bar.y}
+                      width={bar.width}
+                      height={bar.height}
+                      fill={bar.color}
+                      data-series={stack.key}
+                    >
+                      <title>{`${dates[bar.index]} · ${labels.get(stack.key)}: ${bar.bar.data[stack.key]}`}</title>
+                    </rect>
+                  )),
+              )
+            }
+          </BarStack>
+          {total === 0 && (
+            <text x={innerWidth / 2} y={INNER_HEIGHT / 2} textAnchor="middle" className="fill-slate-500 text-sm">
+              None in these {dates.length} days
+            </text>
+          )}
+          <AxisLeft
+            scale={yScale}
+            numTicks={4}
+            tickFormat={(value) => (Number.isInteger(Number(value)) ? Number(value).toLocaleString('en') : '')}
+            stroke="#94a3b8"
+            tickStroke="#94a3b8"
+            tickLabelProps={{ fill: '#334155', fontSize: 12, textAnchor: 'end', dx: -4, dy: 4 }}
+          />
+          <AxisBottom
+            top={INNER_HEIGHT}
+            scale={xScale}
+            tickValues={dateTicks}
+            tickFormat={(i) => formatDay(dates[Number(i)])}
+            stroke="#94a3b8"
+            tickStroke="#94a3b8"
+            tickLabelProps={{ fill: '#334155', fontSize: 12, textAnchor: 'middle' }}
+          />
+        </Group>
+      </svg>
+    </div>
   );
 }
 
