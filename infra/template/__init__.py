@@ -22,6 +22,9 @@ parts of Chalice's own:
   event source the real stream ARN (Chalice writes the literal string ``app.py`` saw at import
   time), bisection, bounded retries and record age, and an on-failure SQS queue
   (``infra/search_dlq.py`` replays it);
+* the daily counters: their table (on-demand, TTL on ``expires_at``), the stream's second
+  consumer ``count_stats`` with its own event source mapping (a tumbling window only so that
+  the event names its shard), its on-failure queue, and ADD-only grants on the day items;
 * the REST API: regional endpoint, stage throttling, gateway responses in the contract's error
   envelope, a REQUEST authorizer that names the usage-plan key of each request
   (``apiKeySource: AUTHORIZER``), usage plans (partner: per key; staff; public), and an ANY method
