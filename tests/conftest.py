@@ -18,6 +18,19 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`--dist loadgroup`), tests that share an expensive session fixture run
+    on one worker, so that it is built once: each emulator's local stack (``stack``) and the
+    packaged stages (the deployment tests, tests/deploy_fixtures.py). Everything else is spread
+    over the workers one test at a time."""
+    for item in items:
+        emulator = getattr(getattr(item, "callspec", None), "params", {}).get("stack")
+        if emulator:
+            item.add_marker(pytest.mark.xdist_group(f"stack-{emulator}"))
+        elif item.path.name.startswith("test_deploy_"):
+            item.add_marker(pytest.mark.xdist_group("package"))
+
+
 @pytest.fixture(autouse=True)
 def _no_signing_secret_left_behind():
     """Set up before every other fixture, so torn down after them all (monkeypatch included,
