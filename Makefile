@@ -75,7 +75,7 @@ deploy-spa: install
 TEST_WORKERS ?= 2
 test: install localstack spa chromium package
 	cd frontend && npm test --silent
-	$(VPY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
+	$(VPY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS))
 
 # Every benchmark (bench/README.md); refreshes docs/benchmarks.md with the summary. ~10 min.
 bench: install
