@@ -15,6 +15,7 @@ from chalicelib.models import ApiKeyItem, ProfessionalItem, api_key_pk, professi
 
 ANONYMOUS, PARTNER, STAFF, TOKEN = "anonymous", "partner", "staff", "token"
 ROLES = (PARTNER, STAFF)
+VIEWER, EDITOR, ADMIN = "viewer", "editor", "admin"  # staff users' Cognito groups (8.2)
 TOKEN_TTL_SECONDS = 24 * 3600
 EMAIL_TOKEN_TTL_SECONDS = 7 * 24 * 3600
 _TOKEN_PURPOSE = "access-token"
@@ -28,10 +29,24 @@ class Caller:
     name: str | None = None
     key_id: str | None = None
     professional_id: str | None = None
+    # A signed-in staff user's Cognito group (VIEWER, EDITOR or ADMIN); None for any key, token
+    # or anonymous caller. A staff API key acts as EDITOR (contract 8.2).
+    group: str | None = None
 
     @property
     def is_staff(self) -> bool:
         return self.role == STAFF
+
+    @property
+    def actor(self) -> dict[str, str | None]:
+        """Who made a change, as history names it (contract 8.2's ``actor``)."""
+        if self.role == TOKEN:
+            return {"kind": "person", "name": None}
+        if self.role == ANONYMOUS:
+            return {"kind": "anonymous", "name": None}
+        if self.group is not None:
+            return {"kind": "staff", "name": self.name}  # name: the user's email
+        return {"kind": "key", "name": self.name}
 
 
 def hash_key(key: str) -> str:
