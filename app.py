@@ -10,6 +10,7 @@ from chalice import Chalice, Rate, Response
 from chalicelib import (apidocs, auth, bulk, db, gateway_auth, idempotency, listing, logs, metrics,
                         payloads, professionals, resume_processor, resumes, staff_users)
 from chalicelib.imports import api as imports_api, worker as imports_worker
+from chalicelib.history import read as history
 from chalicelib.search import indexer
 from chalicelib.stats import consumer as stats_consumer, counters as stats, report as stats_report
 from chalicelib import mail_delivery
@@ -125,6 +126,15 @@ def get_professional(professional_id):
     payloads.check_query(request.query_params, ())
     item = professionals.get(professional_id, caller)
     return {**professionals.to_resource(item), "resume_text": resumes.resume_text(item)}
+
+
+@app.route("/professionals/{professional_id}/history", methods=["GET"])
+def get_history(professional_id):
+    """Who changed the record, when, and what from what to what (newest first)."""
+    request = app.current_request
+    caller = auth.identify(request.headers)
+    auth.require(caller, STAFF, PARTNER)
+    return history.history(professional_id, request.query_params or {}, caller)
 
 
 @app.route("/professionals/{professional_id}", methods=["PATCH"], content_types=ANY)

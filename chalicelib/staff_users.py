@@ -22,7 +22,7 @@ import jwt
 from jwt import PyJWKClient
 from jwt.exceptions import PyJWKClientConnectionError, PyJWKClientError, PyJWTError
 
-from chalicelib.errors import Unauthorized, Unavailable
+from chalicelib.errors import NotFound, Unauthorized, Unavailable
 from chalicelib.settings import get_settings
 
 VIEWER, EDITOR, ADMIN = "viewer", "editor", "admin"
@@ -44,6 +44,19 @@ class StaffUser:
 def configured() -> bool:
     settings = get_settings()
     return bool(settings.cognito_user_pool_id and settings.cognito_client_id)
+
+
+def public_config() -> dict[str, str]:
+    """``GET /auth/config``: what the SPA needs to sign staff in (nothing secret: a public
+    client has no secret). ``endpoint`` only for an emulator's Cognito."""
+    settings = get_settings()
+    if not configured():
+        raise NotFound("This stage has no staff user pool; staff use API keys.")
+    config = {"region": settings.cognito_region, "user_pool_id": settings.cognito_user_pool_id,
+              "client_id": settings.cognito_client_id}
+    if settings.cognito_endpoint:
+        config["endpoint"] = settings.cognito_endpoint
+    return config
 
 
 def looks_like_jwt(token: str) -> bool:
