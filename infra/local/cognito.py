@@ -20,6 +20,19 @@ PASSWORD_POLICY = {"MinimumLength": 12, "RequireUppercase": True, "RequireLowerc
                    "TemporaryPasswordValidityDays": 7}
 
 
+def provision(endpoint: str, region: str, name: str, admin_email: str,
+              admin_password: str) -> dict[str, str]:
+    """The stack's pool and admin; the settings the API and the tools get (COGNITO_*)."""
+    import boto3
+    client = boto3.client("cognito-idp", region_name=region, endpoint_url=endpoint)
+    made = ensure_pool(client, name)
+    ensure_user(client, made["user_pool_id"], admin_email, admin_password, "admin")
+    return {"COGNITO_USER_POOL_ID": made["user_pool_id"], "COGNITO_CLIENT_ID": made["client_id"],
+            "COGNITO_REGION": region, "COGNITO_ENDPOINT": endpoint,
+            # botocore's own variable: `python -m infra staff` and the AWS CLI find the pool too.
+            "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": endpoint}
+
+
 def ensure_pool(client: Any, name: str) -> dict[str, str]:
     """The pool named ``name`` with its app client and groups (made when missing)."""
     pool_id = next((p["Id"] for p in _pools(client) if p["Name"] == name), None)

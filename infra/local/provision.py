@@ -14,7 +14,7 @@ DEFAULT_MAIL_FROM = "no-reply@professionals.local"
 
 def provision(endpoints: dict[str, str], *, url: str, port: int, instance: str,
               signing_secret: str, table_name: str | None, localstack_storage: bool,
-              cleanup: list[Path]) -> dict[str, str]:
+              cleanup: list[Path], staff_admin: tuple[str, str]) -> dict[str, str]:
     """Create (or find) every resource; returns the app's environment (also set in ours)."""
     from infra import resources
     env = {
@@ -64,6 +64,12 @@ def provision(endpoints: dict[str, str], *, url: str, port: int, instance: str,
     # The API and the mail sender read it as deployed functions do (chalicelib.signing_secret).
     created["SIGNING_SECRET_ARN"] = store_signing_secret(f"{created['TABLE_NAME']}-signing",
                                                          signing_secret, env["AWS_REGION"])
+    # Staff accounts (contract 8.2): the pool, its app client, the groups and the admin, in
+    # moto's Cognito (the stack's own moto server, or one of its own beside LocalStack).
+    from infra.local import cognito
+    created.update(cognito.provision(endpoints["cognito-idp"], env["AWS_REGION"],
+                                     f"{created['TABLE_NAME']}-staff", *staff_admin))
+    say(f"staff user pool {created['COGNITO_USER_POOL_ID']} with its admin {staff_admin[0]}")
     env.update(created)
     os.environ.update(created)
     return env
