@@ -243,6 +243,8 @@ def test_stage_settings_reach_every_function(doc, stage):
 def all_policy_documents(doc):
     for name, resource in doc["Resources"].items():
         props = resource.get("Properties", {})
+        if resource.get("Type") == "AWS::Cognito::UserPool":
+            continue  # its "Policies" are password rules, not IAM
         for inline in props.get("Policies", []):
             yield name, inline["PolicyDocument"]
         if "PolicyDocument" in props:

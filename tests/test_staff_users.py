@@ -282,3 +282,29 @@ def test_auth_config_without_a_pool_is_404_and_has_no_endpoint_on_aws(api, monke
     monkeypatch.delenv("COGNITO_ENDPOINT", raising=False)
     assert api.call("GET", "/auth/config", who=None).json == {
         "region": "eu-west-1", "user_pool_id": "eu-west-1_Abc", "client_id": "client123"}
+
+
+# --- python -m infra staff -----------------------------------------------------------------------
+
+def test_the_staff_command_adds_regroups_lists_and_disables(cognito, capsys):
+    from infra.__main__ import main
+    assert main(["staff", "add", "New.Person@Example.com", "--group", "viewer"]) == 0
+    added = json.loads(capsys.readouterr().out)
+    assert added["email"] == "new.person@example.com" and added["temporary_password"]
+    assert main(["staff", "group", "new.person@example.com", "admin"]) == 0
+    capsys.readouterr()
+    assert main(["staff", "list"]) == 0
+    users = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert users == [{"email": "new.person@example.com", "status": "FORCE_CHANGE_PASSWORD",
+                      "enabled": True, "groups": ["admin"]}]
+    assert main(["staff", "disable", "new.person@example.com"]) == 0
+    assert json.loads(capsys.readouterr().out)["enabled"] is False
+    assert main(["staff", "list"]) == 0
+    assert json.loads(capsys.readouterr().out)["enabled"] is False
+
+
+def test_the_staff_command_without_a_pool_says_so(store, monkeypatch, capsys):
+    from infra.__main__ import main
+    monkeypatch.delenv("COGNITO_USER_POOL_ID", raising=False)
+    assert main(["staff", "list"]) == 2
+    assert "COGNITO_USER_POOL_ID" in capsys.readouterr().err

@@ -61,8 +61,8 @@ from pathlib import Path
 from typing import Any
 
 from infra import resources as res
-from infra.template import (alarms, api, dashboard, data, functions as functions_, outputs, spa,
-                            waf)
+from infra.template import (alarms, api, cognito, dashboard, data, functions as functions_,
+                            outputs, spa, waf)
 from infra.template.api import (ACCESS_LOG_FORMAT, AUTHORIZER_NAME, GATEWAY_ERRORS,
                                 gateway_responses, usage_key_value)
 from infra.template.app_functions import (AUTHORIZER_FUNCTION, MAIL_FUNCTION, AppFunctions,
@@ -118,6 +118,7 @@ def render(t: Stack) -> dict[str, Any]:
     waf.waf(t)
     alarms.alarms(t)
     dashboard.dashboard(t)
+    cognito.cognito(t)
     outputs.outputs(t)
     return {
         "AWSTemplateFormatVersion": "2010-09-09",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from infra import resources as res
+from infra.template import cognito
 from infra.template.api import usage_key_value
 from infra.template.cfn import allow, getatt, leading_keys, policy, ref, sub
 from infra.template.data import SIGNING_SECRET
@@ -182,7 +183,8 @@ def functions(t: Stack) -> None:
         allow("ReadHistory", ["dynamodb:Query"], [history_table(t)]),
         mark_deletes(t),
     ), t.s.api_memory_mb, t.s.api_timeout_s, signer_env(
-        t, IMPORTS_TABLE_NAME=ref(t.d.imports_table.logical_id)))
+        t, IMPORTS_TABLE_NAME=ref(t.d.imports_table.logical_id),
+        **cognito.function_env()))  # staff users' access tokens (no IAM: public keys)
 
     import_function(t, table, list_bucket)
 
@@ -257,6 +259,7 @@ def functions(t: Stack) -> None:
         allow("ReadApiKeys", ["dynamodb:GetItem"], [table], **leading_keys("KEY#")),
     ), t.s.authorizer_memory_mb, t.s.authorizer_timeout_s, env(
         t,
+        **cognito.function_env(),  # a verified staff user is metered on the staff plan
         USAGE_KEY_PUBLIC=sub(usage_key_value("public")),
         USAGE_KEY_STAFF=sub(usage_key_value("staff")),
         USAGE_KEY_PARTNER_PREFIX=sub(usage_key_value("partner-")),
