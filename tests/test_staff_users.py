@@ -367,3 +367,16 @@ def test_every_route_against_every_group(api, cognito, group):
             assert status == 403, (group, method, route, status)
         else:  # past the credential and role checks (a 404 for an unknown import is fine)
             assert status not in (401, 403) and status < 500, (group, method, route, status)
+
+
+def test_the_local_admin_is_generated_once_and_kept_with_the_keys(tmp_path):
+    from infra.local.datadir import DEFAULT_ADMIN_EMAIL, DataDir
+    email, password = DataDir(tmp_path).staff_admin(None, None)
+    assert email == DEFAULT_ADMIN_EMAIL == "admin@professionals.local"
+    assert len(password) >= 12 and any(c.isdigit() for c in password)
+    assert DataDir(tmp_path).staff_admin(None, None) == (email, password)  # a restart
+    assert DataDir(tmp_path).staff_admin("boss@example.com", "Given-pass-123") == (
+        "boss@example.com", "Given-pass-123")
+    kept = json.loads((tmp_path / "keys.json").read_text())
+    assert (kept["admin_email"], kept["admin_password"]) == ("boss@example.com", "Given-pass-123")
+    assert ((tmp_path / "keys.json").stat().st_mode & 0o777) == 0o600
