@@ -234,3 +234,19 @@ def test_a_failed_history_write_retries_the_batch_without_counting_twice(hapi, m
     day = hapi.call("GET", "/stats", "staff").json["days"][-1]
     assert day["signups"]["internal"] == 1
     assert counters.SIGNUPS
+
+
+def test_an_import_jobs_rows_name_the_job_and_its_caller(api, monkeypatch):
+    from chalicelib import clients
+    from chalicelib.imports import worker
+    from tests.test_imports import people_csv, run_job
+    url = clients.sqs().create_queue(QueueName="professionals-imports-test")["QueueUrl"]
+    monkeypatch.setenv("IMPORT_QUEUE_URL", url)
+    monkeypatch.setattr(worker, "CHUNK_ROWS", 4)
+    job = run_job(api, people_csv([("Ada", "ada@example.com", "Engineer")]), who="partner")
+    assert job["status"] == "done", job
+    pid = api.call("GET", "/professionals?email=ada@example.com").json["items"][0]["id"]
+    sync_history(api.client)
+    [created] = history(api, pid).json["items"]
+    assert (created["action"], created["actor"], created["via"]) == \
+        ("created", {"kind": "key", "name": "acme"}, "import")
