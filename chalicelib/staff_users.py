@@ -66,7 +66,8 @@ def looks_like_jwt(token: str) -> bool:
 
 
 def strongest(groups: Any) -> str | None:
-    known = [g for g in groups if g in STRENGTH] if isinstance(groups, list) else []
+    known = [g for g in groups if isinstance(g, str) and g in STRENGTH] \
+        if isinstance(groups, list) else []
     return max(known, key=STRENGTH.__getitem__) if known else None
 
 

@@ -220,6 +220,7 @@ def test_the_strongest_of_several_groups_counts(cognito):
     assert caller.actor == {"kind": "staff", "name": "both@example.com"}
     assert staff_users.strongest(["editor", "viewer", "nonsense"]) == "editor"
     assert staff_users.strongest("admin") is None  # a claim of the wrong shape counts for nothing
+    assert staff_users.strongest([{"admin": 1}, ["admin"], "viewer"]) == "viewer"
 
 
 def _reset_password(cognito, email: str) -> str:
