@@ -250,3 +250,25 @@ def test_an_import_jobs_rows_name_the_job_and_its_caller(api, monkeypatch):
     [created] = history(api, pid).json["items"]
     assert (created["action"], created["actor"], created["via"]) == \
         ("created", {"kind": "key", "name": "acme"}, "import")
+
+
+def test_with_real_staff_tokens_the_actor_is_the_user_and_only_admins_read_the_deleted(
+        api, cognito):
+    """Cognito access tokens (moto's pool, checked against its JWKS), not a stand-in caller."""
+    token = {group: f"Bearer {cognito.token(f'{group}@example.com', group)}"
+             for group in ("viewer", "editor", "admin")}
+    pid = create(api)
+    assert api.call("PATCH", f"/professionals/{pid}", token["editor"],
+                    {"company_name": "Navy"}).status_code == 200
+    sync_history(api.client)
+    live = api.call("GET", f"/professionals/{pid}/history", token["viewer"])
+    assert live.status_code == 200
+    assert live.json["items"][0]["actor"] == {"kind": "staff", "name": "editor@example.com"}
+    assert api.call("DELETE", f"/professionals/{pid}", token["admin"]).status_code == 204
+    sync_history(api.client)
+    for group in ("viewer", "editor"):
+        assert api.call("GET", f"/professionals/{pid}/history", token[group]).status_code == 404
+    gone = api.call("GET", f"/professionals/{pid}/history", token["admin"]).json["items"]
+    assert gone[0]["action"] == "deleted"
+    assert gone[0]["actor"] == {"kind": "staff", "name": "admin@example.com"}
+    assert gone[1]["changes"] == {"company_name": {"from": None, "to": None}}
