@@ -27,6 +27,7 @@ CONTRACT_OPERATIONS = {
     ("delete", "/professionals/{id}"): "key_or_token",
     ("post", "/professionals/{id}/resume"): "key_or_token",
     ("get", "/professionals/{id}/resume"): "key",
+    ("get", "/professionals/{id}/history"): "key",
     ("get", "/auth/config"): "public",
     ("get", "/openapi.json"): "public",
     ("get", "/docs"): "public",
