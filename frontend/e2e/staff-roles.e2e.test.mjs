@@ -1,13 +1,14 @@
 // Staff accounts and history (contract 8.2) in Chromium against the running stack: an admin edits
 // a record in the console; a viewer, invited with a temporary password, chooses a new one at the
 // first sign-in, sees no edit, delete or import control, is refused a write by the API, and reads
-// the admin's change in the History panel. axe-core on each screen.
+// the admin's change in the History panel; a user in no group is told to ask an admin. axe-core
+// on each screen.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { axeViolations } from './lib/axe.mjs';
-import { outputDir, signInAsStaff, startOn, watchConsole } from './lib/browser.mjs';
+import { fillSignIn, outputDir, signInAsStaff, startOn, watchConsole } from './lib/browser.mjs';
 import { ADMIN, api, BASE_URL, RUN } from './lib/config.mjs';
 
 function required(name) {
@@ -17,6 +18,7 @@ function required(name) {
 }
 
 const VIEWER = { email: required('E2E_VIEWER_EMAIL'), password: required('E2E_VIEWER_TEMP_PASSWORD') };
+const NO_ROLE = { email: required('E2E_NOROLE_EMAIL'), password: required('E2E_NOROLE_PASSWORD') };
 /** History is written from the table's stream: within 5 s on the local stack (contract 8.2). */
 const HISTORY_TIMEOUT_MS = 15_000;
 
@@ -113,6 +115,21 @@ describe('staff roles and history', () => {
     assert.equal(await viewer.locator('input[type=file]').count(), 0, 'no upload control');
     await shot(viewer, '63-import-viewer');
     await viewer.close();
+  });
+
+  test('a user in no group is told to ask an admin, and sees nothing else', async () => {
+    const nobody = await browser.context.newPage();
+    watchConsole(nobody, problems);
+    await nobody.goto(`${BASE_URL}/staff`);
+    await fillSignIn(nobody, NO_ROLE);
+    const screen = nobody.getByRole('heading', { name: 'No role yet' });
+    await screen.waitFor();
+    assert.match(await nobody.locator('main').innerText(), /your account has no role yet; ask an admin/);
+    assert.equal(await nobody.getByRole('heading', { name: 'Professionals', level: 1 }).count(), 0);
+    await shot(nobody, '64-no-role');
+    await nobody.getByRole('main').getByRole('button', { name: 'Sign out' }).click();
+    await nobody.getByRole('heading', { name: 'Sign in to the staff console' }).waitFor();
+    await nobody.close();
   });
 
   test('no console errors, and axe-core found nothing', () => {

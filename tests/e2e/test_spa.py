@@ -31,7 +31,7 @@ def spa_env(stack) -> dict[str, str]:
 
 def invite_viewer(stack) -> dict[str, str]:
     """A viewer invited as ``python -m infra staff add`` does: a temporary password, to be
-    replaced at the first sign-in."""
+    replaced at the first sign-in; and a user in no group."""
     pool = stack_cognito(stack)
     client = pool.client()
     email = f"viewer-{secrets.token_hex(4)}@example.com"
@@ -41,7 +41,11 @@ def invite_viewer(stack) -> dict[str, str]:
         MessageAction="SUPPRESS",
         UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}])
     local_cognito.set_group(client, pool.user_pool_id, email, "viewer")
-    return {"E2E_VIEWER_EMAIL": email, "E2E_VIEWER_TEMP_PASSWORD": temporary}
+    # And a user in no group yet, with a permanent password.
+    nobody, password = f"norole-{secrets.token_hex(4)}@example.com", new_password()
+    pool.token(nobody, None, password)
+    return {"E2E_VIEWER_EMAIL": email, "E2E_VIEWER_TEMP_PASSWORD": temporary,
+            "E2E_NOROLE_EMAIL": nobody, "E2E_NOROLE_PASSWORD": password}
 
 
 @pytest.mark.parametrize("script", ["e2e", "e2e:self-service", "e2e:import-job", "e2e:staff-roles"])

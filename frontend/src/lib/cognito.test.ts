@@ -109,6 +109,20 @@ describe('CognitoStaffClient', () => {
     });
   });
 
+  it('answers "which second factor?" with the authenticator app, then asks for its code', async () => {
+    const { calls } = mockCognito((target, body) => {
+      if (target === 'InitiateAuth') return { status: 200, body: SRP_CHALLENGE };
+      if (body.ChallengeName === 'PASSWORD_VERIFIER') return { status: 200, body: { ChallengeName: 'SELECT_MFA_TYPE', Session: 's4', ChallengeParameters: { MFAS_CAN_CHOOSE: '["SMS_MFA","SOFTWARE_TOKEN_MFA"]' } } };
+      if (body.ChallengeName === 'SELECT_MFA_TYPE') return { status: 200, body: { ChallengeName: 'SOFTWARE_TOKEN_MFA', Session: 's5', ChallengeParameters: {} } };
+      return { status: 200, body: { AuthenticationResult: tokens(['editor']), ChallengeParameters: {} } };
+    });
+    const client = new CognitoStaffClient(CONFIG);
+    expect(await client.signIn('ada@example.com', 'Pass-word1!')).toEqual({ step: 'totp' });
+    expect(calls[2].body).toMatchObject({ ChallengeName: 'SELECT_MFA_TYPE', ChallengeResponses: { ANSWER: 'SOFTWARE_TOKEN_MFA' } });
+    expect(await client.sendTotpCode('654321')).toMatchObject({ step: 'done' });
+    expect(calls[3].body).toMatchObject({ Session: 's5', ChallengeResponses: { SOFTWARE_TOKEN_MFA_CODE: '654321' } });
+  });
+
   it('says a wrong password plainly', async () => {
     mockCognito((target) =>
       target === 'InitiateAuth'

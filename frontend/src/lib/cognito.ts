@@ -168,7 +168,7 @@ export class CognitoStaffClient implements StaffAuthClient {
 
   private step(start: (callbacks: IAuthenticationCallback) => void): Promise<SignInStep> {
     return new Promise((resolve, reject) => {
-      start({
+      const callbacks: IAuthenticationCallback = {
         onSuccess: (session) => {
           this.session = session;
           this.storage.setItem(EMAIL_KEY, this.email);
@@ -183,14 +183,15 @@ export class CognitoStaffClient implements StaffAuthClient {
         },
         newPasswordRequired: () => resolve({ step: 'new_password' }),
         totpRequired: () => resolve({ step: 'totp' }),
+        // A user with SMS and TOTP both set up is asked which: the console takes the app's code.
+        selectMFAType: () => this.pendingUser().sendMFASelectionAnswer('SOFTWARE_TOKEN_MFA', callbacks),
         mfaRequired: () =>
           reject(new StaffAuthError('SmsMfa', 'This account asks for an SMS code, which the console does not support. Ask an admin.')),
         mfaSetup: () =>
           reject(new StaffAuthError('MfaSetup', 'This account must set up two-factor sign-in first. Ask an admin.')),
-        selectMFAType: () =>
-          reject(new StaffAuthError('SelectMfa', 'This account has several two-factor methods. Ask an admin.')),
         customChallenge: () => reject(new StaffAuthError('CustomChallenge', 'This account uses a sign-in the console does not support.')),
-      });
+      };
+      start(callbacks);
     });
   }
 }
