@@ -66,7 +66,7 @@ describe('staff roles and history', () => {
     const when = change.locator('time');
     assert.match(await when.getAttribute('title'), /^\d{4}-\d\d-\d\dT/);
     await history.getByRole('listitem').filter({ hasText: /^Created by / }).waitFor();
-    await shot(page, '60-history-admin');
+    await shot(page, '70-history-admin');
   });
 
   test('a viewer sets a new password at the first sign-in, has no edit control, and reads the history', async () => {
@@ -78,7 +78,7 @@ describe('staff roles and history', () => {
     await viewer.getByLabel('Password').fill(VIEWER.password);
     await viewer.getByRole('button', { name: 'Sign in' }).click();
     await viewer.getByRole('heading', { name: 'Choose a new password' }).waitFor();
-    await shot(viewer, '61-new-password');
+    await shot(viewer, '71-new-password');
     const chosen = `Viewer-${RUN}-Passw0rd`;
     await viewer.getByLabel('New password', { exact: true }).fill(chosen);
     await viewer.getByLabel('Repeat the new password').fill(chosen);
@@ -95,7 +95,7 @@ describe('staff roles and history', () => {
     const change = history.getByRole('listitem').filter({ hasText: `Updated by ${ADMIN.email}` });
     await change.waitFor({ timeout: HISTORY_TIMEOUT_MS });
     assert.match(await change.getByRole('row', { name: /Job title/ }).innerText(), new RegExp(`Actress\\s+Inventor ${RUN}`));
-    await shot(viewer, '62-history-viewer');
+    await shot(viewer, '72-history-viewer');
 
     // The API refuses the viewer's write whatever the console shows (403 forbidden).
     const refused = await viewer.evaluate(async (professional) => {
@@ -113,7 +113,7 @@ describe('staff roles and history', () => {
     await viewer.goto(`${BASE_URL}/staff/import`);
     await viewer.getByText('Your role is viewer', { exact: false }).waitFor();
     assert.equal(await viewer.locator('input[type=file]').count(), 0, 'no upload control');
-    await shot(viewer, '63-import-viewer');
+    await shot(viewer, '73-import-viewer');
     await viewer.close();
   });
 
@@ -126,7 +126,7 @@ describe('staff roles and history', () => {
     await screen.waitFor();
     assert.match(await nobody.locator('main').innerText(), /your account has no role yet; ask an admin/);
     assert.equal(await nobody.getByRole('heading', { name: 'Professionals', level: 1 }).count(), 0);
-    await shot(nobody, '64-no-role');
+    await shot(nobody, '74-no-role');
     await nobody.getByRole('main').getByRole('button', { name: 'Sign out' }).click();
     await nobody.getByRole('heading', { name: 'Sign in to the staff console' }).waitFor();
     await nobody.close();
