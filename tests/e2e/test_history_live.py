@@ -1,6 +1,7 @@
 """The history on the running local stack: a change shows within 5 s with the staff key as its
 actor (the [stats] stream worker records it); a deletion leaves the history without values, and
-the record's history then answers 404 to a staff key (only admins read it)."""
+the record's history then answers 404 to a staff key and a viewer, and to the stack's admin
+what is left (names, no values)."""
 from __future__ import annotations
 
 import json
@@ -9,6 +10,7 @@ import time
 import boto3
 import pytest
 
+from tests.cognito_helpers import bearer, stack_cognito
 from tests.e2e.conftest import unique_email, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -68,3 +70,14 @@ def test_a_change_shows_within_5_s_and_a_deletion_drops_the_values(stack, http):
         assert changes and all(c == {"from": None, "to": None} for c in changes.values()), entry
     deleted = entries[-1]
     assert json.loads(deleted["actor"]["S"]) == {"kind": "key", "name": "local-staff"}
+    # The stack's admin (Cognito, signed in) reads what is left; a viewer gets the 404.
+    pool = stack_cognito(stack)
+    as_admin = http.get(f"{stack.api}/professionals/{pid}/history",
+                        headers=bearer(pool.admin_token()))
+    assert as_admin.status_code == 200, as_admin.text
+    items = as_admin.json()["items"]
+    assert [i["action"] for i in items] == ["deleted", "updated", "created"]
+    assert items[1]["changes"] == {"job_title": {"from": None, "to": None}}
+    viewer = pool.token(unique_email("viewer"), "viewer")
+    assert http.get(f"{stack.api}/professionals/{pid}/history",
+                    headers=bearer(viewer)).status_code == 404
