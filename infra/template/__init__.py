@@ -25,6 +25,9 @@ parts of Chalice's own:
 * the daily counters: their table (on-demand, TTL on ``expires_at``), the stream's second
   consumer ``count_stats`` with its own event source mapping (a tumbling window only so that
   the event names its shard), its on-failure queue, and ADD-only grants on the day items;
+* the history: its table (on-demand, TTL on ``expires_at``, SSE), written by ``count_stats``
+  (put-if-absent entries, an erased person's entries rewritten), read by the API (one Query a
+  page), and a delete's marker put there by the API and the purge;
 * the REST API: regional endpoint, stage throttling, gateway responses in the contract's error
   envelope, a REQUEST authorizer that names the usage-plan key of each request
   (``apiKeySource: AUTHORIZER``), usage plans (partner: per key; staff; public), and an ANY method
