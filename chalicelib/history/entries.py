@@ -22,7 +22,7 @@ from chalicelib import stream_records
 from chalicelib.history import actors
 from chalicelib.models import ProfessionalItem
 from chalicelib.professionals import to_resource
-from chalicelib.stats.events import _finished
+from chalicelib.stats.events import finished_attempt
 
 PROFESSIONAL_PREFIX = "PRO#"
 ENTRY_PREFIX = "E#"
@@ -96,7 +96,7 @@ def has_values(changes: dict[str, Any]) -> bool:
 
 
 def _action(old: dict[str, Any], new: dict[str, Any]) -> str:
-    finished = _finished(new["resume"], old["resume"])
+    finished = finished_attempt(new["resume"], old["resume"])
     if finished is not None:
         return "resume_ready" if finished["status"] == "ready" else "resume_rejected"
     if new["email_verified"] and not old["email_verified"]:
