@@ -268,7 +268,7 @@ def stats_table_spec(name: str) -> TableSpec:
 
 def history_table_spec(name: str) -> TableSpec:
     """History entries (chalicelib/history): ``pk`` the professional's id + ``sk``
-    ``E#<at>#<sequence>`` (and a delete's marker ``M#delete``), so one person's history is one
+    ``E#<at>#<sequence>`` (and a delete's marker under ``DEL#<id>``), so one person's history is one
     Query; each entry expires 2 years after its change (TTL ``expires_at``)."""
     return _pk_sk_table("HistoryTable", name)
 

@@ -491,7 +491,15 @@ def test_each_role_allows_every_call_its_function_makes_and_nothing_unused(api, 
     assert {f: a for f, a in on_history.items() if a} == {
         "APIHandler": {"dynamodb:Query", "dynamodb:PutItem"},
         "PurgeUnconfirmed": {"dynamodb:PutItem"},
-        "CountStats": {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem"}}
+        "CountStats": {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem",
+                       "dynamodb:GetItem"}}
+    # The API and the purge write only delete markers there (DEL#), never an entry.
+    history = resolve.getatt("HistoryTable", "Arn")
+    for function in ("APIHandler", "PurgeUnconfirmed"):
+        assert not allowed(Access("dynamodb:PutItem", history, ("some-id",)), policies[function],
+                           resolve), function
+        assert allowed(Access("dynamodb:PutItem", history, ("DEL#some-id",)),
+                       policies[function], resolve), function
     # The grants of issue 18 are used: used-link markers, per-address mail counters.
     prefixes = {(f, a.action, a.keys[0].split("#")[0]) for f, recorder in record.by_function.items()
                 for a in recorder.accesses(table_arns, bucket, arns) if a.keys}

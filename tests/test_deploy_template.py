@@ -55,7 +55,8 @@ EXPECTED_ACTIONS = {
     # read and rewritten without values.
     "CountStats": {
         "logs:CreateLogStream", "logs:PutLogEvents", *STREAM_ACTIONS, "dynamodb:UpdateItem",
-        "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem", "sqs:SendMessage"},
+        "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:GetItem",
+        "sqs:SendMessage"},
     # Who gets the mail (the record, the email index), its sent-event records, SES.
     "SendMail": {
         "logs:CreateLogStream", "logs:PutLogEvents",
@@ -309,7 +310,8 @@ def test_writes_to_the_table_are_limited_to_the_item_kinds_each_function_owns(do
     api_writes = [keys for actions, keys in prefixes["APIHandler"] if "dynamodb:PutItem" in actions]
     # + the markers of used links (a link opens once), and its kept responses
     # (and, in the imports table, new jobs; in the history table, a delete's marker)
-    assert api_writes == [["PRO#*", "EMAIL#*", "PHONE#*"], ["LINK#*"], ["post#*"], None, None]
+    assert api_writes == [["PRO#*", "EMAIL#*", "PHONE#*"], ["LINK#*"], ["post#*"], None,
+                          ["DEL#*"]]
     # The import worker: its jobs' items, and what bulk writes (professionals and guards).
     # (and, in the stats table, each chunk's counts, once: chalicelib/stats/counters.py)
     counted_once = [(["dynamodb:UpdateItem"], ["DAY*"]), (["dynamodb:PutItem"], ["ONCE#*"])]
@@ -320,7 +322,8 @@ def test_writes_to_the_table_are_limited_to_the_item_kinds_each_function_owns(do
     assert prefixes["CountStats"] == [
         (sorted(STREAM_ACTIONS - {"dynamodb:ListStreams"}), None),
         (["dynamodb:ListStreams"], None), (["dynamodb:UpdateItem"], ["DAY*"]),
-        (["dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:Query"], None)]
+        (["dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
+         None)]
     assert prefixes["ProcessResumeUploads"] == [(["dynamodb:GetItem", "dynamodb:PutItem"],
                                                 ["PRO#*"])]
     assert prefixes["KeyAuthorizer"] == [(["dynamodb:GetItem"], ["KEY#*"])]
@@ -328,7 +331,7 @@ def test_writes_to_the_table_are_limited_to_the_item_kinds_each_function_owns(do
     assert prefixes["PurgeUnconfirmed"] == [
         (["dynamodb:Query"], None), (["dynamodb:GetItem"], None),
         (["dynamodb:DeleteItem"], ["PRO#*", "EMAIL#*", "PHONE#*"]),
-        (["dynamodb:PutItem"], None)]  # in the history table: the erasure's marker
+        (["dynamodb:PutItem"], ["DEL#*"])]  # in the history table: the erasure's marker
     query = next(s for s in role_policies(doc)["PurgeUnconfirmed"]
                  if s["Action"] == "dynamodb:Query" or s["Action"] == ["dynamodb:Query"])
     assert [r["Fn::Sub"].rsplit("/", 1)[1] for r in as_list(query["Resource"])] == ["by_unconfirmed"]

@@ -211,7 +211,7 @@ def test_the_request_path_writes_only_the_actor_and_a_delete_its_marker(hapi, mo
     call(hapi, "DELETE", f"/professionals/{pid}", "staff")
     assert calls.count("transact_write_items") == 1
     marker = clients.dynamodb().get_item(TableName=f"professionals-test-history",
-                                         Key={"pk": {"S": pid}, "sk": {"S": "M#delete"}})
+                                         Key={"pk": {"S": f"DEL#{pid}"}, "sk": {"S": "-"}})
     assert marker["Item"]["via"]["S"] == "api"
 
 

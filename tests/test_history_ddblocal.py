@@ -80,6 +80,6 @@ def test_a_deletion_drops_every_value_and_a_replay_brings_none_back(ddb_table):
     for entry in found:
         assert all(c == {"from": None, "to": None} for c in entry["changes"].values()), entry
     assert "job_title" in found[1]["changes"] and "email" in found[0]["changes"]
-    marker = clients.dynamodb().get_item(TableName=actors.table_name(), Key={
-        "pk": {"S": ada.id}, "sk": {"S": actors.MARKER_SK}})["Item"]
+    marker = clients.dynamodb().get_item(TableName=actors.table_name(),
+                                         Key=actors.marker_key(ada.id))["Item"]
     assert json.loads(marker["actor"]["S"]) == {"kind": "staff", "name": "eve@example.com"}

@@ -21,7 +21,9 @@ PURGER = {"kind": "system", "name": "purge", "via": PURGE}
 UNKNOWN = {"kind": "system", "name": None, "via": API}  # a write from before actors were kept
 
 KEPT_SECONDS = 2 * 366 * 24 * 3600  # entries (and markers) live 2 years: the table's TTL
-MARKER_SK = "M#delete"
+# Markers live under their own key prefix: the API's grant on the history table is limited
+# to it (dynamodb:LeadingKeys), so the API cannot write an entry, only say who deleted.
+MARKER_PREFIX, MARKER_SK = "DEL#", "-"
 
 
 def table_name() -> str:
@@ -47,10 +49,14 @@ def delete_marker(professional_id: str, actor: dict[str, Any], at: str) -> dict[
     Unconditional: the same id may be deleted again (a record re-created under its idempotency
     key's derived id), and the newest delete is the one the consumer is about to read."""
     return {"Put": {"TableName": table_name(), "Item": {
-        "pk": {"S": professional_id}, "sk": {"S": MARKER_SK},
+        **marker_key(professional_id),
         "actor": {"S": _json({"kind": actor.get("kind"), "name": actor.get("name")})},
         "via": {"S": str(actor.get("via") or API)}, "at": {"S": at},
         "expires_at": {"N": str(expires_at())}}}}
+
+
+def marker_key(professional_id: str) -> dict[str, Any]:
+    return {"pk": {"S": MARKER_PREFIX + professional_id}, "sk": {"S": MARKER_SK}}
 
 
 def _json(value: Any) -> str:

@@ -12,8 +12,8 @@ back values that an erasure removed. Records are handled in shard order and the 
 stops the batch (reported, so Lambda retries from it): a REMOVE is never handled before the
 changes that came before it.
 
-A REMOVE (a staff or partner DELETE, a person's erasure, the purge) reads the person's items
-(bounded pages of one Query), among them the marker its delete wrote (who, when), rewrites
+A REMOVE (a staff or partner DELETE, a person's erasure, the purge) reads the marker its delete
+wrote (who, when: one GetItem) and the person's entries (bounded pages of one Query), rewrites
 every entry that still holds values without them, and adds the ``deleted`` entry.
 """
 from __future__ import annotations
@@ -113,12 +113,9 @@ def put_entry(professional_id: str, sequence: str, entry: dict[str, Any]) -> int
 
 def erase(professional_id: str, change: dict[str, Any], sequence: str) -> None:
     """The person is gone: drop every value their history holds, then record the deletion."""
-    marker, rewrites = None, []
+    marker = _marker(professional_id)
+    rewrites = []
     for item in _items_of(professional_id):
-        if item["sk"]["S"] == actors.MARKER_SK:
-            marker = {"actor": json.loads(item["actor"]["S"]), "via": item["via"]["S"],
-                      "at": item["at"]["S"]}
-            continue
         changes = json.loads(item.get("changes", {}).get("S") or "{}")
         if entries.has_values(changes):
             rewrites.append({**item, "changes": {"S": entries.to_json(
@@ -127,6 +124,17 @@ def erase(professional_id: str, change: dict[str, Any], sequence: str) -> None:
     put_entry(professional_id, sequence, entries.deleted_entry(change, marker))
     log.info("history: values dropped", id=professional_id, entries=len(rewrites),
              marker=marker is not None)
+
+
+def _marker(professional_id: str) -> dict[str, Any] | None:
+    """Who deleted, via what, when: the marker the delete put in its own transaction (seen by
+    a consistent read: the transaction is whole before its stream records exist)."""
+    item = clients.dynamodb().get_item(TableName=actors.table_name(), ConsistentRead=True,
+                                       Key=actors.marker_key(professional_id)).get("Item")
+    if not item:
+        return None
+    return {"actor": json.loads(item["actor"]["S"]), "via": item["via"]["S"],
+            "at": item["at"]["S"]}
 
 
 def _items_of(professional_id: str) -> list[dict[str, Any]]:

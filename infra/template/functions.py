@@ -278,9 +278,10 @@ def history_table(t: Stack) -> Any:
 
 
 def mark_deletes(t: Stack) -> dict[str, Any]:
-    """A delete's marker in the history table (its key is the professional's id: no prefix to
-    bound it by)."""
-    return allow("MarkDeletes", ["dynamodb:PutItem"], [history_table(t)])
+    """A delete's marker in the history table (``DEL#`` keys only: the API and the purge say
+    who deleted, they cannot write an entry)."""
+    return allow("MarkDeletes", ["dynamodb:PutItem"], [history_table(t)],
+                 **leading_keys("DEL#"))
 
 
 def stats_function(t: Stack) -> None:
@@ -295,7 +296,8 @@ def stats_function(t: Stack) -> None:
               [sub("${%s.Arn}/stream/*" % t.d.table.logical_id)]),
         *count_days(t, once=False),
         allow("RecordHistory", ["dynamodb:PutItem", "dynamodb:Query",
-                                "dynamodb:BatchWriteItem"], [history_table(t)]),
+                                "dynamodb:BatchWriteItem", "dynamodb:GetItem"],
+              [history_table(t)]),
         allow("SendFailedBatchesToDeadLetterQueue", ["sqs:SendMessage"], [dlq]),
     ), STATS_MEMORY_MB, STATS_TIMEOUT_S, env(t), Events={
         t.f.stats_event: {"Properties": {
