@@ -76,6 +76,8 @@ def get_settings() -> Settings:
         mail_queue_url=os.environ.get("MAIL_QUEUE_URL", ""),
         cognito_user_pool_id=os.environ.get("COGNITO_USER_POOL_ID", ""),
         cognito_client_id=os.environ.get("COGNITO_CLIENT_ID", ""),
-        cognito_region=os.environ.get("COGNITO_REGION") or region,
+        # A pool's id begins with its region (eu-west-1_AbC...): an operator's shell needs no more.
+        cognito_region=(os.environ.get("COGNITO_REGION")
+                        or os.environ.get("COGNITO_USER_POOL_ID", "").partition("_")[0] or region),
         cognito_endpoint=os.environ.get("COGNITO_ENDPOINT", ""),
     )

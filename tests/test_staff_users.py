@@ -381,3 +381,17 @@ def test_the_local_admin_is_generated_once_and_kept_with_the_keys(tmp_path):
     kept = json.loads((tmp_path / "keys.json").read_text())
     assert (kept["admin_email"], kept["admin_password"]) == ("boss@example.com", "Given-pass-123")
     assert ((tmp_path / "keys.json").stat().st_mode & 0o777) == 0o600
+
+
+def test_the_pools_region_is_read_from_its_id_when_not_given(monkeypatch):
+    from chalicelib.settings import get_settings
+    monkeypatch.delenv("COGNITO_REGION", raising=False)
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("COGNITO_USER_POOL_ID", "eu-west-1_AbCdEf")
+    settings = get_settings()
+    assert settings.cognito_region == "eu-west-1"
+    assert settings.cognito_issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf"
+    assert settings.cognito_jwks_url == settings.cognito_issuer + "/.well-known/jwks.json"
+    monkeypatch.setenv("COGNITO_ENDPOINT", "http://127.0.0.1:5000/")
+    assert get_settings().cognito_jwks_url == \
+        "http://127.0.0.1:5000/eu-west-1_AbCdEf/.well-known/jwks.json"
