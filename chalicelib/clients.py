@@ -34,7 +34,10 @@ _BRIEF = {"secretsmanager": {"connect_timeout": 2, "read_timeout": 5,
                              "retries": {"mode": "standard", "max_attempts": 2}},
           # A staff user's first request (per container) asks Cognito who they are: the same.
           "cognito-idp": {"connect_timeout": 2, "read_timeout": 5,
-                          "retries": {"mode": "standard", "max_attempts": 2}}}
+                          "retries": {"mode": "standard", "max_attempts": 2}},
+          # A semantic search queries the vector store while the request waits: the same.
+          "s3vectors": {"connect_timeout": 2, "read_timeout": 5,
+                        "retries": {"mode": "standard", "max_attempts": 2}}}
 
 
 @functools.lru_cache(maxsize=None)
@@ -91,6 +94,12 @@ def cognito_idp() -> Any:
     settings = get_settings()
     return _cached("cognito-idp", settings.cognito_region,
                    settings.cognito_endpoint or endpoint_url("cognito-idp"))
+
+
+def s3vectors() -> Any:
+    """The resume passages' vector store (chalicelib.vectors)."""
+    from chalicelib.settings import get_settings
+    return _client("s3vectors", get_settings().region)
 
 
 def reset() -> None:

@@ -39,6 +39,9 @@ class Settings:
     cognito_client_id: str = ""
     cognito_region: str = ""
     cognito_endpoint: str = ""
+    # Resume passages' vectors (contract 8.4, chalicelib.vectors): S3 Vectors' bucket and index.
+    vector_bucket: str = "professionals-vectors"
+    vector_index: str = "passages"
 
     @property
     def cognito_issuer(self) -> str:
@@ -80,4 +83,6 @@ def get_settings() -> Settings:
         cognito_region=(os.environ.get("COGNITO_REGION")
                         or os.environ.get("COGNITO_USER_POOL_ID", "").partition("_")[0] or region),
         cognito_endpoint=os.environ.get("COGNITO_ENDPOINT", ""),
+        vector_bucket=os.environ.get("VECTOR_BUCKET_NAME") or f"{table_name}-vectors",
+        vector_index=os.environ.get("VECTOR_INDEX_NAME") or "passages",
     )

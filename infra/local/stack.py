@@ -169,6 +169,7 @@ class Stack:
         if errors:
             raise StackError(f"an emulator did not start: {errors[0]}")
         endpoints["cognito-idp"] = self._start_cognito(s3sqs is not None)
+        endpoints["s3vectors"] = self._start_vectors()
         if ddb is not None:
             endpoints["dynamodb"] = ddb.endpoint_url
             say(f"DynamoDB Local ready at {ddb.endpoint_url} (in memory)")
@@ -191,16 +192,31 @@ class Stack:
             return given
         if own_emulator and self.o.emulator == "moto":
             return self.state["s3sqs_url"]
+        self.state["cognito_url"] = self._own_moto("cognito", "Cognito")
+        return self.state["cognito_url"]
+
+    def _start_vectors(self) -> str:
+        """S3 Vectors (contract 8.4): AWS_ENDPOINT_URL_S3VECTORS if given (AWS_ENDPOINT_URL
+        alone does not move it), else a moto server of the stack's, which answers QueryVectors
+        (infra/local/s3vectors_query.py): the S3 + SQS one, or Cognito's beside LocalStack
+        (whose community edition has no S3 Vectors), or one of its own."""
+        given = os.environ.get("AWS_ENDPOINT_URL_S3VECTORS")
+        if given:
+            return given
+        if self.o.emulator == "moto" and "s3sqs_url" in self.state:
+            return self.state["s3sqs_url"]
+        return self.state.get("cognito_url") or self._own_moto("vectors", "S3 Vectors")
+
+    def _own_moto(self, name: str, what: str) -> str:
         port = free_port()
         url = f"http://{HOST}:{port}"
-        child = Child.start("cognito", [sys.executable, "-m", "infra.local_stack", "moto",
-                                        "--port", str(port)],
+        child = Child.start(name, [sys.executable, "-m", "infra.local_stack", "moto",
+                                   "--port", str(port)],
                             env={**os.environ, "PYTHONUNBUFFERED": "1"}, drop=MOTO_QUIET)
         self._add(child)
         wait_http(f"{url}/moto-api/", lambda status, _: status < 500, timeout=60.0,
-                  alive=child.exited, what="moto server (Cognito)")
-        self.state["cognito_url"] = url
-        say(f"moto server ready at {url} for Cognito (in memory)")
+                  alive=child.exited, what=f"moto server ({what})")
+        say(f"moto server ready at {url} for {what} (in memory)")
         return url
 
     # -- API and workers --
