@@ -126,10 +126,10 @@ def test_a_missing_member_or_archive_is_a_clear_error(tmp_path):
 
 
 def test_the_installed_files_are_the_pinned_ones():
-    for name in files.PINNED:
+    for name in (files.WEIGHTS, files.TOKENIZER):
         files.read_member(name)  # raises on a mismatch
     with zipfile.ZipFile(files.archive_path()) as zf:
-        assert set(files.PINNED) <= set(zf.namelist())
+        assert {files.WEIGHTS, files.TOKENIZER} <= set(zf.namelist())
 
 
 def test_erf_is_exact_to_float32():
@@ -160,3 +160,26 @@ def test_speed_is_printed(m):
     query = time.perf_counter() - start
     print(f"\n{per * 1000:.0f} ms per 256-token passage, {query * 1000:.1f} ms per query")
     assert per > 0 and query > 0
+
+
+def test_the_fp16_export_is_pinned_and_loads_to_the_same_vectors(m, tmp_path):
+    out = files.export_fp16(tmp_path / "model")
+    assert sorted(p.name for p in out.iterdir()) == [files.WEIGHTS_FP16, files.TOKENIZER]
+    assert files.problems(out) == []
+    exported = model.Model.load(out)
+    texts = [ICU_NURSE, "taught young children"]
+    assert np.allclose(exported.embed(texts), model.Model.load(precision="fp16").embed(texts),
+                       atol=1e-6)
+    assert (out / files.WEIGHTS_FP16).stat().st_size < 46_000_000  # half of 90.9 MB
+
+
+def test_package_checks_name_each_bad_file(tmp_path):
+    assert files.problems() == []
+    out = files.export_fp16(tmp_path / "model")
+    data = bytearray((out / files.WEIGHTS_FP16).read_bytes())
+    data[-1] ^= 1
+    (out / files.WEIGHTS_FP16).write_bytes(bytes(data))
+    (out / files.TOKENIZER).unlink()
+    found = files.problems(out)
+    assert len(found) == 2
+    assert "model-fp16.safetensors: SHA-256" in found[0] and "cannot read tokenizer" in found[1]

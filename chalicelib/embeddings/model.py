@@ -29,17 +29,17 @@ class Model:
         self.tokenizer = tok
 
     @classmethod
-    def load(cls, archive: Path | None = None, *, precision: str = "fp32") -> "Model":
-        """From the registry package's model.zip (checked). `precision="fp16"` rounds every
-        weight to float16 first, exactly what a float16 copy of the file gives (measured:
-        bench/embedding_speed.py)."""
-        tensors = load_safetensors(files.read_member(files.WEIGHTS, archive))
+    def load(cls, source: Path | None = None, *, precision: str = "fp32") -> "Model":
+        """From the registry package's model.zip, or a directory written by
+        `files.export_fp16`, checked. `precision="fp16"` rounds a model.zip's float32 weights
+        to float16 first, which is what the exported copy holds (bench/embedding_speed.py)."""
+        tensors = load_safetensors(files.read_member(files.weights_name(source), source))
         if precision == "fp16":
             tensors = {k: v.astype(np.float16) if v.dtype == np.float32 else v
                        for k, v in tensors.items()}
         elif precision != "fp32":
             raise ValueError(f"precision must be fp32 or fp16, not {precision!r}")
-        return cls(bert.Weights.from_tensors(tensors), tokenizer.build(archive))
+        return cls(bert.Weights.from_tensors(tensors), tokenizer.build(source))
 
     def embed(self, texts: Sequence[str], batch: int = BATCH) -> np.ndarray:
         """Unit vectors (len(texts), 384), float32; each text truncated to 256 tokens."""

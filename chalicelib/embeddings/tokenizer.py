@@ -16,8 +16,8 @@ from chalicelib.embeddings import files
 MAX_TOKENS = 256
 
 
-def build(archive: Path | None = None, *, truncate: bool = True) -> Tokenizer:
-    tok = Tokenizer.from_str(files.read_member(files.TOKENIZER, archive).decode("utf-8"))
+def build(source: Path | None = None, *, truncate: bool = True) -> Tokenizer:
+    tok = Tokenizer.from_str(files.read_member(files.TOKENIZER, source).decode("utf-8"))
     if truncate:
         tok.enable_truncation(max_length=MAX_TOKENS)
     else:
