@@ -49,6 +49,7 @@ One module per part, each adding its resources to the ``Stack`` being built (``s
 a CDK app splits constructs: ``data`` (tables, resume bucket, queues, signing secret),
 ``functions`` (functions, roles, event sources), ``api`` (REST API, gateway responses, usage
 plans, access logs), ``spa`` (SPA bucket, CloudFront), ``waf``, ``alarms``, ``dashboard``,
+``cognito`` (staff accounts), ``vectors`` (the resume passages' S3 Vectors bucket and index),
 ``outputs``; shared:
 ``cfn`` (intrinsics, IAM statements), ``settings`` (per-stage sizes and limits),
 ``app_functions`` (what app.py defines). This module composes them.
@@ -65,7 +66,7 @@ from typing import Any
 
 from infra import resources as res
 from infra.template import (alarms, api, cognito, dashboard, data, functions as functions_,
-                            outputs, spa, waf)
+                            outputs, spa, vectors, waf)
 from infra.template.api import (ACCESS_LOG_FORMAT, AUTHORIZER_NAME, GATEWAY_ERRORS,
                                 gateway_responses, usage_key_value)
 from infra.template.app_functions import (AUTHORIZER_FUNCTION, MAIL_FUNCTION, AppFunctions,
@@ -122,6 +123,7 @@ def render(t: Stack) -> dict[str, Any]:
     alarms.alarms(t)
     dashboard.dashboard(t)
     cognito.cognito(t)
+    vectors.vectors(t)
     outputs.outputs(t)
     return {
         "AWSTemplateFormatVersion": "2010-09-09",

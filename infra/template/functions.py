@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from infra import resources as res
-from infra.template import cognito
+from infra.template import cognito, vectors
 from infra.template.api import usage_key_value
 from infra.template.cfn import allow, getatt, leading_keys, policy, ref, sub
 from infra.template.data import SIGNING_SECRET
@@ -184,7 +184,8 @@ def functions(t: Stack) -> None:
         mark_deletes(t),
     ), t.s.api_memory_mb, t.s.api_timeout_s, signer_env(
         t, IMPORTS_TABLE_NAME=ref(t.d.imports_table.logical_id),
-        **cognito.function_env()))  # staff users' access tokens (no IAM: public keys)
+        **cognito.function_env(),  # staff users' access tokens (no IAM: public keys)
+        **vectors.function_env(t)))  # semantic search (its grants come with its routes)
 
     import_function(t, table, list_bucket)
 
