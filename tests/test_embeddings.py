@@ -183,3 +183,13 @@ def test_package_checks_name_each_bad_file(tmp_path):
     found = files.problems(out)
     assert len(found) == 2
     assert "model-fp16.safetensors: SHA-256" in found[0] and "cannot read tokenizer" in found[1]
+
+
+def test_make_package_fails_on_a_model_problem(tmp_path):
+    from infra import package, zipcheck
+    packaged = package.Packaged(
+        stage="dev", out=tmp_path, template_path=tmp_path / "sam.json",
+        zip_path=tmp_path / "deployment.zip", seconds=0.0,
+        zip_report=zipcheck.Report(str(tmp_path / "deployment.zip"), 1, 1, 1),
+        template_problems=[], model_problems=files.problems(tmp_path / "absent"))
+    assert len(packaged.problems) == 2 and "cannot read" in packaged.problems[0]

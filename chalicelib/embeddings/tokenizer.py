@@ -26,7 +26,7 @@ def build(source: Path | None = None, *, truncate: bool = True) -> Tokenizer:
     return tok
 
 
-@functools.lru_cache(maxsize=2)
+@functools.cache
 def get(truncate: bool = True) -> Tokenizer:
     """The process's tokenizer, built on first use (a tokenizer's settings are shared state, so
     the counting one is a second instance rather than a toggle)."""
