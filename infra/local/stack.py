@@ -309,6 +309,8 @@ class Stack:
             "--group viewer)",
             f"  Cognito:    {env['COGNITO_ENDPOINT']} (moto), pool {env['COGNITO_USER_POOL_ID']},"
             f" app client {env['COGNITO_CLIENT_ID']}",
+            f"  S3 Vectors: {endpoints['s3vectors']}, bucket {env['VECTOR_BUCKET_NAME']}, index "
+            f"{env['VECTOR_INDEX_NAME']}",
             f"  DynamoDB:   {endpoints['dynamodb']} ({ddb_what}), table {env['TABLE_NAME']}",
             f"  Search:     table {env['SEARCH_TABLE_NAME']}, fed from the table's stream at "
             f"{env['AWS_ENDPOINT_URL_DYNAMODB_STREAMS']} ([stream])",
