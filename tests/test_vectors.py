@@ -146,3 +146,23 @@ def test_a_wrong_request_is_a_bug_not_an_outage(vector_store):
         vectors.query([1.0] * (vectors.DIMENSION - 1), 5)
     with pytest.raises(ValueError):
         vectors.query(_axis(0), vectors.TOP_K_MAX + 1)
+
+
+def test_the_template_deploys_the_same_index_and_grants_on_it_only():
+    from infra import template
+    from infra.template import vectors as deployed
+
+    doc = template.build("dev")
+    index = doc["Resources"][deployed.INDEX]["Properties"]
+    assert (index["Dimension"], index["DistanceMetric"], index["DataType"]) == (
+        vectors.DIMENSION, vectors.DISTANCE_METRIC, vectors.DATA_TYPE)
+    assert index["MetadataConfiguration"]["NonFilterableMetadataKeys"] == [vectors.TEXT_KEY]
+    assert doc["Resources"][deployed.BUCKET]["Type"] == "AWS::S3Vectors::VectorBucket"
+    api_env = doc["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert api_env["VECTOR_BUCKET_NAME"] == "professionals-vectors-dev"
+    assert api_env["VECTOR_INDEX_NAME"] == deployed.INDEX_NAME
+    grants = deployed.read_grants() + deployed.write_grants()
+    assert {a for g in grants for a in g["Action"]} == {
+        "s3vectors:QueryVectors", "s3vectors:GetVectors", "s3vectors:PutVectors",
+        "s3vectors:DeleteVectors"}
+    assert all(g["Resource"] == [{"Fn::GetAtt": [deployed.INDEX, "IndexArn"]}] for g in grants)
