@@ -110,7 +110,9 @@ def test_keys_only_unless_distance_or_metadata_is_asked_for(client):
 
 
 def test_index_arn_names_the_index_too(client):
-    arn = client.get_index(vectorBucketName=BUCKET, indexName=INDEX)["index"]["indexArn"]
+    index = client.get_index(vectorBucketName=BUCKET, indexName=INDEX)["index"]
+    assert index["metadataConfiguration"] == {"nonFilterableMetadataKeys": ["synopsis"]}
+    arn = index["indexArn"]
     out = client.query_vectors(indexArn=arn, topK=1, queryVector=QUERY)
     assert [v["key"] for v in out["vectors"]] == ["doc1"]
 

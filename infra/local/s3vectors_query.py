@@ -65,10 +65,12 @@ def install() -> None:
                            f" constraint: Member must have length less than or equal to "
                            f"{NON_FILTERABLE_KEYS_MAX}")
         result = original_create(self)
-        index = self.s3vectors_backend.get_index(self._get_param("vectorBucketName"),
-                                                 self._get_param("indexName"),
-                                                 self._get_param("indexArn"))
+        bucket = (self._get_param("vectorBucketName")
+                  or (self._get_param("vectorBucketArn") or "").rpartition("/")[2])
+        index = self.s3vectors_backend.get_index(bucket, self._get_param("indexName"), None)
         index.non_filterable_keys = frozenset(keys)
+        if keys:  # GetIndex shows it, as AWS's does
+            index.metadata_configuration = {"nonFilterableMetadataKeys": list(keys)}
         return result
 
     def put_vectors(self: Any, vector_bucket_name: str, index_name: str, index_arn: str,
