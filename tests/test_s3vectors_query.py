@@ -205,7 +205,7 @@ def test_deleted_vectors_are_no_longer_found(client):
     assert _keys(client, topK=1) == ["doc3"]
 
 
-def test_a_moto_server_run_as_the_local_stack_runs_it_answers_queryvectors(tmp_path):
+def test_a_moto_server_run_as_the_local_stack_runs_it_answers_queryvectors():
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "infra.local_stack", "moto", "--port",
                                str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
