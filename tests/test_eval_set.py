@@ -168,6 +168,12 @@ def test_bm25_on_a_hand_made_corpus():
     assert bm25.rank("nursing") == ["r2", "r1"]  # "nurse" and "nursing" are one stem; r2 has two
     assert bm25.rank("plumber") == []
     assert bm25.rank("tart") == ["r3"]  # stemmed: "tarts" -> "tart"
+    # the project's keyword mode: every term must match
+    assert bm25.rank_all_terms("icu nurse") == ["r1"]
+    assert bm25.rank_all_terms("nurse") == ["r2", "r1"]
+    assert bm25.rank_all_terms("nurse on the icu") == ["r1"]
+    assert bm25.rank_all_terms("nurse chef") == []
+    assert bm25.rank_all_terms("x") == []  # no term of 2+ characters
 
 
 def test_the_keyword_ranker_beats_random_on_keyword_queries(eval_set):
