@@ -16,7 +16,7 @@ import pytest
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 for _p in (BENCH, BENCH / "eval"):
     if str(_p) not in sys.path:
-        sys.path.insert(0, str(_p))
+        sys.path.append(str(_p))
 
 import generate  # noqa: E402  (bench/eval/generate.py)
 import semantic_eval as se  # noqa: E402  (bench/semantic_eval.py)
