@@ -122,10 +122,10 @@ def page_through(api, q: str, limit: int, **params: Any) -> list[dict[str, Any]]
         page = response.json["items"]
         assert len(page) <= limit
         items += page
+        if response.json["next_cursor"] is None:
+            break
         assert response.json["next_cursor"] != cursor, "a cursor that leads to itself"
         cursor = response.json["next_cursor"]
-        if cursor is None:
-            break
     ids = [item["id"] for item in items]
     assert len(ids) == len(set(ids)), f"repeated items across pages: {ids}"
     return items

@@ -353,13 +353,6 @@ def collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-def frequency(term: str, text: str) -> tuple[float, float]:
-    """How much the text uses the term (by stem) for its length, by words and by characters."""
-    found = words(text)
-    uses = sum(stem(w) == stem(term) for w in found)
-    return uses / max(len(found), 1), uses / max(len(text), 1)
-
-
 def bm25(query_terms: Iterable[str], resumes: dict[str, str], *, k1: float = 1.2,
          b: float = 0.75, average_words: int = 500) -> dict[str, float]:
     """Okapi BM25 of each resume for the terms (docs/api.md: k1 1.2, b 0.75, the average length

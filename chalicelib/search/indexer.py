@@ -31,7 +31,7 @@ from chalicelib.search import analyzer, identifiers, vocabulary
 from chalicelib.search.index import (TOMBSTONE_SECONDS, IndexedState, add_document_frequencies,
                                      add_regions, from_raw, parallel, read_state, read_states,
                                      write_postings, write_state)
-from chalicelib.search.layout import RESUME_PREFIX, Document, doc_key, pack
+from chalicelib.search.layout import RESUME_PREFIX, Document, doc_key, pack, unpack
 from chalicelib.settings import get_settings
 
 PLACEHOLDER_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/professionals/stream/placeholder"
@@ -206,7 +206,7 @@ def plan(change: Change, state: IndexedState | None, *, same_version: bool = Fal
     postings = doc.postings()
     final: dict[str, Any] = {"id": doc.id, "v": doc.version, "dg": doc.digest(),
                              "ks": pack(["\t".join(k) for k in postings]), "lk": doc.list_key,
-                             "pf": pack(doc.profile)}
+                             "src": doc.source, "pf": pack(doc.profile)}
     if doc.text_key:
         final.update({"rk": doc.text_key, "rn": doc.total_words, "rw": pack(doc.counts)})
         if doc.resume_text is not None:
@@ -222,8 +222,26 @@ def plan(change: Change, state: IndexedState | None, *, same_version: bool = Fal
     old_stems, new_stems = _stems(old_keys), _stems(postings)
     frequencies = {**dict.fromkeys(new_stems - old_stems, 1),
                    **dict.fromkeys(old_stems - new_stems, -1)}
-    return Plan("indexed", postings, [k for k in old_keys if k not in postings], final, pending,
+    before = _indexed(state)
+    changed = {k: v for k, v in postings.items() if before.get(k) != v}
+    return Plan("indexed", changed, [k for k in old_keys if k not in postings], final, pending,
                 words, resume_words, frequencies, bool(new_stems) - bool(old_stems))
+
+
+def _indexed(state: IndexedState | None) -> dict[tuple[str, str], dict[str, Any]]:
+    """The postings the index holds for a professional, rebuilt from their DOC item (a change
+    writes only the postings whose content differs); none when it cannot tell (a DOC item of an
+    older layout, a pending one: everything is written)."""
+    raw = state.raw if state is not None else {}
+    if "pf" not in raw or "src" not in raw or raw.get("dg") == "pending":
+        return {}
+    text_key = raw.get("rk")
+    doc = Document(id=raw["id"], version=state.version, list_key=raw["lk"], source=raw["src"],
+                   profile=unpack(raw["pf"]), text_key=text_key)
+    if text_key:
+        _, doc.counts, doc.total_words = state.resume()
+    listed = set(state.keys)
+    return {k: v for k, v in doc.postings().items() if k in listed}
 
 
 def _stems(keys: Any) -> set[str]:

@@ -9,9 +9,11 @@ Keys (``pk``, ``sk``; no secondary index):
   the company's and title's, ``a3`` all of them; " w1 w2 ", a space before and after every
   word): so ``contains(aT, " t")`` says that a term has a word that starts with it within tier
   T, and ``contains(aT, " t ")`` that it is one of those words, in a Query's FilterExpression
-  and in memory alike. ``e3`` lists a phone's trailing runs, matched whole only. A posting
-  changes only when those words change: a job title edit rewrites the postings of the old and
-  the new title's prefixes, nothing else.
+  and in memory alike (digits have no 5-character partition: analyzer.DIGIT_PREFIX_LENGTHS). A
+  posting changes only when those words change: a job title edit rewrites the postings of the
+  old and the new title's prefixes, nothing else.
+- ``E2#<last 4 digits>`` / ``<list key>``: a phone's trailing runs of 4 or more digits of its
+  national number (``e3``, " 0958 60958 ... "), matched whole only: one posting a phone.
 - ``R2#<stem>`` / ``<weight>#<list key>``: a resume posting, one per professional and distinct
   English stem of their resume words (analyzer.stem). ``weight`` is BM25's term-frequency part
   (``tf_weight``: k1 = 1.2, b = 0.75, the average resume length fixed at AVERAGE_WORDS), so a
@@ -49,6 +51,7 @@ from chalicelib.search import analyzer
 DOC_SK = "DOC"
 PROFILE_PREFIX = "P2#"
 RESUME_PREFIX = "R2#"
+PHONE_END_PREFIX = "E2#"
 TIERS = (1, 2, 3)  # the profile tiers (analyzer.FIELD_TIER); the resume is RESUME_TIER
 PHONE_ENDS_LIST = "e3"
 # BM25 (Robertson and Zaragoza's defaults); the average length is fixed rather than counted, so
@@ -71,6 +74,10 @@ def doc_key(professional_id: str) -> tuple[str, str]:
 
 def profile_pk(prefix: str) -> str:
     return f"{PROFILE_PREFIX}{prefix}"
+
+
+def phone_end_pk(last_digits: str) -> str:
+    return f"{PHONE_END_PREFIX}{last_digits}"
 
 
 def resume_pk(stem: str) -> str:
@@ -201,21 +208,20 @@ class Document:
             for word in self.profile.get(name, ()):
                 for prefix in analyzer.prefixes(word):
                     starting.setdefault(prefix, {}).setdefault(tier, set()).add(word)
-        ends: dict[str, set[str]] = {}
-        for end in self.profile.get(analyzer.PHONE_ENDS, ()):
-            # a term equal to a trailing run reads the partition of its own length's prefix
-            ends.setdefault(analyzer.partition_prefix(end), set()).add(end)
         out: dict[tuple[str, str], dict[str, Any]] = {}
-        for prefix in starting.keys() | ends.keys():
+        for prefix, by_tier in starting.items():
             posting = dict(shared)
             so_far: set[str] = set()
             for tier in TIERS:
-                so_far |= starting.get(prefix, {}).get(tier, set())
+                so_far |= by_tier.get(tier, set())
                 if so_far:
                     posting[f"a{tier}"] = word_list(so_far)
-            if prefix in ends:
-                posting[PHONE_ENDS_LIST] = word_list(ends[prefix])
             out[(profile_pk(prefix), self.list_key)] = posting
+        ends = self.profile.get(analyzer.PHONE_ENDS, ())
+        if ends:
+            # every trailing run in one posting, under the phone's last 4 digits
+            out[(phone_end_pk(analyzer.phone_end_key(ends[-1])), self.list_key)] = {
+                **shared, PHONE_ENDS_LIST: word_list(ends)}
         for stem, tf in self.counts.items():
             if len(stem) < analyzer.MIN_TERM:
                 continue

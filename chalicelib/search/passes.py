@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from chalicelib.search import index
-from chalicelib.search.layout import (PHONE_ENDS_LIST, TIERS, Filters, profile_pk, term_tier,
+from chalicelib.search.layout import (PHONE_ENDS_LIST, TIERS, Filters, phone_end_pk, profile_pk,
+                                      term_tier,
                                       whole_within)
 from chalicelib.search import analyzer
 
@@ -137,10 +138,7 @@ def _within(term: str, tier: int, exact: bool | None, only: bool,
     (exactly at it when ``only``), and is a whole word there (``exact``) or is not (False)."""
     start, whole = f" {term}", f" {term} "
     values = {":s": start, ":w": whole}
-    within = f"contains(a{tier}, :s)"
-    if tier == TIERS[-1]:
-        within = f"({within} OR contains({PHONE_ENDS_LIST}, :w))"
-    parts = [within]
+    parts = [f"contains(a{tier}, :s)"]
     if only and tier > TIERS[0]:
         parts.append(f"NOT contains(a{tier - 1}, :s)")
     if exact is True:
@@ -150,7 +148,7 @@ def _within(term: str, tier: int, exact: bool | None, only: bool,
 
     def test(item: dict[str, Any]) -> bool:
         words = item.get(f"a{tier}", "")
-        ok = start in words or (tier == TIERS[-1] and whole in item.get(PHONE_ENDS_LIST, ""))
+        ok = start in words
         if ok and only and tier > TIERS[0]:
             ok = start not in item.get(f"a{tier - 1}", "")
         if ok and exact is not None:
@@ -158,6 +156,21 @@ def _within(term: str, tier: int, exact: bool | None, only: bool,
         return ok
 
     return " AND ".join(parts), values, test
+
+
+def _own(term: str, tier: int, exact: bool | None, only: bool) -> list[Reader]:
+    """A term's own Queries in a pass: its prefix's partition and, for a run of 4 or more
+    digits where tier 3 is in reach and the pass is not of whole words, the phones' trailing
+    runs (analyzer.phone_end_key)."""
+    condition, values, test = _within(term, tier, exact, only)
+    readers = [Reader(profile_pk(analyzer.partition_prefix(term)), condition, values, test, "")]
+    end = analyzer.phone_end_key(term)
+    if end and tier == TIERS[-1] and exact is not True:
+        whole = f" {term} "
+        readers.append(Reader(phone_end_pk(end), f"contains({PHONE_ENDS_LIST}, :w)",
+                              {":w": whole},
+                              lambda item: whole in item.get(PHONE_ENDS_LIST, ""), ""))
+    return readers
 
 
 def _whole_word(word: str, tier: int) -> tuple[str, dict[str, str],
@@ -174,9 +187,7 @@ def profile_readers(terms: list[str], tier: int, exact: bool) -> list[list[Reade
     one = len(terms) == 1
     out = []
     for term in terms:
-        condition, values, test = _within(term, tier, exact if one or exact else None, one)
-        out.append([Reader(profile_pk(analyzer.partition_prefix(term)), condition, values, test,
-                           "")])
+        out.append(_own(term, tier, exact if one or exact else None, one))
     return out
 
 
@@ -188,9 +199,7 @@ def typo_readers(terms: list[str], tier: int,
     typo_tier = min(tier, TYPO_FIELDS_TIER)
     for term in terms:
         # all of its own postings: a term that matches by itself never matches through a typo
-        condition, values, test = _within(term, TIERS[-1], None, False)
-        readers = [Reader(profile_pk(analyzer.partition_prefix(term)), condition, values, test,
-                          "")]
+        readers = _own(term, TIERS[-1], None, False)
         for word in corrections.get(term, ()):
             condition, values, test = _whole_word(word, typo_tier)
             readers.append(Reader(profile_pk(analyzer.partition_prefix(word)), condition, values,
@@ -294,7 +303,9 @@ def run(readers: list[list[Reader]], judge: Callable[[list[dict[str, dict[str, A
 def _take(reader: Reader, where: Filters, budget: Budget, known: Partitions,
           seen: dict[str, dict[str, dict[str, Any]]]) -> None:
     for item in reader.read(where, budget, known):
-        seen.setdefault(item["sk"], {})[reader.role] = item
+        # a term's own postings of one professional (a prefix's and the phone's runs) merge
+        by_role = seen.setdefault(item["sk"], {})
+        by_role[reader.role] = {**by_role.get(reader.role, {}), **item}
 
 
 def _affordable(todo: list[Reader], budget: Budget, known: Partitions) -> list[Reader]:
