@@ -204,19 +204,12 @@ def plan(change: Change, state: IndexedState | None, *, same_version: bool = Fal
     if state is not None and state.digest == doc.digest():
         return None
     postings = doc.postings()
-    final: dict[str, Any] = {"id": doc.id, "v": doc.version, "dg": doc.digest(),
-                             "ks": pack(["\t".join(k) for k in postings]), "lk": doc.list_key,
-                             "src": doc.source, "pf": pack(doc.profile)}
-    if doc.text_key:
-        final.update({"rk": doc.text_key, "rn": doc.total_words, "rw": pack(doc.counts)})
-        if doc.resume_text is not None:
-            final["rt"] = pack(doc.resume_text)
+    final = final_attributes(doc, postings)
     pending = None
     if not set(postings) <= set(old_keys):
         pending = {"id": doc.id, "v": old_version, "dg": "pending",
                    "ks": pack(["\t".join(k) for k in dict.fromkeys(old_keys + list(postings))])}
-    words = set(list(dict.fromkeys(w for name in vocabulary.FIELDS for w in doc.profile.get(
-        name, ()) if vocabulary.is_word(w)))[:vocabulary.PER_PROFESSIONAL])
+    words = vocabulary.words_of(doc.profile)
     read_anew = doc.resume_text and (state is None or state.text_key != doc.text_key)
     resume_words = set(analyzer.resume_words(doc.resume_text)) if read_anew else set()
     old_stems, new_stems = _stems(old_keys), _stems(postings)
@@ -226,6 +219,24 @@ def plan(change: Change, state: IndexedState | None, *, same_version: bool = Fal
     changed = {k: v for k, v in postings.items() if before.get(k) != v}
     return Plan("indexed", changed, [k for k in old_keys if k not in postings], final, pending,
                 words, resume_words, frequencies, bool(new_stems) - bool(old_stems))
+
+
+def final_attributes(doc: Document, postings: dict[tuple[str, str], Any]) -> dict[str, Any]:
+    """The DOC item of ``doc`` once its postings are written."""
+    final: dict[str, Any] = {"id": doc.id, "v": doc.version, "dg": doc.digest(),
+                             "ks": pack(["\t".join(k) for k in postings]), "lk": doc.list_key,
+                             "src": doc.source, "pf": pack(doc.profile)}
+    if doc.text_key:
+        final.update({"rk": doc.text_key, "rn": doc.total_words, "rw": pack(doc.counts)})
+        if doc.resume_text is not None:
+            final["rt"] = pack(doc.resume_text)
+    return final
+
+
+def counted_stems(postings: Any) -> set[str]:
+    """The stems a resume adds to the document frequencies (``_stems``): for tools that fill
+    an index directly (the benchmarks)."""
+    return _stems(postings)
 
 
 def _indexed(state: IndexedState | None) -> dict[tuple[str, str], dict[str, Any]]:

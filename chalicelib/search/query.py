@@ -223,6 +223,8 @@ def suggestion(terms: list[str], where: Filters, reads: _Reads) -> str | None:
         return None
     unique = list(dict.fromkeys(fixed))
     reads.resumes = resume_rank.Known()  # ranked for other terms: only the reads are shared
+    # whether it finds anyone, not in which order: no rarities to read
+    reads.resumes.idfs = dict.fromkeys(resume_rank.stems_of(unique).values(), 1.0)
     hits, _ = _page(unique, where, reads, [0, None, 0], 1, lambda hits: hits)
     return " ".join(fixed) if hits else None
 

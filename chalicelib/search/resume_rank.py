@@ -112,21 +112,26 @@ def run(terms: list[str], exact: bool, rarities: Callable[[], dict[str, float]],
         if not budget.allows(sum(p.cost() for p in todo) + 1):
             position = (threshold, TOP) if threshold is not None else below
             return Outcome(hits, False, None, position=position)
-        new: list[str] = []
-        for got in index.parallel(lambda p: _next(p, where, budget), todo):
-            new += [posting["id"] for posting in got if posting["id"] not in met]
-        met.update(new)
+        # each list reads no more than the budget left can judge (a DOC item per candidate)
+        spare = budget.left - sum(p.cost() for p in todo) - (1 if idfs is None else 0)
+        capacity = 100 * max(spare, 1)
+        for got in index.parallel(lambda p: _next(p, where, budget, capacity // len(todo)),
+                                  todo):
+            met.update(posting["id"] for posting in got)
         if met and idfs is None:
             idfs = known.rarities(rarities)
             for part in lists:
                 part.idf = idfs.get(part.reads.stem, 0.0)
-        unread = [i for i in dict.fromkeys(new) if i not in known.documents]
-        if unread:
-            unread = unread[:100 * max(budget.left, 1)]
-            documents = index.read_documents(unread, ("pf", "rw", "rn", "lk"))
-            budget.spend(math.ceil(len(unread) / 100))
-            for i in unread:
+        unread = [i for i in met if i not in known.documents]
+        while unread and budget.allows():
+            chunk, unread = unread[:100], unread[100:]
+            documents = index.read_documents(chunk, ("pf", "rw", "rn", "lk"))
+            budget.spend()
+            for i in chunk:
                 known.documents[i] = documents.get(i)
+        if unread:  # met but not judged: nothing below them can be served yet
+            position = (threshold, TOP) if threshold is not None else below
+            return Outcome(hits, False, None, position=position)
 
 
 def _hit(known: Known, professional_id: str, terms: list[str], stems: dict[str, str],
@@ -139,11 +144,12 @@ def _hit(known: Known, professional_id: str, terms: list[str], stems: dict[str, 
     return known.judged[key]
 
 
-def _next(part: _List, where: Filters, budget: Budget) -> list[dict[str, Any]]:
-    """The pass's next chunk of the list: one the page has read already, else a Query."""
+def _next(part: _List, where: Filters, budget: Budget, most: int) -> list[dict[str, Any]]:
+    """The pass's next chunk of the list: one the page has read already, else a Query of at
+    most ``most`` postings."""
     reads = part.reads
     if part.taken == len(reads.chunks):
-        _read(reads, where)
+        _read(reads, where, most)
         budget.spend()
     items, reached = reads.chunks[part.taken]
     part.taken += 1
@@ -152,7 +158,7 @@ def _next(part: _List, where: Filters, budget: Budget) -> list[dict[str, Any]]:
     return items
 
 
-def _read(reads: _Reads, where: Filters) -> None:
+def _read(reads: _Reads, where: Filters, most: int) -> None:
     clauses, values = [], {}
     if where.source:
         clauses.append("src = :src")
@@ -164,7 +170,8 @@ def _read(reads: _Reads, where: Filters) -> None:
         clauses.append("lk < :ct")
         values[":ct"] = where.created_to
     sk_to = resume_sk(reads.top, TOP) if reads.start is None and reads.top is not None else None
-    items, last = index.query(resume_pk(reads.stem), start=reads.start, limit=reads.limit,
+    items, last = index.query(resume_pk(reads.stem), start=reads.start,
+                              limit=max(1, min(reads.limit, most)),
                               sk_to=sk_to, condition=" AND ".join(clauses), values=values,
                               attributes="sk, id, lk")
     reads.start = last

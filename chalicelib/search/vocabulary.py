@@ -42,6 +42,13 @@ def is_word(word: str) -> bool:
     return MIN_WORD <= len(word) <= MAX_WORD and word.isalpha()
 
 
+def words_of(profile: dict[str, list[str]]) -> set[str]:
+    """The words a professional brings to the vocabulary: those of FIELDS that are words
+    (``is_word``), the first PER_PROFESSIONAL of them."""
+    found = dict.fromkeys(w for name in FIELDS for w in profile.get(name, ()) if is_word(w))
+    return set(list(found)[:PER_PROFESSIONAL])
+
+
 def reach(term: str) -> int:
     """How many edits a query term may be from the words it matches through a typo (none past
     MAX_WORD + 2 letters: no word it could reach is kept, and a 200-letter term's deletions
