@@ -70,9 +70,12 @@ deploy-spa: install
 # Every test: the SPA's component tests, then unit, API, DynamoDB Local, and end to end against
 # the local stack on both emulators, the SPA driven in headless Chromium included.
 # The deployment too: the packaged template and zip (tests/test_deploy_*.py).
+# TEST_WORKERS pytest-xdist processes share the tests; each emulator's stack and the packaged
+# stages stay on one worker (tests/conftest.py). TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 test: install localstack spa chromium package
 	cd frontend && npm test --silent
-	$(VPY) -m pytest
+	$(VPY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS))
 
 # Every benchmark (bench/README.md); refreshes docs/benchmarks.md with the summary. ~10 min.
 bench: install

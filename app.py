@@ -11,6 +11,7 @@ from chalicelib import (apidocs, auth, bulk, db, gateway_auth, idempotency, list
                         payloads, professionals, resume_processor, resumes)
 from chalicelib.imports import api as imports_api, worker as imports_worker
 from chalicelib.search import indexer
+from chalicelib.stats import consumer as stats_consumer, counters as stats, report as stats_report
 from chalicelib import mail_delivery
 from chalicelib import confirmation, purge
 from chalicelib.auth import PARTNER, STAFF, TOKEN
@@ -100,6 +101,7 @@ def bulk_upsert():
             metrics.emit({"RowsCreated": summary["created"], "RowsUpdated": summary["updated"],
                           "RowsUnchanged": summary["unchanged"], "RowsFailed": summary["failed"]},
                          Caller=caller.role)
+            stats.count(stats.today(), stats.bulk_counts(summary), what="bulk")
         return Response(result, status_code=207)
 
     return idempotency.run(idempotency.request_of(request, caller), upsert,
@@ -265,6 +267,24 @@ def index_search(event):
     """The professionals table's stream -> the search index; failures are retried from the first."""
     failed = indexer.handle_stream_records(event.to_dict().get("Records", []))
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failed]}
+
+
+# The stream's second consumer, with its own event source mapping (its own place in the
+# stream). Deployed, the template adds the real stream ARN, a tumbling window (so the event
+# names its shard), bisection, bounded retries and an on-failure queue.
+@app.on_dynamodb_record(stream_arn=os.environ.get("PROFESSIONALS_STREAM_ARN", indexer.PLACEHOLDER_ARN),
+                        batch_size=100, starting_position="TRIM_HORIZON", name="count_stats")
+def count_stats(event):
+    """The professionals table's stream -> the daily counters (sign-ups, resumes, erasures)."""
+    return stats_consumer.handle_stream_event(event.to_dict())
+
+
+@app.route("/stats", methods=["GET"])
+def get_stats():
+    """Daily counters for a range of UTC days (staff)."""
+    request = app.current_request
+    auth.require(auth.identify(request.headers), STAFF)
+    return stats_report.read(request.query_params)
 
 
 @app.lambda_function(name="key_authorizer")

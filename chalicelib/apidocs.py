@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import copy
 import functools
+import html
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 _SPEC_PATH = Path(__file__).with_name("openapi.json")
+# The tab icon of every page the project serves (the SPA has a copy in frontend/public/).
+FAVICON_PATH = Path(__file__).with_name("favicon.svg")
 
 _CSS = "text/css; charset=utf-8"
 _JS = "text/javascript; charset=utf-8"
@@ -55,6 +59,7 @@ _DOCS_HTML = """\
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>Professional Sign-up API</title>
+  <link rel="icon" type="image/svg+xml" href="{favicon}">
   <link rel="stylesheet" href="docs/assets/swagger-ui.css">
 </head>
 <body>
@@ -79,9 +84,16 @@ def openapi_document() -> dict[str, Any]:
     return copy.deepcopy(_load_document())
 
 
+@functools.cache
+def favicon_data_uri() -> str:
+    """The tab icon as a ``data:`` URI: a page that names it asks nothing more of the server (no
+    ``/favicon.ico`` 404), whatever path or origin it is served from."""
+    return "data:image/svg+xml," + quote(FAVICON_PATH.read_text(encoding="utf-8").strip(), safe=" /:=,.")
+
+
 def docs_html() -> str:
     """The Swagger UI page, to be served at ``<root>/docs`` as ``text/html; charset=utf-8``."""
-    return _DOCS_HTML
+    return _DOCS_HTML.replace("{favicon}", html.escape(favicon_data_uri()))
 
 
 @functools.cache

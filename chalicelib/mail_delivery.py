@@ -23,6 +23,7 @@ from chalicelib.errors import NotFound
 from chalicelib.logs import log
 from chalicelib.mail import ACCESS_LINK, ADDRESS_CHANGED, CONFIRM_ADDRESS, KINDS, SIGNUP_ATTEMPTED
 from chalicelib.settings import get_settings
+from chalicelib.stats import counters as stats
 
 IDEMPOTENCY_PREFIX = "mail"
 # Longer than SQS keeps a message (14 days at most), so a late redelivery or a replay from the
@@ -135,6 +136,7 @@ def send(message: dict[str, Any]) -> dict[str, Any]:
         log.info("mail suppressed: the address had its hourly limit of mails", kind=kind,
                  event_id=event_id, limit=mail_limit.LIMIT)
         metrics.emit({"MailSuppressed": 1}, Kind=kind)
+        _count(event_id, stats.MAILS_SUPPRESSED)
         return {"sent": None, "suppressed": True}
     try:
         answer = clients.ses().send_email(
@@ -149,7 +151,14 @@ def send(message: dict[str, Any]) -> dict[str, Any]:
              professional_id=item.id if item is not None else None,
              ses_message_id=answer.get("MessageId"))
     metrics.emit({"MailSent": 1}, Kind=kind)
+    _count(event_id, stats.MAILS_SENT)
     return {"sent": answer.get("MessageId")}
+
+
+def _count(event_id: str, counter: str) -> None:
+    """Today's counter, once per event (a marker keyed by the event id: a second run of this
+    event, after a crash between the send and Powertools' record, counts nothing)."""
+    stats.count_once(f"mail#{event_id}", stats.today(), {counter: 1}, what="mail")
 
 
 def _addressee(kind: str, email: str, professional_id: str | None) -> tuple[str | None, Any]:

@@ -44,5 +44,7 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}'],
     css: false,
     restoreMocks: true,
+    // Two cores shared with other test runs: jsdom's role queries over a page of rows can take seconds.
+    testTimeout: 15_000,
   },
 });

@@ -1,6 +1,6 @@
 """Operator commands: ``python -m infra keys create|list|revoke``, ``verify``, ``create-table``,
 ``search reindex``, ``search replay-dlq``, ``purge-unconfirmed [--dry-run]``,
-``emails canonicalize [--dry-run]``.
+``emails canonicalize [--dry-run]``, ``stats rebuild --from DATE [--to DATE]``.
 
 They act on the table named by TABLE_NAME (and AWS_ENDPOINT_URL_DYNAMODB, for an emulator).
 A shell that names neither, while a local stack runs (``make run``), acts on that stack's table.
@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     purge.add_argument("--dry-run", action="store_true", help="list them, erase nothing")
     from infra import emails
     emails.add_command(commands)
+    from infra import stats_rebuild
+    stats_rebuild.add_command(commands)
     args = parser.parse_args(argv)
     stack_url = adopt_local_stack()
     if stack_url:
@@ -61,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         if reason is None:
             raise
         print(f"python -m infra: table {db.bind()} cannot be reached ({reason}): start the local "
-              "stack (make run) or set TABLE_NAME and AWS credentials for a stage.",
+              "stack (make run) or set TABLE_NAME, AWS credentials and region for a stage.",
               file=sys.stderr)
         return 2
 
@@ -98,11 +100,14 @@ def _alive(pid: object) -> bool:
 
 def unreachable(exc: BaseException) -> str | None:
     """Why the store cannot be reached, when that is what ``exc`` (or its cause) says."""
-    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+    from botocore.exceptions import (ClientError, EndpointConnectionError, NoCredentialsError,
+                                     NoRegionError)
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, NoCredentialsError):
             return "no AWS credentials"
+        if isinstance(seen, NoRegionError):
+            return "no AWS region"
         if isinstance(seen, ClientError) and seen.response.get("Error", {}).get("Code") \
                 == "ResourceNotFoundException":
             return "no such table"
@@ -136,6 +141,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{len(index['problems'])} search index problem(s), {index['checked']} of "
               f"{index['professionals']} professionals checked")
         return 1 if problems or index["problems"] else 0
+    elif args.command == "stats":
+        from infra import stats_rebuild
+        return stats_rebuild.run(args)
     elif args.command == "emails":
         from infra import emails
         return emails.run(args)

@@ -42,6 +42,7 @@ STAGE = "local"
 
 PLACEHOLDER = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Professional sign-up (local)</title>
+<link rel="icon" type="image/svg+xml" href="{favicon}">
 <style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}}
 code{{background:#f3f3f3;padding:0 .2em}}</style></head>
 <body><h1>Professional sign-up &mdash; local stack</h1>
@@ -137,8 +138,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def _static(self, path: str) -> None:
         if not self.dist_dir.is_dir():
+            from chalicelib.apidocs import favicon_data_uri
             origin = f"http://{self.headers.get('Host', '')}"
-            page = PLACEHOLDER.format(origin=html.escape(origin)).encode()
+            page = PLACEHOLDER.format(origin=html.escape(origin),
+                                      favicon=html.escape(favicon_data_uri())).encode()
             return self._send(200, {"Content-Type": "text/html; charset=utf-8",
                                     "Cache-Control": "no-store"}, page)
         root = self.dist_dir.resolve()

@@ -158,15 +158,18 @@ class StageResources:
     imports_table: TableSpec  # import jobs (chalicelib/imports/jobs.py)
     import_queue: QueueSpec  # imports/ notifications and the import worker's continuations
     import_dead_letter_queue: QueueSpec
+    stats_table: TableSpec  # daily counters (chalicelib/stats): GET /stats
+    stats_dead_letter_queue: QueueSpec  # the counters' stream consumer's on-failure destination
 
     def queues(self) -> list[QueueSpec]:
         """Dead-letter queue first: the upload queue's redrive policy names it."""
         return [self.dead_letter_queue, self.upload_queue, self.index_dead_letter_queue,
                 self.mail_dead_letter_queue, self.mail_queue, self.import_dead_letter_queue,
-                self.import_queue]
+                self.import_queue, self.stats_dead_letter_queue]
 
     def tables(self) -> list[TableSpec]:
-        return [self.table, self.search_table, self.idempotency_table, self.imports_table]
+        return [self.table, self.search_table, self.idempotency_table, self.imports_table,
+                self.stats_table]
 
     def by_logical_id(self, logical_id: str) -> Any:
         for spec in (*self.tables(), self.bucket, *self.queues()):
@@ -205,8 +208,13 @@ def table_spec(name: str) -> TableSpec:
 
 def search_table_spec(name: str) -> TableSpec:
     """The search index's own table (chalicelib/search/index.py): postings and documents."""
+    return _pk_sk_table("SearchTable", name)
+
+
+def _pk_sk_table(logical_id: str, name: str) -> TableSpec:
+    """A table keyed by ``pk`` + ``sk`` (strings), no indexes, TTL ``expires_at``."""
     return TableSpec(
-        logical_id="SearchTable",
+        logical_id=logical_id,
         name=name,
         key_schema=[{"AttributeName": "pk", "KeyType": "HASH"},
                     {"AttributeName": "sk", "KeyType": "RANGE"}],
@@ -250,6 +258,13 @@ def imports_table_spec(name: str) -> TableSpec:
     )
 
 
+def stats_table_spec(name: str) -> TableSpec:
+    """Daily counters (chalicelib/stats/counters.py): ``pk`` "DAY" + ``sk`` the UTC date, so a
+    range of days is one Query; ``ONCE#`` markers of what was counted, expiring (TTL
+    ``expires_at``)."""
+    return _pk_sk_table("StatsTable", name)
+
+
 def stage_environment(stage: str) -> dict[str, str]:
     """The stage's environment variables in ``.chalice/config.json`` (global, then stage)."""
     try:
@@ -282,6 +297,7 @@ def define(stage: str, *, suffix: str | None = None, origins: Sequence[str] = ()
     idempotency_table_name = (configured.get("IDEMPOTENCY_TABLE_NAME")
                               or f"{table_name}-idempotency")
     imports_table_name = configured.get("IMPORTS_TABLE_NAME") or f"{table_name}-imports"
+    stats_table_name = configured.get("STATS_TABLE_NAME") or f"{table_name}-stats"
     import_queue_name = (configured.get("IMPORT_QUEUE_NAME")
                          or f"{APP_NAME}-imports-{stage}") + tail
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") \
@@ -356,7 +372,14 @@ def define(stage: str, *, suffix: str | None = None, origins: Sequence[str] = ()
                           idempotency_table=idempotency_table_spec(idempotency_table_name),
                           imports_table=imports_table_spec(imports_table_name),
                           import_queue=import_queue,
-                          import_dead_letter_queue=import_dead_letter_queue)
+                          import_dead_letter_queue=import_dead_letter_queue,
+                          stats_table=stats_table_spec(stats_table_name),
+                          stats_dead_letter_queue=QueueSpec(
+                              logical_id="StatsDeadLetterQueue",
+                              name=f"{stats_table_name}-dlq" + tail,
+                              visibility_timeout=VISIBILITY_TIMEOUT.get(
+                                  stage, DEFAULT_VISIBILITY_TIMEOUT),
+                              message_retention_period=DLQ_RETENTION_SECONDS))
 
 
 def queue_policy(queue_arn: str, bucket_arn: str) -> dict[str, Any]:
@@ -426,20 +449,23 @@ def create(resources: StageResources, *, session: Any = None,
         "IMPORT_QUEUE_NAME": resources.import_queue.name,
         "IMPORT_QUEUE_URL": queue_urls[resources.import_queue.logical_id],
         "IMPORT_DLQ_URL": queue_urls[resources.import_dead_letter_queue.logical_id],
+        "STATS_TABLE_NAME": resources.stats_table.name,
+        "STATS_DLQ_URL": queue_urls[resources.stats_dead_letter_queue.logical_id],
     }
 
 
 def create_app_tables(say: Any = None) -> None:
-    """The app's four tables as configured (TABLE_NAME and the names derived from it), through
+    """The app's five tables as configured (TABLE_NAME and the names derived from it), through
     the app's own DynamoDB client: what tests, benchmarks and ``python -m infra create-table``
     need. A stage gets them, with its queues and bucket, from ``create`` or the template."""
     from chalicelib import clients
     from chalicelib.imports.jobs import table_name as imports_table_name
     from chalicelib.settings import get_settings
+    from chalicelib.stats.counters import table_name as stats_table_name
     settings = get_settings()
     for spec in (table_spec(settings.table_name), search_table_spec(settings.search_table_name),
                  idempotency_table_spec(settings.idempotency_table_name),
-                 imports_table_spec(imports_table_name())):
+                 imports_table_spec(imports_table_name()), stats_table_spec(stats_table_name())):
         _create_table(clients.dynamodb(), spec, say or (lambda message: None))
 
 

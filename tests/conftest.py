@@ -11,11 +11,39 @@ from chalice.test import Client
 from moto import mock_aws
 
 from tests import mail_helpers, search_sync
+from tests.e2e.conftest import EMULATORS
 from tests.ddb_local_fixture import dynamodb_local_endpoint  # noqa: F401  (session fixture)
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+
+def xdist_scope(nodeid: str) -> str:
+    """The unit of work a test belongs to under pytest-xdist: each emulator's end-to-end tests
+    together (they share that emulator's stack, started once per worker that runs them), the
+    deployment tests together (they share the packaged stages), any other test alone."""
+    path, _, rest = nodeid.partition("::")
+    if path.startswith("tests/e2e/") and "[" in rest:
+        params = rest[rest.index("[") + 1:rest.rindex("]")].split("-")
+        for emulator in EMULATORS:
+            if emulator in params:
+                return f"stack-{emulator}"
+    if path.rpartition("/")[2].startswith("test_deploy_"):
+        return "package"
+    return nodeid
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Whole units to one worker (``xdist_scope``). pytest-xdist's own ``--dist loadgroup``
+    renames items to carry their group, which pytest 9 no longer lets it do."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class UnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_scope(nodeid)
+
+    return UnitScheduling(config, log)
 
 
 @pytest.fixture(autouse=True)

@@ -30,13 +30,15 @@ TEST_TABLE, TEST_BUCKET = "professionals-test", "professionals-resumes-test"
 TEST_SEARCH_TABLE = "professionals-test-search"
 TEST_IDEMPOTENCY_TABLE = "professionals-test-idempotency"
 TEST_IMPORTS_TABLE = "professionals-test-imports"
+TEST_STATS_TABLE = "professionals-test-stats"
 # Used by the Lambda platform on the function's behalf, not by our code.
 PLATFORM = {"logs:CreateLogStream", "logs:PutLogEvents", "sqs:ReceiveMessage",
             "sqs:DeleteMessage", "sqs:GetQueueAttributes",
             # the stream's event source mapping, and its on-failure queue
             "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
             "dynamodb:ListStreams", "sqs:SendMessage",
-            "s3:ListBucket"}  # lets a HeadObject/GetObject of a missing key answer 404, not 403
+            "s3:ListBucket",  # lets a HeadObject/GetObject of a missing key answer 404, not 403
+            "xray:PutTraceSegments", "xray:PutTelemetryRecords"}  # active tracing's segments
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,11 @@ def index_changes(api, phase) -> None:
         answer = api.client.lambda_.invoke("index_search",
                                            {"Records": records[start:start + 100]}).payload
         assert answer == {"batchItemFailures": []}, answer
+    phase("CountStats")  # the stream's second consumer: the same records, to the counters
+    for start in range(0, len(records), 100):
+        event = {"Records": records[start:start + 100], "shardId": "shardId-iam"}
+        answer = api.client.lambda_.invoke("count_stats", event).payload
+        assert answer == {"state": {}, "batchItemFailures": []}, answer
 
 
 def exercise(api, phase) -> None:
@@ -246,6 +253,7 @@ def exercise(api, phase) -> None:
     api.call("PATCH", f"/professionals/{pid}", body={"email": "ada@example.org"})
     api.call("GET", f"/professionals/{pid}", who=f"Bearer {token}")
     api.call("GET", "/health", who=None)
+    assert api.call("GET", "/stats").status_code == 200
     api.call("GET", "/openapi.json", who=None)
     api.call("GET", "/docs", who=None)
     form = ada["resume_upload"]
@@ -419,7 +427,8 @@ def test_each_role_allows_every_call_its_function_makes_and_nothing_unused(api, 
     table_arns = {TEST_TABLE: resolve.getatt("ProfessionalsTable", "Arn"),
                   TEST_SEARCH_TABLE: resolve.getatt("SearchTable", "Arn"),
                   TEST_IDEMPOTENCY_TABLE: resolve.getatt("IdempotencyTable", "Arn"),
-                  TEST_IMPORTS_TABLE: resolve.getatt("ImportsTable", "Arn")}
+                  TEST_IMPORTS_TABLE: resolve.getatt("ImportsTable", "Arn"),
+                  TEST_STATS_TABLE: resolve.getatt("StatsTable", "Arn")}
     # The test's mail queue and sender stand for the deployed queue and the MailFrom identity.
     from chalicelib.settings import get_settings
     arns = {get_settings().mail_queue_url: resolve.getatt("MailQueue", "Arn"),
@@ -449,6 +458,17 @@ def test_each_role_allows_every_call_its_function_makes_and_nothing_unused(api, 
                             "dynamodb:UpdateItem"},
             "APIHandler": {"dynamodb:Query", "dynamodb:BatchGetItem"}}.get(function, set()), \
             function
+    # Who touches the daily counters: the consumer and the handlers that count ADD to day
+    # items (with a marker where a redelivery must not count twice); the API also reads them.
+    on_stats = {f: {(a.action, a.keys[0].split("#")[0] if a.keys else None)
+                    for a in recorder.accesses(table_arns, bucket, arns)
+                    if a.resource == table_arns[TEST_STATS_TABLE]}
+                for f, recorder in record.by_function.items()}
+    once = {("dynamodb:UpdateItem", "DAY"), ("dynamodb:PutItem", "ONCE")}
+    assert {f: a for f, a in on_stats.items() if a} == {
+        "CountStats": {("dynamodb:UpdateItem", "DAY")},
+        "APIHandler": {("dynamodb:UpdateItem", "DAY"), ("dynamodb:Query", None)},
+        "SendMail": once, "ProcessImports": once}
     # The import worker's DynamoDB writes: its jobs, and the rows' professionals and guards.
     written = {(a.action, a.keys[0].split("#")[0] if a.resource == table_arns[TEST_TABLE]
                 else "job") for a in record.by_function["ProcessImports"].accesses(

@@ -24,17 +24,19 @@ pytestmark = pytest.mark.package
 FUNCTIONS = {"APIHandler": "ApiHandlerRole", "ProcessResumeUploads": "ResumeWorkerRole",
              "IndexSearch": "SearchIndexerRole", "KeyAuthorizer": "KeyAuthorizerRole",
              "SendMail": "MailSenderRole", "PurgeUnconfirmed": "PurgeRole",
-             "ProcessImports": "ImportWorkerRole"}
+             "ProcessImports": "ImportWorkerRole", "CountStats": "StatsCounterRole"}
 STREAM_ACTIONS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
                   "dynamodb:ListStreams"}
 SEARCH_INDEX_ACTIONS = {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"}
+# Every function's traces (Tracing: Active; tests/test_deploy_observability.py).
+XRAY_WRITE = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 # What each function calls (see test_deploy_iam.py, which records the calls), and nothing else.
 EXPECTED_ACTIONS = {
     "APIHandler": {
         "logs:CreateLogStream", "logs:PutLogEvents",
         "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
         "dynamodb:PutItem", "dynamodb:DeleteItem",
-        "dynamodb:UpdateItem",  # the kept response of an Idempotency-Key request
+        "dynamodb:UpdateItem",  # kept responses of Idempotency-Key requests; bulk's counts
         "s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:ListBucket",
         "sqs:SendMessage",  # mail is queued, never sent, by the API
         "secretsmanager:GetSecretValue"},  # signs and verifies tokens and cursors
@@ -48,6 +50,10 @@ EXPECTED_ACTIONS = {
         "logs:CreateLogStream", "logs:PutLogEvents", *STREAM_ACTIONS, *SEARCH_INDEX_ACTIONS,
         "dynamodb:UpdateItem", "s3:GetObject", "s3:ListBucket", "sqs:SendMessage"},
     "KeyAuthorizer": {"logs:CreateLogStream", "logs:PutLogEvents", "dynamodb:GetItem"},
+    # The daily counters: the stream read by Lambda, ADDs to day items, the on-failure queue.
+    "CountStats": {
+        "logs:CreateLogStream", "logs:PutLogEvents", *STREAM_ACTIONS, "dynamodb:UpdateItem",
+        "sqs:SendMessage"},
     # Who gets the mail (the record, the email index), its sent-event records, SES.
     "SendMail": {
         "logs:CreateLogStream", "logs:PutLogEvents",
@@ -129,7 +135,8 @@ def test_the_resume_worker_reports_batch_item_failures(doc, transformed):
     assert set(mappings) == {"ProcessResumeUploadsProcessResumeUploadsSqsEventSource",
                              "IndexSearchIndexSearchDynamodbEventSource",
                              "SendMailSendMailSqsEventSource",
-                             "ProcessImportsProcessImportsSqsEventSource"}
+                             "ProcessImportsProcessImportsSqsEventSource",
+                             "CountStatsCountStatsDynamodbEventSource"}
     props = mappings["ProcessResumeUploadsProcessResumeUploadsSqsEventSource"]["Properties"]
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert props["FunctionName"] == {"Ref": "ProcessResumeUploads"}
@@ -163,6 +170,33 @@ def test_the_search_indexer_reads_the_stream_in_bounded_batches_and_gives_up_to_
     assert dlq["QueueName"] == resources.define(stage).index_dead_letter_queue.name
     indexer_fn = doc["Resources"]["IndexSearch"]["Properties"]
     assert indexer_fn["Timeout"] <= 900 and indexer_fn["MemorySize"] >= 256
+
+
+def test_the_counters_consumer_has_its_own_mapping_which_names_the_shard(doc, transformed, stage):
+    mapping = resources_of(transformed, "AWS::Lambda::EventSourceMapping")[
+        "CountStatsCountStatsDynamodbEventSource"]["Properties"]
+    assert mapping["FunctionName"] == {"Ref": "CountStats"}
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["ProfessionalsTable", "StreamArn"]}
+    assert mapping["StartingPosition"] == "TRIM_HORIZON"
+    assert 1 <= mapping["BatchSize"] <= 100
+    # The window is what puts shardId in the event (the per-shard replay guard needs it); one
+    # batch per shard at a time, or a later batch could pass an earlier one's guard.
+    assert 1 <= mapping["TumblingWindowInSeconds"] <= 900
+    assert "ParallelizationFactor" not in mapping
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert 1 <= mapping["MaximumRetryAttempts"] <= 10
+    assert mapping["DestinationConfig"]["OnFailure"] == {
+        "Destination": {"Fn::GetAtt": ["StatsDeadLetterQueue", "Arn"]}}
+    table = doc["Resources"]["StatsTable"]["Properties"]
+    assert table["TableName"] == resources.define(stage).stats_table.name
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert [k["AttributeName"] for k in table["KeySchema"]] == ["pk", "sk"]
+    assert "StreamSpecification" not in table
+    for function in FUNCTIONS:
+        env = doc["Resources"][function]["Properties"]["Environment"]["Variables"]
+        assert env["STATS_TABLE_NAME"] == {"Ref": "StatsTable"}, function
 
 
 def test_resume_worker_sizing_and_queue_visibility(doc):
@@ -225,6 +259,10 @@ def test_no_policy_allows_a_wildcard_action_or_resource(doc):
                 continue  # a wide Deny only narrows (e.g. TLS only)
             seen += 1
             assert statement.get("Principal") != "*", owner
+            if statement.get("Sid") == "WriteTraces":  # X-Ray's writes name no resource
+                assert set(as_list(statement["Action"])) == XRAY_WRITE and \
+                    statement["Resource"] == ["*"], owner
+                continue
             for action in as_list(statement["Action"]):
                 assert "*" not in action, (owner, action)
             for raw in as_list(statement.get("Resource", [])):
@@ -237,7 +275,8 @@ def test_no_policy_allows_a_wildcard_action_or_resource(doc):
                 elif arn == f"arn:aws:s3:::{resolve.ref('SpaBucket')}/*":
                     assert owner == "SpaBucketPolicy"  # CloudFront reads the whole SPA
                 elif arn == resolve.getatt("ProfessionalsTable", "Arn") + "/stream/*":
-                    assert owner == "SearchIndexerRole"  # ListStreams: the table's streams
+                    # ListStreams: the table's streams, for its two consumers
+                    assert owner in ("SearchIndexerRole", "StatsCounterRole")
                 elif arn.startswith("arn:aws:logs:"):  # a log group's streams
                     assert arn.endswith(":*") and "*" not in arn[:-2], (owner, arn)
                 else:
@@ -250,7 +289,7 @@ def test_no_policy_allows_a_wildcard_action_or_resource(doc):
 def test_each_function_is_allowed_exactly_what_it_uses(doc):
     for function, statements in role_policies(doc).items():
         actions = {a for s in statements if s["Effect"] == "Allow" for a in as_list(s["Action"])}
-        assert actions == EXPECTED_ACTIONS[function], function
+        assert actions == EXPECTED_ACTIONS[function] | XRAY_WRITE, function
 
 
 def test_writes_to_the_table_are_limited_to_the_item_kinds_each_function_owns(doc):
@@ -267,9 +306,15 @@ def test_writes_to_the_table_are_limited_to_the_item_kinds_each_function_owns(do
     # (and, in the imports table, new jobs)
     assert api_writes == [["PRO#*", "EMAIL#*", "PHONE#*"], ["LINK#*"], ["post#*"], None]
     # The import worker: its jobs' items, and what bulk writes (professionals and guards).
+    # (and, in the stats table, each chunk's counts, once: chalicelib/stats/counters.py)
+    counted_once = [(["dynamodb:UpdateItem"], ["DAY*"]), (["dynamodb:PutItem"], ["ONCE#*"])]
     assert prefixes["ProcessImports"] == [
         (["dynamodb:GetItem", "dynamodb:UpdateItem"], None), (["dynamodb:BatchGetItem"], None),
-        (["dynamodb:DeleteItem", "dynamodb:PutItem"], ["PRO#*", "EMAIL#*", "PHONE#*"])]
+        (["dynamodb:DeleteItem", "dynamodb:PutItem"], ["PRO#*", "EMAIL#*", "PHONE#*"]),
+        *counted_once]
+    assert prefixes["CountStats"] == [
+        (sorted(STREAM_ACTIONS - {"dynamodb:ListStreams"}), None),
+        (["dynamodb:ListStreams"], None), (["dynamodb:UpdateItem"], ["DAY*"])]
     assert prefixes["ProcessResumeUploads"] == [(["dynamodb:GetItem", "dynamodb:PutItem"],
                                                 ["PRO#*"])]
     assert prefixes["KeyAuthorizer"] == [(["dynamodb:GetItem"], ["KEY#*"])]
@@ -285,7 +330,7 @@ def test_writes_to_the_table_are_limited_to_the_item_kinds_each_function_owns(do
     own = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"]
     assert prefixes["SendMail"] == [
         (["dynamodb:GetItem"], ["PRO#*"]), (["dynamodb:Query"], None),
-        ([*own, "dynamodb:UpdateItem"], ["mail#*"]), (own, ["mailcap#*"])]
+        ([*own, "dynamodb:UpdateItem"], ["mail#*"]), (own, ["mailcap#*"]), *counted_once]
 
 
 def resources_by_action(doc, function):
@@ -316,10 +361,10 @@ def test_the_search_indexer_reads_its_stream_writes_its_index_and_reads_resume_t
     # Nothing on the professionals table itself, nor its indexes: only its stream.
     named = set().union(*allowed.values())
     assert not [arn for arn in named if arn == table or arn.startswith(f"{table}/index")]
-    # Nor does anything else read the stream or write the index.
+    # Nor does anything else read the stream (but the counters' consumer) or write the index.
     for function in set(FUNCTIONS) - {"IndexSearch"}:
         others = resources_by_action(doc, function)
-        assert not STREAM_ACTIONS & set(others), function
+        assert not STREAM_ACTIONS & set(others) or function == "CountStats", function
         for action, arns in others.items():
             if search in arns:
                 assert function == "APIHandler", (function, action)
@@ -712,7 +757,8 @@ def test_the_import_worker_may_touch_only_import_objects_and_bulk_keys(doc):
     assert allowed["s3:GetObject"] == {f"arn:aws:s3:::{bucket}/imports/*",
                                        f"arn:aws:s3:::{bucket}/import-errors/*"}
     assert allowed["s3:PutObject"] == {f"arn:aws:s3:::{bucket}/import-errors/*"}
-    assert allowed["dynamodb:UpdateItem"] == {resolve.getatt("ImportsTable", "Arn")}
+    assert allowed["dynamodb:UpdateItem"] == {resolve.getatt("ImportsTable", "Arn"),
+                                              resolve.getatt("StatsTable", "Arn")}
     assert allowed["sqs:SendMessage"] == {resolve.getatt("ImportQueue", "Arn"),
                                           resolve.getatt("MailQueue", "Arn")}
     api = resources_by_action(doc, "APIHandler")

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from chalicelib import auth
-from infra.__main__ import adopt_local_stack, main
+from infra.__main__ import adopt_local_stack, main, unreachable
 from infra.verify import find_violations
 
 
@@ -106,3 +106,15 @@ def test_a_missing_table_is_one_line_not_a_traceback(store, monkeypatch, capsys)
     err = capsys.readouterr().err
     assert "no such table" in err and "professionals-nowhere" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_what_counts_as_an_unreachable_store():
+    from botocore.exceptions import ClientError, NoRegionError
+    missing = ClientError({"Error": {"Code": "ResourceNotFoundException"}}, "Scan")
+    assert unreachable(NoRegionError()) == "no AWS region"
+    assert unreachable(RuntimeError("wrapped", missing)) is None
+    try:
+        raise RuntimeError("wrapped") from missing
+    except RuntimeError as exc:
+        assert unreachable(exc) == "no such table"
+    assert unreachable(ValueError("a bug")) is None

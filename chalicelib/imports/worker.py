@@ -28,6 +28,7 @@ from chalicelib.imports.jobs import Job
 from chalicelib.logs import log
 from chalicelib.models import ProfessionalItem, professional_pk
 from chalicelib.settings import get_settings
+from chalicelib.stats import counters as stats
 
 UPLOAD_PREFIX = "imports/"
 ERRORS_PREFIX = "import-errors/"
@@ -146,6 +147,9 @@ def _apply(job: Job, chunk: list[tuple[list[str], Any]], left: Callable[[], floa
             metrics.emit({"RowsCreated": summary["created"], "RowsUpdated": summary["updated"],
                           "RowsUnchanged": summary["unchanged"], "RowsFailed": summary["failed"]},
                          Caller=job.caller_role)
+            # Before the part is saved: a retry of this chunk (no part yet) finds the marker.
+            stats.count_once(f"import#{job.id}#{job.checkpoint}", stats.today(),
+                             stats.bulk_counts(summary), what="import")
         failures = [(job.rows_done + i + 1, record, r["error"])
                     for i, ((record, _), r) in enumerate(zip(chunk, result["results"]))
                     if r["status"] == "failed"]

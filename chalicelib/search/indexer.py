@@ -24,7 +24,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import clients
+from chalicelib import clients, stream_records
 from chalicelib.logs import log
 from chalicelib.resumes import TEXT_LIMIT
 from chalicelib.search import analyzer, identifiers, vocabulary
@@ -41,8 +41,7 @@ DF_STEMS = 1500
 TEXT_BYTES = TEXT_LIMIT * 4  # UTF-8: at most 4 bytes a character
 
 
-class PoisonRecord(ValueError):
-    """A stream record the indexer cannot read (retried, then set aside by the event source)."""
+PoisonRecord = stream_records.PoisonRecord  # a record the indexer cannot read
 
 
 def handle_stream_records(records: list[dict[str, Any]]) -> list[str]:
@@ -97,12 +96,7 @@ class Change:
 
 def read_change(record: Any) -> Change | None:
     """The change a stream record carries; None for items that are not professionals."""
-    change = record.get("dynamodb") if isinstance(record, dict) else None
-    event = record.get("eventName") if isinstance(record, dict) else None
-    if not isinstance(change, dict) or event not in ("INSERT", "MODIFY", "REMOVE"):
-        raise PoisonRecord(f"not a DynamoDB stream record: {event!r}")
-    keys = change.get("Keys") or {}
-    pk = (keys.get("pk") or {}).get("S", "") if isinstance(keys, dict) else ""
+    event, change, pk = stream_records.read(record)
     if not pk.startswith(PROFESSIONAL_PREFIX):
         return None  # guards, keys, markers: not searchable
     if event == "REMOVE":

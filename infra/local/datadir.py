@@ -27,6 +27,8 @@ class DataDir:
         self.instance_file = self.path / "instance"
         # Where the stream worker has got to, per stream and shard (infra/local/stream_worker.py)
         self.stream_checkpoint_file = self.path / "stream-checkpoint.json"
+        # The counters' stream worker: a mapping of its own, so a position of its own.
+        self.stats_checkpoint_file = self.path / "stats-stream-checkpoint.json"
         self._lock: IO[str] | None = None
 
     def acquire(self) -> None:

@@ -17,6 +17,8 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from chalicelib.apidocs import favicon_data_uri
+
 LINK = re.compile(r"https?://\S+")
 TIMEOUT_S = 5
 
@@ -116,7 +118,7 @@ def page(mails: list[SentMail] | None, endpoint: str | None) -> str:
     else:
         items = "\n".join(_item(m) for m in reversed(mails))
     return _PAGE.format(count=len(mails or []), endpoint=html.escape(endpoint or ""),
-                        items=items)
+                        items=items, favicon=html.escape(favicon_data_uri()))
 
 
 def _item(mail: SentMail) -> str:
@@ -132,11 +134,16 @@ def _item(mail: SentMail) -> str:
             f"{html.escape(mail.source)}{when}</p><pre>{''.join(parts)}</pre></article>")
 
 
+# A mail's long links wrap anywhere (overflow-wrap) rather than widen the page past the screen.
 _PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sent mail (local)</title>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sent mail (local)</title>
+<link rel="icon" type="image/svg+xml" href="{favicon}">
 <style>body{{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem}}
 article{{border:1px solid #ccc;border-radius:.4rem;padding:0 1rem;margin:1rem 0}}
-pre{{white-space:pre-wrap;font-family:inherit}}.meta{{color:#555}}</style></head>
+pre{{white-space:pre-wrap;overflow-wrap:anywhere;font-family:inherit}}
+h2,.meta{{overflow-wrap:anywhere}}.meta{{color:#555}}</style></head>
 <body><h1>Sent mail ({count})</h1>
 <p>What the app sent through the local SES emulator (<code>{endpoint}</code>), newest first.
 Nothing leaves this machine. JSON: <a href="/_local/mail.json">/_local/mail.json</a>.</p>

@@ -199,8 +199,16 @@ class Stack:
         self._add(Child.start("imports", [sys.executable, "-m", "infra.local.import_worker"],
                               env=unsigned_env))
         self._add(Child.start("stream", [sys.executable, "-m", "infra.local.stream_worker"],
-                              env={**unsigned_env, "STREAM_CHECKPOINT_FILE":
+                              env={**unsigned_env, "STREAM_HANDLER": "index_search",
+                                   "STREAM_CHECKPOINT_FILE":
                                    str(self.data.stream_checkpoint_file)}))
+        # The counters (chalicelib/stats), the stream's second consumer: its own worker, as
+        # AWS gives each event source mapping its own iterator, checkpoint and on-failure queue.
+        self._add(Child.start("stats", [sys.executable, "-m", "infra.local.stream_worker"],
+                              env={**unsigned_env, "STREAM_HANDLER": "count_stats",
+                                   "STREAM_DLQ_URL": env["STATS_DLQ_URL"],
+                                   "STREAM_CHECKPOINT_FILE":
+                                   str(self.data.stats_checkpoint_file)}))
         # The hourly schedule's stand-in: unconfirmed sign-ups erased after 30 days.
         self._add(Child.start("purge", [sys.executable, "-m", "infra.local.purge_runner"],
                               env=unsigned_env))

@@ -30,6 +30,11 @@ after its last handled record, as an event source mapping does across deployment
 every record in the stream is handed over again, which the indexer takes in its stride (it is
 idempotent). Records in a batch that was cut short by SIGTERM come again on the next start.
 
+The stack runs two: the search indexer's, and the counters' (``STREAM_HANDLER=count_stats``,
+its own ``STREAM_CHECKPOINT_FILE`` and on-failure queue ``STREAM_DLQ_URL``), as each event
+source mapping has its own position. The event also carries ``shardId`` and
+``eventSourceARN``, as a mapping with a tumbling window gives them (the counters need the shard).
+
 Run by ``infra.local_stack``; alone: ``python -m infra.local.stream_worker`` with the stack's env.
 """
 from __future__ import annotations
@@ -59,20 +64,25 @@ DESCRIBE_SECONDS = 10.0  # how often to look for new shards while none closes
 log = logging.getLogger("signup.stream")
 
 
-def find_handler() -> Handler:
-    """The app's stream handler: the one for PROFESSIONALS_STREAM_ARN, else ``index_search``."""
+def find_handler(name: str | None = None) -> Handler:
+    """The app's stream handler named ``name`` (``STREAM_HANDLER``: ``count_stats`` for the
+    counters' worker); else the one for PROFESSIONALS_STREAM_ARN, else ``index_search``."""
     sources = app_event_sources(lambda s: hasattr(s, "stream_arn"))
     arn = os.environ.get("PROFESSIONALS_STREAM_ARN")
-    chosen = ([s for s in sources if s.stream_arn == arn]
-              or [s for s in sources if s.name == "index_search"]
-              or (sources if len(sources) == 1 else []))
+    name = name or os.environ.get("STREAM_HANDLER")
+    if name:
+        chosen = [s for s in sources if s.name == name]
+    else:
+        chosen = ([s for s in sources if s.name == "index_search"]
+                  or [s for s in sources if s.stream_arn == arn]
+                  or (sources if len(sources) == 1 else []))
     if not chosen:
-        raise LookupError("app.py has no @app.on_dynamodb_record handler for the professionals "
-                          "table's stream")
+        raise LookupError("app.py has no @app.on_dynamodb_record handler "
+                          f"{name or 'for the professionals table stream'}")
     source = chosen[0]
     size = min(BATCH_SIZE, int(getattr(source, "batch_size", BATCH_SIZE) or BATCH_SIZE))
     return Handler(f"{source.handler_string} (@app.on_dynamodb_record)", lambda_caller(source),
-                   size, source.name)
+                   size, source.name, takes_event_fields=True)
 
 
 def stream_endpoint() -> str | None:
@@ -279,7 +289,10 @@ class StreamWorker:
             error: str | None = None
             at = 0  # the first record that failed
             try:
-                failed = self.handler.call(batch)
+                # As a mapping with a tumbling window does, the event names the shard.
+                failed = (self.handler.call(batch, {"shardId": shard.id,
+                                                    "eventSourceARN": self.stream_arn})
+                          if self.handler.takes_event_fields else self.handler.call(batch))
             except Exception as exc:  # like an invocation that raised: the whole batch failed
                 error = f"{type(exc).__name__}: {exc}"
                 failed = []
@@ -399,7 +412,8 @@ def main() -> int:
         return 2
     checkpoint = os.environ.get("STREAM_CHECKPOINT_FILE")
     worker = StreamWorker(stream_arn, handler=handler, region=region(),
-                          dlq_url=os.environ.get("SEARCH_DLQ_URL") or None,
+                          dlq_url=(os.environ.get("STREAM_DLQ_URL")
+                                   or os.environ.get("SEARCH_DLQ_URL") or None),
                           checkpoint_file=Path(checkpoint) if checkpoint else None)
     return run_until_sigterm(worker.run, worker.stop, log)
 

@@ -18,9 +18,11 @@ class Handler:
     """What a worker hands its batches to: ``call(records) -> failed item identifiers``."""
 
     name: str
-    call: Callable[[list[dict[str, Any]]], list[str]]
+    call: Callable[..., list[str]]  # (records[, extra event fields]) -> failed identifiers
     batch_size: int
     function_name: str = ""  # the Lambda function's name, for what the worker reports
+    # ``call`` takes the event's other fields as a second argument (``lambda_caller``'s does)
+    takes_event_fields: bool = False
 
 
 def app_event_sources(kind: Callable[[Any], bool]) -> list[Any]:
@@ -34,16 +36,17 @@ def app_event_sources(kind: Callable[[Any], bool]) -> list[Any]:
             if hasattr(s, "handler_string") and kind(s)]
 
 
-def lambda_caller(source: Any) -> Callable[[list[dict[str, Any]]], list[str]]:
+def lambda_caller(source: Any) -> Callable[..., list[str]]:
     """``records -> failed item identifiers``, calling the source's function as Lambda does:
-    ``handler({"Records": records}, context)`` answering ``{"batchItemFailures": [...]}``."""
+    ``handler({"Records": records, **extra}, context)`` answering ``{"batchItemFailures":
+    [...]}`` (``extra``: what else the event carries, e.g. a stream's ``shardId``)."""
     module_name, _, function_name = source.handler_string.rpartition(".")
     function = getattr(importlib.import_module(module_name), function_name)
 
-    def call(records: list[dict[str, Any]]) -> list[str]:
+    def call(records: list[dict[str, Any]], extra: dict[str, Any] | None = None) -> list[str]:
         from chalice.local import LambdaContext
         context = LambdaContext(function_name=source.name, memory_size=1024)
-        result = function({"Records": records}, context)
+        result = function({"Records": records, **(extra or {})}, context)
         failures = (result or {}).get("batchItemFailures", []) if isinstance(result, dict) else []
         return [f["itemIdentifier"] for f in failures]
 

@@ -22,6 +22,9 @@ parts of Chalice's own:
   event source the real stream ARN (Chalice writes the literal string ``app.py`` saw at import
   time), bisection, bounded retries and record age, and an on-failure SQS queue
   (``infra/search_dlq.py`` replays it);
+* the daily counters: their table (on-demand, TTL on ``expires_at``), the stream's second
+  consumer ``count_stats`` with its own event source mapping (a tumbling window only so that
+  the event names its shard), its on-failure queue, and ADD-only grants on the day items;
 * the REST API: regional endpoint, stage throttling, gateway responses in the contract's error
   envelope, a REQUEST authorizer that names the usage-plan key of each request
   (``apiKeySource: AUTHORIZER``), usage plans (partner: per key; staff; public), and an ANY method
@@ -34,12 +37,16 @@ parts of Chalice's own:
   a CloudFront function passes on in ``X-Viewer-Ip``, and the connection's), every request
   without an API key: staff-token-shaped ones against a higher limit of their own;
 * alarms (dead-letter queues, stalled uploads, 5xx rate, throttles, worker errors, the indexer's
-  iterator age and its on-failure queue) to an SNS topic.
+  iterator age and its on-failure queue) to an SNS topic (``AlarmEmail`` subscribes an address);
+* a CloudWatch dashboard: API latency and errors per route, bulk rows, resume outcomes, mail,
+  search latency, queue and dead-letter depths, stream consumers' iterator age, functions'
+  errors (derived from the template's routes, queues and functions).
 
 One module per part, each adding its resources to the ``Stack`` being built (``stack.py``), as
 a CDK app splits constructs: ``data`` (tables, resume bucket, queues, signing secret),
 ``functions`` (functions, roles, event sources), ``api`` (REST API, gateway responses, usage
-plans, access logs), ``spa`` (SPA bucket, CloudFront), ``waf``, ``alarms``, ``outputs``; shared:
+plans, access logs), ``spa`` (SPA bucket, CloudFront), ``waf``, ``alarms``, ``dashboard``,
+``outputs``; shared:
 ``cfn`` (intrinsics, IAM statements), ``settings`` (per-stage sizes and limits),
 ``app_functions`` (what app.py defines). This module composes them.
 
@@ -54,7 +61,8 @@ from pathlib import Path
 from typing import Any
 
 from infra import resources as res
-from infra.template import alarms, api, data, functions as functions_, outputs, spa, waf
+from infra.template import (alarms, api, dashboard, data, functions as functions_, outputs, spa,
+                            waf)
 from infra.template.api import (ACCESS_LOG_FORMAT, AUTHORIZER_NAME, GATEWAY_ERRORS,
                                 gateway_responses, usage_key_value)
 from infra.template.app_functions import (AUTHORIZER_FUNCTION, MAIL_FUNCTION, AppFunctions,
@@ -68,7 +76,7 @@ from infra.template.stack import Stack
 from infra.template.waf import STAFF_TOKEN_PATTERN, VIEWER_IP_HEADER
 
 # What other code and the tests import from ``infra.template`` (the package's parts are modules
-# of their own: infra.template.api, .data, .functions, .spa, .waf, .alarms, .outputs).
+# of their own: infra.template.api, .data, .functions, .spa, .waf, .alarms, .dashboard, .outputs).
 __all__ = [
     "ACCESS_LOG_FORMAT", "ALL_VIEWER_EXCEPT_HOST_HEADER", "API_STAGE", "AUTHORIZER_FUNCTION",
     "AUTHORIZER_NAME", "AppFunctions", "CACHING_DISABLED", "DeploySettings", "GATEWAY_ERRORS",
@@ -109,6 +117,7 @@ def render(t: Stack) -> dict[str, Any]:
     spa.spa(t)
     waf.waf(t)
     alarms.alarms(t)
+    dashboard.dashboard(t)
     outputs.outputs(t)
     return {
         "AWSTemplateFormatVersion": "2010-09-09",

@@ -117,9 +117,13 @@ def api(t: Stack) -> None:
         # Any value stops SAM from also deploying a stage named "Stage", which would be
         # reachable without the usage plans (they name the "api" stage only).
         "OpenApiVersion": "2.0",
+        # MetricsEnabled: API Gateway's metrics per route (Resource, Method), which the
+        # dashboard shows (infra/template/dashboard.py); billed as custom metrics.
         "MethodSettings": [{"ResourcePath": "/*", "HttpMethod": "*",
                             "ThrottlingRateLimit": throttle.rate,
-                            "ThrottlingBurstLimit": throttle.burst}],
+                            "ThrottlingBurstLimit": throttle.burst,
+                            "MetricsEnabled": True}],
+        "TracingEnabled": True,  # X-Ray from API Gateway on, into the API function's trace
         "DefinitionBody": {
             "info": {"title": t.api_name},
             "x-amazon-apigateway-api-key-source": "AUTHORIZER",

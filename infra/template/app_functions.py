@@ -10,6 +10,7 @@ from infra.template.settings import PROJECT_ROOT
 AUTHORIZER_FUNCTION = "key_authorizer"  # @app.lambda_function(name=...) in app.py
 MAIL_FUNCTION = "send_mail"  # @app.on_sqs_message(name=...) of the mail queue in app.py
 IMPORT_FUNCTION = "process_imports"  # @app.on_sqs_message(name=...) of the imports queue
+STATS_FUNCTION = "count_stats"  # @app.on_dynamodb_record(name=...): the daily counters
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class AppFunctions:
     mail_event: str
     import_function: str
     import_event: str
+    stats_function: str
+    stats_event: str
 
 
 def inspect_app() -> AppFunctions:
@@ -44,11 +47,14 @@ def inspect_app() -> AppFunctions:
     sqs_function = to_cfn_resource_name(workers[0].name)
     mail_function = to_cfn_resource_name(MAIL_FUNCTION)
     import_function = to_cfn_resource_name(IMPORT_FUNCTION)
-    streams = [s for s in app.event_sources if isinstance(s, DynamoDBEventConfig)]
-    if len(streams) != 1:
-        raise RuntimeError(f"expected one @app.on_dynamodb_record handler (the search indexer), "
-                           f"found {len(streams)}")
+    all_streams = [s for s in app.event_sources if isinstance(s, DynamoDBEventConfig)]
+    streams = [s for s in all_streams if s.name != STATS_FUNCTION]
+    if len(streams) != 1 or len(all_streams) != 2:
+        raise RuntimeError(f"expected the search indexer and {STATS_FUNCTION} as "
+                           f"@app.on_dynamodb_record handlers, found "
+                           f"{[s.name for s in all_streams]}")
     stream_function = to_cfn_resource_name(streams[0].name)
+    stats_function = to_cfn_resource_name(STATS_FUNCTION)
     authorizers = [f for f in app.pure_lambda_functions if f.name == AUTHORIZER_FUNCTION]
     return AppFunctions(
         api="APIHandler",
@@ -62,4 +68,6 @@ def inspect_app() -> AppFunctions:
         mail_event=f"{mail_function}SqsEventSource",
         import_function=import_function,
         import_event=f"{import_function}SqsEventSource",
+        stats_function=stats_function,
+        stats_event=f"{stats_function}DynamodbEventSource",
     )

@@ -22,9 +22,16 @@ STREAM_READ_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords",
 SEARCH_INDEXER_ACTIONS = ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"]
 
 
+XRAY_WRITE_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+
 # The hourly purge: I/O only (a Query, then a DELETE's few writes per sign-up); an hour's due
 # sign-ups fit in minutes, and a run cut short leaves the rest to the next hour.
 PURGE_MEMORY_MB, PURGE_TIMEOUT_S = 256, 300
+# The counters' stream consumer: a batch is one UpdateItem per day it touches.
+STATS_MEMORY_MB, STATS_TIMEOUT_S = 256, 60
+# Only so that Lambda names the shard in the event (chalicelib/stats/consumer.py): the window's
+# state is unused. ParallelizationFactor must stay 1 (the per-shard sequence guard).
+STATS_TUMBLING_WINDOW_S = 60
 
 
 def env(t: Stack, **extra: Any) -> dict[str, Any]:
@@ -40,6 +47,7 @@ def env(t: Stack, **extra: Any) -> dict[str, Any]:
         "MAIL_QUEUE_NAME": getatt(t.d.mail_queue.logical_id, "QueueName"),
         "MAIL_QUEUE_URL": ref(t.d.mail_queue.logical_id),
         "IDEMPOTENCY_TABLE_NAME": ref(t.d.idempotency_table.logical_id),
+        "STATS_TABLE_NAME": ref(t.d.stats_table.logical_id),
         **extra,
     }
 
@@ -63,6 +71,7 @@ def function(t: Stack, logical_id: str, role: str, policy_doc: dict[str, Any], m
     policy_doc["Statement"].insert(0, allow(
         "WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"],
         [getatt(log_group, "Arn")]))
+    policy_doc["Statement"].insert(1, write_traces())
     t.add(role, "AWS::IAM::Role", {
         "Description": f"{APP} {t.stage}: {logical_id} (least privilege, hand-written)",
         "AssumeRolePolicyDocument": policy({
@@ -78,8 +87,17 @@ def function(t: Stack, logical_id: str, role: str, policy_doc: dict[str, Any], m
         "Timeout": timeout,
         "Environment": {"Variables": env},
         "LoggingConfig": {"LogGroup": ref(log_group), "LogFormat": "Text"},
+        # X-Ray: Lambda opens each invocation's segment; Powertools' Tracer (chalicelib/logs.py)
+        # adds a subsegment per AWS call.
+        "Tracing": "Active",
         **extra,
     }}
+
+
+def write_traces() -> dict[str, Any]:
+    """What Lambda's active tracing sends with the function's role (SAM's
+    AWSXRayDaemonWriteAccess). X-Ray's write actions have no resource to name: ``*`` only."""
+    return allow("WriteTraces", XRAY_WRITE_ACTIONS, ["*"])
 
 
 def table_arns(t: Stack) -> tuple[Any, list[Any]]:
@@ -91,6 +109,18 @@ def table_arns(t: Stack) -> tuple[Any, list[Any]]:
 
 def stream_arn(t: Stack) -> dict[str, Any]:
     return getatt(t.d.table.logical_id, "StreamArn")
+
+
+def count_days(t: Stack, *, once: bool) -> list[dict[str, Any]]:
+    """ADDs to the day items of the stats table (chalicelib/stats/counters.py); with ``once``,
+    in a transaction with the ONCE# marker that keeps a redelivery from counting twice."""
+    stats = getatt(t.d.stats_table.logical_id, "Arn")
+    grants = [allow("AddToDailyCounters", ["dynamodb:UpdateItem"], [stats],
+                    **leading_keys("DAY"))]
+    if once:
+        grants.append(allow("MarkCounted", ["dynamodb:PutItem"], [stats],
+                            **leading_keys("ONCE#")))
+    return grants
 
 
 def objects(t: Stack, *prefixes: str) -> list[Any]:
@@ -142,6 +172,10 @@ def functions(t: Stack) -> None:
         allow("SignImportUploads", ["s3:PutObject"], objects(t, res.IMPORT_PREFIX)),
         allow("SignImportErrorsDownloads", ["s3:GetObject"],
               objects(t, res.IMPORT_ERRORS_PREFIX)),
+        # GET /stats (one Query of the day items); POST /professionals/bulk counts its rows.
+        allow("ReadDailyCounters", ["dynamodb:Query"],
+              [getatt(t.d.stats_table.logical_id, "Arn")]),
+        *count_days(t, once=False),
     ), t.s.api_memory_mb, t.s.api_timeout_s, signer_env(
         t, IMPORTS_TABLE_NAME=ref(t.d.imports_table.logical_id)))
 
@@ -212,6 +246,8 @@ def functions(t: Stack) -> None:
             "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": index_dlq}},
         }}})
 
+    stats_function(t)
+
     function(t, t.f.authorizer, "KeyAuthorizerRole", policy(
         allow("ReadApiKeys", ["dynamodb:GetItem"], [table], **leading_keys("KEY#")),
     ), t.s.authorizer_memory_mb, t.s.authorizer_timeout_s, env(
@@ -227,6 +263,28 @@ def functions(t: Stack) -> None:
         "SourceArn": sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:"
                          "${AWS::AccountId}:${RestAPI}/authorizers/*"),
     })
+
+
+def stats_function(t: Stack) -> None:
+    """count_stats: the stream's second consumer (its own mapping, its own place in the
+    stream); it reads nothing and writes only the stats table's day items."""
+    dlq = getatt(t.d.stats_dead_letter_queue.logical_id, "Arn")
+    function(t, t.f.stats_function, "StatsCounterRole", policy(
+        allow("ReadProfessionalsStream", STREAM_READ_ACTIONS, [stream_arn(t)]),
+        allow("ListProfessionalsStreams", ["dynamodb:ListStreams"],
+              [sub("${%s.Arn}/stream/*" % t.d.table.logical_id)]),
+        *count_days(t, once=False),
+        allow("SendFailedBatchesToDeadLetterQueue", ["sqs:SendMessage"], [dlq]),
+    ), STATS_MEMORY_MB, STATS_TIMEOUT_S, env(t), Events={
+        t.f.stats_event: {"Properties": {
+            "Stream": stream_arn(t),
+            "TumblingWindowInSeconds": STATS_TUMBLING_WINDOW_S,
+            "BisectBatchOnFunctionError": True,
+            "MaximumRetryAttempts": t.s.indexer_max_retries,
+            "MaximumRecordAgeInSeconds": t.s.indexer_max_record_age_s,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": dlq}},
+        }}})
 
 
 def import_function(t: Stack, table: Any, list_bucket: dict[str, Any]) -> None:
@@ -250,6 +308,7 @@ def import_function(t: Stack, table: Any, list_bucket: dict[str, Any]) -> None:
               objects(t, res.IMPORT_ERRORS_PREFIX)),
         allow("DeleteImportFiles", ["s3:DeleteObject"],
               objects(t, res.IMPORT_PREFIX, res.IMPORT_ERRORS_PREFIX)),
+        *count_days(t, once=True),  # each chunk's rows, once
         list_bucket,
     ), t.s.import_memory_mb, t.s.import_timeout_s, env(
         t, IMPORTS_TABLE_NAME=ref(t.d.imports_table.logical_id),
@@ -289,6 +348,7 @@ def mail_function(t: Stack, table: Any, indexes: list[Any]) -> None:
             {"Fn::Join": ["", [sub(identity), {"Fn::Select": [1, {"Fn::Split": [
                 "@", ref("MailFrom")]}]}]]}]),
         read_signing_secret(),  # the links' email tokens and address digests
+        *count_days(t, once=True),  # each event's mail sent or suppressed, once
     ), t.s.mail_memory_mb, t.s.mail_timeout_s, signer_env(
         t,
         MAIL_FROM=ref("MailFrom"),

@@ -34,7 +34,8 @@ def test_given_endpoints_start_no_emulator_and_a_restart_changes_nothing(users_e
                             AWS_ENDPOINT_URL=users_emulator, AWS_ACCESS_KEY_ID="given",
                             AWS_SECRET_ACCESS_KEY="given")
         try:
-            assert set(stack.child_pids()) == {"api", "worker", "mail", "stream", "purge", "imports"}, \
+            assert set(stack.child_pids()) == {"api", "worker", "mail", "stream", "stats", "purge",
+                                              "imports"}, \
                 stack.log_tail()
             assert {stack.env[f"AWS_ENDPOINT_URL_{s}"]
                     for s in ("DYNAMODB", "S3", "SQS", "SES")} == {users_emulator}

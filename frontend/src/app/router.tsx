@@ -36,11 +36,18 @@ export const routes = [
         path: 'import',
         lazy: async () => ({ Component: (await import('./routes/staff/import')).ImportRoute }),
       },
+      {
+        path: 'dashboard',
+        lazy: async () => ({ Component: (await import('./routes/staff/dashboard')).DashboardRoute }),
+      },
     ],
   },
   {
     path: '*',
     lazy: async () => ({ Component: (await import('./routes/not-found')).NotFoundRoute }),
+    errorElement: <ErrorFallback />,
+    // Every lazy route opened first needs one, or React Router warns "No HydrateFallback element".
+    hydrateFallbackElement: <Spinner label="Loading…" />,
   },
 ];
 

@@ -6,5 +6,6 @@ export const paths = {
     root: '/staff',
     professional: (id: string) => `/staff/professionals/${encodeURIComponent(id)}`,
     import: '/staff/import',
+    dashboard: '/staff/dashboard',
   },
 } as const;

@@ -26,6 +26,9 @@ export function StaffLayout({ actions, children }: { actions?: ReactNode; childr
             <NavLink to={paths.staff.import} className={navClass}>
               Bulk import
             </NavLink>
+            <NavLink to={paths.staff.dashboard} className={navClass}>
+              Dashboard
+            </NavLink>
           </nav>
           <div className="ml-auto flex items-center gap-3">{actions}</div>
         </div>

@@ -139,3 +139,11 @@ export const CheckboxField = forwardRef<HTMLInputElement, CheckboxFieldProps>(fu
     </div>
   );
 });
+
+/** What a phone field accepts, said under every one (the server reads any format and normalises). */
+export const PHONE_HINT = 'Any format; include the country code if outside the US, e.g. +44 20 7946 0958.';
+
+/** A phone number: the tel keyboard, the browser's autofill, and the format it wants said under it. */
+export const PhoneField = forwardRef<HTMLInputElement, Omit<TextFieldProps, 'label' | 'type'>>(function PhoneField(props, ref) {
+  return <TextField ref={ref} label="Phone" type="tel" autoComplete="tel" hint={PHONE_HINT} {...props} />;
+});

@@ -4,7 +4,7 @@ import { useForm } from 'react-hook-form';
 import { Link } from 'react-router';
 
 import { Alert } from '@/components/ui/alert';
-import { SelectField, TextField } from '@/components/ui/field';
+import { PhoneField, SelectField, TextField } from '@/components/ui/field';
 import { SaveOrCancel } from '@/components/ui/save-or-cancel';
 import { paths } from '@/config/paths';
 import { ApiError } from '@/lib/api-client';
@@ -75,7 +75,7 @@ export function EditProfessionalForm({
       <TextField label="Full name" error={errors.full_name?.message} {...register('full_name')} />
       <div className="grid gap-4 sm:grid-cols-2">
         <TextField label="Email" type="email" error={errors.email?.message} {...register('email', { deps: ['phone'] })} />
-        <TextField label="Phone" type="tel" error={errors.phone?.message} {...register('phone', { deps: ['email'] })} />
+        <PhoneField autoComplete="off" error={errors.phone?.message} {...register('phone', { deps: ['email'] })} />
         <TextField label="Company" optional error={errors.company_name?.message} {...register('company_name')} />
         <TextField label="Job title" optional error={errors.job_title?.message} {...register('job_title')} />
         <SelectField label="Source" error={errors.source?.message} {...register('source')}>

@@ -71,6 +71,17 @@ describe('ProfessionalsList', () => {
     expect(screen.getByRole('button', { name: '← Previous' })).toBeEnabled();
   });
 
+  it('lets an email wrap only before its @ and after a dot, and never a phone number', async () => {
+    mockApi([['GET', '/api/professionals', () => ({ status: 200, body: { items: [makeProfessional({ full_name: 'Long', email: 'first.last@mail.example.com', phone: '+14155550123' })], next_cursor: null } })]]);
+    renderApp([{ path: '/staff', element: <StaffKeyGate><ProfessionalsList /></StaffKeyGate> }], { path: '/staff', staffKey: 'k' });
+    const row = await screen.findByRole('row', { name: /^Long / });
+    const [email, phone] = within(row).getAllByRole('cell');
+    expect(email).toHaveTextContent('first.last@mail.example.com');
+    expect(email.innerHTML).toBe('first.<wbr>last<wbr>@mail.<wbr>example.<wbr>com');
+    expect(phone).toHaveTextContent('+14155550123');
+    expect(phone).toHaveClass('whitespace-nowrap');
+  });
+
   it('marks the emails their owners verified', async () => {
     setup();
     const table = await screen.findByRole('table', { name: 'Professionals, page 1' });

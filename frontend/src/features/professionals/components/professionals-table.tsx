@@ -1,4 +1,4 @@
-import { memo, useLayoutEffect, useRef, type MouseEvent } from 'react';
+import { Fragment, memo, useLayoutEffect, useRef, type MouseEvent } from 'react';
 import { useNavigate } from 'react-router';
 
 import { paths } from '@/config/paths';
@@ -22,12 +22,33 @@ export const TABLE_MARKS = {
  * paint (content-visibility: auto, which table rows as table boxes do not allow). The explicit
  * ARIA roles keep the table semantics that a changed `display` can cost in some browsers.
  */
-const GRID = 'grid grid-cols-2 sm:grid-cols-[14%_22%_11%_13%_11%_8%_10%_11%]';
+// Content-independent tracks, so that every row's grid lines up; the phone column never narrower
+// than a whole international number (+1 415 555 0123 as E.164), which is not broken.
+const GRID =
+  'grid grid-cols-2 sm:grid-cols-[minmax(0,14fr)_minmax(0,22fr)_minmax(8.5rem,11fr)_minmax(0,13fr)_minmax(0,11fr)_minmax(0,8fr)_minmax(0,10fr)_minmax(0,11fr)]';
 // On a phone each row is a small card: two columns, each cell under its own label.
 // The label rules exist below the `sm` breakpoint only, so wide screens never style them.
 const CELL =
   'min-w-0 px-3 py-1 sm:py-2 break-words max-sm:before:block max-sm:before:text-xs max-sm:before:font-medium ' +
   'max-sm:before:text-slate-500 max-sm:before:content-[attr(data-label)]';
+
+/**
+ * An address that wraps where a reader expects it to, before the `@` and after a dot, rather than
+ * mid-word; only a part too long for the column on its own is still split.
+ */
+function BreakableEmail({ email }: { email: string }) {
+  const parts = email.split(/(?=@)|(?<=\.)/);
+  return (
+    <>
+      {parts.map((part, i) => (
+        <Fragment key={i}>
+          {i > 0 && <wbr />}
+          {part}
+        </Fragment>
+      ))}
+    </>
+  );
+}
 
 const Row = memo(function Row({ professional: p }: { professional: Professional }) {
   return (
@@ -44,10 +65,10 @@ const Row = memo(function Row({ professional: p }: { professional: Professional 
         </a>
       </th>
       <td role="cell" data-label="Email" className={`${CELL} col-span-2 sm:col-span-1`}>
-        {orDash(p.email)}
+        {p.email ? <BreakableEmail email={p.email} /> : orDash(p.email)}
         {p.email && p.email_verified && <VerifiedBadge />}
       </td>
-      <td role="cell" data-label="Phone" className={CELL}>{orDash(p.phone)}</td>
+      <td role="cell" data-label="Phone" className={`${CELL} whitespace-nowrap`}>{orDash(p.phone)}</td>
       <td role="cell" data-label="Company" className={CELL}>{orDash(p.company_name)}</td>
       <td role="cell" data-label="Job title" className={CELL}>{orDash(p.job_title)}</td>
       <td role="cell" data-label="Source" className={CELL}><SourceBadge source={p.source} /></td>

@@ -108,6 +108,26 @@ describe('/me', () => {
     expect(shown.getByText(/not confirmed yet/)).toBeInTheDocument();
   });
 
+  it("says what phone format it wants, beside the server's message", async () => {
+    const { user } = setup('/me?token=email-token', [
+      ['PATCH', '/api/professionals/ada', () => apiError(400, 'validation_error', 'Invalid.', { fields: { phone: ['Not a valid phone number.'] } })],
+    ]);
+    await details();
+    await user.click(screen.getByRole('button', { name: 'Edit your details' }));
+    const form = within(screen.getByRole('form', { name: 'Edit your details' }));
+    const phone = form.getByLabelText(/^Phone/);
+    expect(phone).toHaveAccessibleDescription(/^Any format; include the country code if outside the US/);
+    await user.clear(phone);
+    await user.type(phone, 'abc');
+    await user.click(form.getByRole('button', { name: 'Save changes' }));
+    expect(await form.findByText('Enter a phone number, for example +1 415 555 0123.')).toBeInTheDocument();
+    await user.clear(phone);
+    await user.type(phone, '+1 555 0000');
+    await user.click(form.getByRole('button', { name: 'Save changes' }));
+    expect(await form.findByText('Not a valid phone number.')).toBeInTheDocument();
+    expect(phone).toHaveAccessibleDescription(/Any format; include the country code if outside the US, e\.g\. \+44 20 7946 0958\. Not a valid phone number\./);
+  });
+
   it('will not clear the email, and names a taken one', async () => {
     const { user, fetchMock } = setup('/me?token=email-token', [
       ['PATCH', '/api/professionals/ada', () => apiError(409, 'conflict', 'Taken.', { conflicts: [{ field: 'email' }] })],

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 
 import { Alert } from '@/components/ui/alert';
-import { TextField } from '@/components/ui/field';
+import { PhoneField, TextField } from '@/components/ui/field';
 import { SaveOrCancel } from '@/components/ui/save-or-cancel';
 import { ApiError } from '@/lib/api-client';
 import { placeConflicts, placeFieldErrors } from '@/lib/form-errors';
@@ -78,7 +78,7 @@ export function OwnRecordEditForm({ signup, professional, onDone, onSessionEnded
           error={errors.email?.message}
           {...register('email')}
         />
-        <TextField label="Phone" optional type="tel" autoComplete="tel" error={errors.phone?.message} {...register('phone')} />
+        <PhoneField optional error={errors.phone?.message} {...register('phone')} />
         <TextField label="Company" optional autoComplete="organization" error={errors.company_name?.message} {...register('company_name')} />
         <TextField label="Job title" optional autoComplete="organization-title" error={errors.job_title?.message} {...register('job_title')} />
       </div>

@@ -5,7 +5,7 @@ import { Link } from 'react-router';
 
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
-import { CheckboxField, TextField } from '@/components/ui/field';
+import { CheckboxField, PhoneField, TextField } from '@/components/ui/field';
 import { paths } from '@/config/paths';
 import { ApiError } from '@/lib/api-client';
 import { placeConflicts, placeFieldErrors } from '@/lib/form-errors';
@@ -128,15 +128,7 @@ export function SignupForm({ onSignedUp }: { onSignedUp: (result: SignedUp) => v
           error={errors.email?.message}
           {...register('email')}
         />
-        <TextField
-          label="Phone"
-          optional
-          type="tel"
-          autoComplete="tel"
-          hint="Any format; include the country code if outside the US."
-          error={errors.phone?.message}
-          {...register('phone')}
-        />
+        <PhoneField optional error={errors.phone?.message} {...register('phone')} />
       </div>
       <div className="grid gap-5 sm:grid-cols-2">
         <TextField
