@@ -691,7 +691,6 @@ def test_several_common_terms_read_past_a_first_read_of_their_partitions(api, mo
     order still hold."""
     from chalicelib.search import passes
     monkeypatch.setattr(passes, "FIRST_READ", 4)
-    monkeypatch.setattr(passes, "FIRST_LIMIT", 5)
     rows = [{"full_name": f"Common Zeta {n}", "email": f"zeta{n}@example.com",
              "company_name": "Commonwealth" if n % 3 == 0 else "Other"} for n in range(40)]
     response = api.call("POST", "/professionals/bulk", body=rows)

@@ -39,7 +39,6 @@ def crowd(api, monkeypatch):
     made small here), some with resumes, one with a phone."""
     from chalicelib.search import passes
     monkeypatch.setattr(passes, "FIRST_READ", 6)
-    monkeypatch.setattr(passes, "FIRST_LIMIT", 4)
     rows = [{"full_name": f"Sam Engineer{n % 4} Taylor", "email": f"sam{n}@example.com",
              "company_name": "Software House" if n % 2 else "Hardware Co",
              "job_title": "Software Engineer" if n % 3 else "Nurse",

@@ -25,8 +25,7 @@ from chalicelib.search.layout import (PHONE_ENDS_LIST, TIERS, Filters, phone_end
                                       whole_within)
 from chalicelib.search import analyzer
 
-FIRST_READ = 1000  # postings a partition's first Query takes, whatever the pass
-FIRST_LIMIT = 250  # postings a pass's own Query evaluates first; each next one 8 times more
+FIRST_READ = 1000  # postings a partition's first Query takes; each next one 8 times more
 GROWTH = 8
 MAX_LIMIT = 20_000  # DynamoDB stops at 1 MB anyway
 TYPO_FIELDS_TIER = 2  # typos reach name, company and title words (vocabulary.FIELDS)
@@ -47,19 +46,61 @@ class Budget:
         return self.left >= requests
 
 
+@dataclass
+class Scan:
+    """One partition read newest first, unfiltered but for the search's own filters, shared by
+    every pass of a request that reads it: a pass whose rank is rare in a large partition
+    (tier 1 for "engineer") and the next ones go through the same postings once."""
+
+    pk: str
+    below: str | None  # where it starts (a cursor's list key), None: the top
+    items: list[dict[str, Any]] = field(default_factory=list)
+    start: dict[str, Any] | None = None
+    reached: str | None = None  # the sort key reached ("": the end); None: not read yet
+    limit: int = field(default_factory=lambda: FIRST_READ)
+
+    @property
+    def done(self) -> bool:
+        return self.reached == ""
+
+    def extend(self, where: Filters, budget: Budget) -> None:
+        condition, values = "", {}
+        if where.source:
+            condition, values = "src = :src", {":src": where.source}
+        start = self.start
+        if start is None and self.reached is None and self.below is not None:
+            start = {"pk": {"S": self.pk}, "sk": {"S": self.below}}
+        items, last = index.query(self.pk, start=start, limit=self.limit,
+                                  sk_from=where.created_from, sk_to=where.created_to,
+                                  condition=condition, values=values,
+                                  attributes="sk, id, a1, a2, a3, e3")
+        budget.spend()
+        self.items += items
+        self.start = last
+        self.reached = last["sk"]["S"] if last else ""
+        self.limit = min(self.limit * GROWTH, MAX_LIMIT)
+
+
 class Partitions:
-    """What a page has read of each partition from the top without a rank filter: the first
-    read of a partition takes everything in it (up to FIRST_READ), so every pass over a small
-    partition is answered from memory, and a large one's passes start below what is known."""
+    """The scans of one request, by partition and starting point."""
 
     def __init__(self) -> None:
-        self.known: dict[str, tuple[list[dict[str, Any]], str]] = {}
+        self.scans: dict[tuple[str, str | None], Scan] = {}
+
+    def scan_for(self, pk: str, below: str | None) -> Scan:
+        """The scan a reader starting at ``below`` reads: the one from the top when it has
+        reached that far already, else one of its own."""
+        top = self.scans.get((pk, None))
+        if below is None or (top is not None and top.reached is not None
+                             and (top.done or top.reached <= below)):
+            return self.scans.setdefault((pk, None), top or Scan(pk, None))
+        return self.scans.setdefault((pk, below), Scan(pk, below))
 
 
 @dataclass
 class Reader:
-    """One partition's Query, continued page after page: ``condition`` the FilterExpression
-    over the postings (``values`` its strings), ``test`` the same in memory."""
+    """One term's (or correction's) walk down a partition's scan: ``test`` keeps its postings
+    (``condition``, the same as a FilterExpression, documents it)."""
 
     pk: str
     condition: str
@@ -67,55 +108,29 @@ class Reader:
     test: Callable[[dict[str, Any]], bool]
     role: str  # the term itself ("") or the typo correction it reads
     below: str | None = None  # where the reading starts (a cursor's list key), None: the top
-    start: dict[str, Any] | None = None
+    scan: Scan | None = None
+    taken: int = 0  # the scan's items gone through
     frontier: str | None = None  # the sort key reached ("": the end); None: not read yet
     done: bool = False
-    limit: int = FIRST_LIMIT
 
-    def read(self, where: Filters, budget: Budget, known: Partitions) -> list[dict[str, Any]]:
-        if self.frontier is None:
-            return self._first(where, budget, known)
-        condition, values = self.condition, dict(self.values)
-        items, last = self._query(where, condition, values, self.limit)
-        budget.spend()
-        self._advance(last)
-        return [i for i in items if self.test(i)]
+    def bind(self, known: Partitions) -> Scan:
+        if self.scan is None:
+            self.scan = known.scan_for(self.pk, self.below)
+        return self.scan
 
-    def _first(self, where: Filters, budget: Budget, known: Partitions) -> list[dict[str, Any]]:
-        """The partition's first FIRST_READ postings from the top, unfiltered and remembered
-        for the page's other passes; this reader's own from them, below where it starts."""
-        if self.pk not in known.known:
-            items, last = self._query(where, "", {}, FIRST_READ)
-            budget.spend()
-            known.known[self.pk] = (items, last["sk"]["S"] if last else "")
-        items, reached = known.known[self.pk]
-        if self.below is not None and reached and self.below <= reached:
-            # a cursor deeper than the first read: this reader's own Query from there
-            self.start = {"pk": {"S": self.pk}, "sk": {"S": self.below}}
-            items, last = self._query(where, self.condition, dict(self.values), self.limit)
-            budget.spend()
-            self._advance(last)
-            return [i for i in items if self.test(i)]
-        self.frontier = reached
-        self.done = not reached
-        self.start = {"pk": {"S": self.pk}, "sk": {"S": reached}} if reached else None
-        return [i for i in items if self.test(i)
-                and (self.below is None or i["sk"] < self.below)]
+    def waiting(self) -> bool:
+        """Whether it has taken all its scan holds, and the scan goes on."""
+        scan = self.scan
+        return scan.reached is None or (self.taken >= len(scan.items) and not scan.done)
 
-    def _query(self, where: Filters, condition: str, values: dict[str, str], limit: int,
-               ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-        if where.source:
-            condition = f"({condition}) AND src = :src" if condition else "src = :src"
-            values = {**values, ":src": where.source}
-        return index.query(self.pk, start=self.start, limit=limit, sk_from=where.created_from,
-                           sk_to=where.created_to, condition=condition, values=values,
-                           attributes="sk, id, a1, a2, a3, e3")
-
-    def _advance(self, last: dict[str, Any] | None) -> None:
-        self.start = last
-        self.done = last is None
-        self.frontier = last["sk"]["S"] if last else ""
-        self.limit = min(self.limit * GROWTH, MAX_LIMIT)
+    def take(self) -> list[dict[str, Any]]:
+        """What the scan holds beyond what this reader has taken, that it keeps."""
+        scan = self.scan
+        fresh = scan.items[self.taken:]
+        self.taken = len(scan.items)
+        self.frontier = scan.reached
+        self.done = scan.done
+        return [i for i in fresh if self.test(i) and (self.below is None or i["sk"] < self.below)]
 
 
 @dataclass
@@ -287,43 +302,25 @@ def run(readers: list[list[Reader]], judge: Callable[[list[dict[str, dict[str, A
             served_to = decided
         if not open_readers:
             return Outcome(hits, True)
-        todo = _affordable(_next_reads(open_readers), budget, known)
-        if not todo:
-            return Outcome(hits, False, served_to)
-        # the first of several readers of one partition reads it; the others then find it known
-        first, then = [], []
+        todo = _next_reads(open_readers)
         for r in todo:
-            (then if r.frontier is None and (r.pk in known.known or any(
-                f.pk == r.pk for f in first if f.frontier is None)) else first).append(r)
-        index.parallel(lambda r: _take(r, where, budget, known, seen[term_of[id(r)]]), first)
-        for r in then:
-            _take(r, where, budget, known, seen[term_of[id(r)]])
-
-
-def _take(reader: Reader, where: Filters, budget: Budget, known: Partitions,
-          seen: dict[str, dict[str, dict[str, Any]]]) -> None:
-    for item in reader.read(where, budget, known):
-        # a term's own postings of one professional (a prefix's and the phone's runs) merge
-        by_role = seen.setdefault(item["sk"], {})
-        by_role[reader.role] = {**by_role.get(reader.role, {}), **item}
-
-
-def _affordable(todo: list[Reader], budget: Budget, known: Partitions) -> list[Reader]:
-    """As many of these reads as the budget pays for, in order (a partition the page already
-    knows costs nothing)."""
-    out, cost, keys = [], 0, set()
-    for r in todo:
-        free = r.frontier is None and (r.pk in known.known or r.pk in keys) and not (
-            r.below is not None and r.pk in known.known and known.known[r.pk][1]
-            and r.below <= known.known[r.pk][1])
-        if not free and not budget.allows(cost + 1):
-            continue
-        if not free:
-            cost += 1
-        if r.frontier is None:
-            keys.add(r.pk)
-        out.append(r)
-    return out
+            r.bind(known)
+        # each scan is read once a round, however many readers wait on it
+        scans = list({id(r.scan): r.scan for r in todo if r.waiting()}.values())
+        scans = scans[:max(budget.left, 0)]
+        index.parallel(lambda scan: scan.extend(where, budget), scans)
+        extended = {id(scan) for scan in scans}
+        taken = 0
+        for r in todo:
+            if id(r.scan) in extended or not r.waiting():
+                taken += 1
+                for item in r.take():
+                    # a term's own postings of one professional (a prefix's and the phone's
+                    # runs) merge
+                    by_role = seen[term_of[id(r)]].setdefault(item["sk"], {})
+                    by_role[r.role] = {**by_role.get(r.role, {}), **item}
+        if not taken:
+            return Outcome(hits, False, served_to)  # the budget is spent
 
 
 def _next_reads(open_readers: list[Reader]) -> list[Reader]:

@@ -19,9 +19,10 @@ from typing import Any, Callable
 from chalicelib.search import analyzer, index
 from chalicelib.search.layout import (RESUME_PREFIX, Filters, resume_pk, resume_sk, tf_weight,
                                       unpack)
-from chalicelib.search.passes import FIRST_LIMIT, GROWTH, MAX_LIMIT, Budget, Hit, Outcome
+from chalicelib.search.passes import GROWTH, MAX_LIMIT, Budget, Hit, Outcome
 
 TOP = "\uffff"  # above every list key: "every professional of this score"
+FIRST_LIMIT = 250  # postings a stem's first Query takes; each next one 8 times more
 
 
 @dataclass
