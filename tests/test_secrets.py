@@ -302,10 +302,11 @@ def test_only_the_api_and_the_mail_worker_are_told_the_secrets_name(monkeypatch,
     monkeypatch.setattr(local_stack, "Child", Started)
     stack = local_stack.Stack(local_stack.Options(data_dir=tmp_path))
     env = {"STAGE": "local", "SIGNING_SECRET_ARN": "arn:aws:secretsmanager:x",
-           "AWS_ENDPOINT_URL_SECRETSMANAGER": "http://127.0.0.1:1"}
+           "AWS_ENDPOINT_URL_SECRETSMANAGER": "http://127.0.0.1:1",
+           "STATS_DLQ_URL": "http://127.0.0.1:1/queue/stats-dlq"}  # as the stack's resources give
     with socket.socket() as listener:
         stack._start_app(env, listener)
-    assert {"api", "worker", "mail", "stream", "purge"} <= set(started)
+    assert {"api", "worker", "mail", "stream", "stats", "purge"} <= set(started)
     assert {name for name, e in started.items() if "SIGNING_SECRET_ARN" in e} == {"api", "mail"}
     assert started["api"]["SIGNING_SECRET_ARN"] == "arn:aws:secretsmanager:x"
     assert not [k for e in started.values() for k in e if k == "SIGNING_SECRET"]
