@@ -40,7 +40,6 @@ import fcntl
 import hashlib
 import inspect
 import json
-import math
 import os
 import random
 import secrets
@@ -352,7 +351,11 @@ def raw_item(item: dict[str, Any]) -> dict[str, Any]:
 def layout_version() -> str:
     """Corpus generator + the index's layout and analyzer: a change of any invalidates the
     cached data."""
-    parts = [str(CORPUS_VERSION), inspect.getsource(layout), inspect.getsource(analyzer),
+    what_is_written = (layout.Document, layout.profile_sk, layout.tier_group, layout.profile_pk,
+                       layout.phone_end_pk, layout.resume_pk, layout.resume_sk, layout.tf_weight,
+                       layout.word_list, layout.pack, layout.doc_pk)
+    parts = [str(CORPUS_VERSION), *map(inspect.getsource, what_is_written),
+             inspect.getsource(analyzer),
              inspect.getsource(person), inspect.getsource(resume_text), inspect.getsource(doc_item),
              str(analyzer.PREFIX_LENGTHS)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
@@ -506,10 +509,30 @@ def point_at(table: str, search_table: str) -> None:
     db.bind()
 
 
+def hot_partitions(cases: list[Case]) -> set[str]:
+    """The index partitions the cases can read: each term's profile partition, its phone runs'
+    and its stem's resume list, for the term as typed and as a typo fixes it. With
+    ``--hot-only`` only these are written (plus every professional and DOC item), which fills
+    100,000 professionals in minutes, not hours, and changes no answer or cost: a search reads
+    no other partition, but for typo corrections outside them (the typo case's count is
+    checked against the corpus like every other)."""
+    hot = set()
+    for case in cases:
+        for q in {case.q, case.truth_q}:
+            for term in analyzer.query_terms(q):
+                hot.add(layout.profile_pk(analyzer.partition_prefix(term)))
+                hot.add(layout.resume_pk(analyzer.stem(term)))
+                end = analyzer.phone_end_key(term)
+                if end:
+                    hot.add(layout.phone_end_pk(end))
+    return hot
+
+
 def fill_size(size: int, filler: Filler, progress_path: Path | None,
-              truths: dict[str, Truth]) -> dict:
+              truths: dict[str, Truth], hot: set[str] | None = None) -> dict:
     """Write professionals 0..size-1 (resuming after the last finished block when the data is
-    cached) and update ``truths`` from every one of them."""
+    cached) and update ``truths`` from every one of them; with ``hot``, only the postings of
+    those partitions."""
     table, search_table = tables_for(size)
     point_at(table, search_table)
     state = json.loads(progress_path.read_text()) if progress_path and progress_path.exists() \
@@ -536,7 +559,7 @@ def fill_size(size: int, filler: Filler, progress_path: Path | None,
             postings = doc.postings()
             raws_pro.append(p.item.serialize())
             raws_idx += [raw_item({"pk": pk, "sk": sk, **attrs})
-                         for (pk, sk), attrs in postings.items()]
+                         for (pk, sk), attrs in postings.items() if hot is None or pk in hot]
             raws_idx.append(raw_item(doc_item(doc, postings)))
             written["postings"] += len(postings)
             if doc.text_key:
@@ -999,6 +1022,9 @@ def main() -> int:
                         help="professionals for the reindex rate (default 1000)")
     parser.add_argument("--no-cache", action="store_true",
                         help="in-memory emulator, filled afresh (default: reuse .cache/bench-search)")
+    parser.add_argument("--hot-only", action="store_true",
+                        help="write only the postings of the partitions the cases read "
+                             "(hot_partitions: minutes instead of hours at 100,000)")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-freshness", action="store_true")
     parser.add_argument("--skip-writes", action="store_true")
@@ -1006,7 +1032,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _common._exit_on_sigterm)  # unwinds: the corpus is saved
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
     load_before = os.getloadavg()[0]
-    version = layout_version()
+    version = layout_version() + ("-hot" if args.hot_only else "")
     p207, p3 = person(207), person(3)
     cases = cases_for(p207, p3)
     results: list[dict] = []
@@ -1035,7 +1061,8 @@ def main() -> int:
         for size in sizes:
             truths = {c.truth_q: Truth(analyzer.query_terms(c.truth_q)) for c in cases}
             print(f"corpus of {size:,} ...", file=sys.stderr, flush=True)
-            fills[size] = fill_size(size, filler, emulator.progress(size), truths)
+            fills[size] = fill_size(size, filler, emulator.progress(size), truths,
+                                    hot_partitions(cases) if args.hot_only else None)
             results += measure_size(size, cases, truths, args.runs, args.warmup)
             if not args.skip_http:
                 http += measure_http(size, ddb.endpoint_url, cases, args.runs, args.warmup)
@@ -1137,29 +1164,15 @@ def main() -> int:
             problems.append(f"{tag}: Scan")
         if r["items"] != r["expect"]:
             problems.append(f"{tag}: {r['items']} items, the corpus says {r['expect']}")
-        if r["case"].budgeted and r["rarest_profile"] <= 1000 and r["total"] > r["allowed"]:
+        if r["total"] > r["allowed"]:  # 8.3: whatever the terms' frequencies and the size
             problems.append(f"{tag}: {r['total']} requests > {r['allowed']}")
         if r["case"].common and r["page"] == 1 and r["p95"] > COMMON_MS:
             problems.append(f"{tag}: p95 {r['p95']:.0f} ms > {COMMON_MS:.0f} ms")
-    by_case: dict[tuple, dict[int, dict]] = {}
-    for r in results:
-        by_case.setdefault((r["case"].label, r["page"]), {})[r["size"]] = r
-    for (label, page), per in by_case.items():
-        case = per[min(per)]["case"]
-        if not case.budgeted and not case.common:
-            continue
-        # resume-check reads may differ (more candidates); everything else must be equal
-        base = {s: r["total"] - math.ceil(r["checks"] / 100) for s, r in per.items()}
-        if len(set(base.values())) > 1:
-            problems.append(f"{label} p{page}: requests differ between sizes "
-                            + ", ".join(f"{s:,}: {per[s]['total']} ({ops_text(per[s]['counts'])})"
-                                        for s in per))
     for r in http:
         tag = f"HTTP {r['size']:,} {r['case'].label} p{r['page']}"
         if set(r["statuses"]) != {200}:
             problems.append(f"{tag}: statuses {dict(r['statuses'])}")
-        if r["size"] == largest and r["case"].label.startswith("rare two-term") \
-                and r["p95"] > HTTP_RARE_MS:
+        if r["size"] == largest and r["p95"] > HTTP_RARE_MS:  # 8.3: any query of 1 to 8 terms
             problems.append(f"{tag}: p95 {r['p95']:.0f} ms > {HTTP_RARE_MS:.0f} ms")
         if r["case"].common and r["page"] == 1 and r["p95"] > COMMON_MS:
             problems.append(f"{tag}: p95 {r['p95']:.0f} ms > {COMMON_MS:.0f} ms")

@@ -98,12 +98,13 @@ def test_a_resume_of_n_distinct_words_writes_at_most_n_plus_50():
 def test_postings_tell_a_terms_tier_and_whether_it_is_a_whole_word():
     postings = layout.Document(id="p1", version=1, list_key="k", source="direct",
                                profile=analyzer.profile_words(image())).postings()
-    eng = postings[(layout.profile_pk("eng"), "k")]
+    # the sort key leads with the part (8: the prefix starts a name's word, 7: only others')
+    eng = postings[(layout.profile_pk("eng"), "7#k")]
     assert layout.term_tier(eng, "engine") == (2, False)  # engines (company), engineer (title)
     assert layout.term_tier(eng, "engineer") == (2, True)
-    assert layout.term_tier(postings[(layout.profile_pk("ada"), "k")], "ada") == (1, True)
-    assert layout.term_tier(postings[(layout.profile_pk("cou"), "k")], "count") == (3, False)
-    ends = postings[(layout.phone_end_pk("0958"), "k")]
+    assert layout.term_tier(postings[(layout.profile_pk("ada"), "8#k")], "ada") == (1, True)
+    assert layout.term_tier(postings[(layout.profile_pk("cou"), "7#k")], "count") == (3, False)
+    ends = postings[(layout.phone_end_pk("0958"), "7#k")]
     assert layout.term_tier(ends, "460958") == (3, False)  # a trailing run: never exact
     assert layout.term_tier(ends, "60958") == (3, False) and layout.term_tier(ends, "6095") is None
     assert all(set(p) <= {"id", "src", "a1", "a2", "a3", "e3", "lk"} for p in postings.values())

@@ -2,9 +2,13 @@
 
 Keys (``pk``, ``sk``; no secondary index):
 
-- ``P2#<prefix>`` / ``<list key>``: a profile posting, one per professional and prefix
-  (analyzer.PREFIX_LENGTHS: 2..6, then 8, 10, .. 20 characters) of a word of their name,
-  company, title, email or phone, newest first when queried descending. It carries the words
+- ``P2#<prefix>`` / ``<9 - group>#<list key>``: a profile posting, one per professional and
+  prefix (analyzer.PREFIX_LENGTHS: 2..6, then 8, 10, .. 20 characters) of a word of their
+  name, company, title, email or phone. ``group`` (``tier_group``) is 1 when the prefix starts
+  one of their names' words, else 2, so a partition is read in two parts, each newest first
+  when queried descending: the names' part is small for a word of job titles (nobody is named
+  "Engineer"), and proving that tier 1 holds nobody costs one small Query, not a read of the
+  whole partition. It carries the words
   that start with its prefix by tier, each list cumulative (``a1`` the name's, ``a2`` those and
   the company's and title's, ``a3`` all of them; " w1 w2 ", a space before and after every
   word): so ``contains(aT, " t")`` says that a term has a word that starts with it within tier
@@ -12,7 +16,7 @@ Keys (``pk``, ``sk``; no secondary index):
   and in memory alike (digits have no 5-character partition: analyzer.DIGIT_PREFIX_LENGTHS). A
   posting changes only when those words change: a job title edit rewrites the postings of the
   old and the new title's prefixes, nothing else.
-- ``E2#<last 4 digits>`` / ``<list key>``: a phone's trailing runs of 4 or more digits of its
+- ``E2#<last 4 digits>`` / ``7#<list key>`` (part 2): a phone's trailing runs of 4 or more digits of its
   national number (``e3``, " 0958 60958 ... "), matched whole only: one posting a phone.
 - ``R2#<stem>`` / ``<weight>#<list key>``: a resume posting, one per professional and distinct
   English stem of their resume words (analyzer.stem). ``weight`` is BM25's term-frequency part
@@ -78,6 +82,31 @@ def profile_pk(prefix: str) -> str:
 
 def phone_end_pk(last_digits: str) -> str:
     return f"{PHONE_END_PREFIX}{last_digits}"
+
+
+def tier_group(tier: int) -> int:
+    """The part of a partition a posting of this best tier is kept in: names (1) or the rest
+    (2). Two parts, not three: a multi-term pass reads every part up to its tier for each term,
+    and 8 terms x 2 parts fit a page's budget where 8 x 3 would not."""
+    return 1 if tier == TIERS[0] else 2
+
+
+def tier_groups(tiers: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(sorted({tier_group(t) for t in tiers}))
+
+
+def profile_sk(tier: int, list_key: str) -> str:
+    return f"{9 - tier_group(tier)}#{list_key}"
+
+
+def group_range(group: int) -> tuple[str, str]:
+    """The sort keys of a partition's part ``group`` (list keys are ASCII: "~" is above them
+    all)."""
+    return f"{9 - group}#", f"{9 - group}#~"
+
+
+def list_key_of(profile_sk_: str) -> str:
+    return profile_sk_.split("#", 1)[1]
 
 
 def resume_pk(stem: str) -> str:
@@ -175,6 +204,9 @@ class Filters:
                 and (self.email_verified is None or email_verified == self.email_verified)
                 and self.in_time(list_key))
 
+    def admits_source(self, source: str | None) -> bool:
+        return self.source is None or source == self.source
+
     def in_time(self, list_key: str) -> bool:
         return ((self.created_from is None or list_key >= self.created_from)
                 and (self.created_to is None or list_key < self.created_to))
@@ -216,11 +248,12 @@ class Document:
                 so_far |= by_tier.get(tier, set())
                 if so_far:
                     posting[f"a{tier}"] = word_list(so_far)
-            out[(profile_pk(prefix), self.list_key)] = posting
+            out[(profile_pk(prefix), profile_sk(min(by_tier), self.list_key))] = posting
         ends = self.profile.get(analyzer.PHONE_ENDS, ())
         if ends:
             # every trailing run in one posting, under the phone's last 4 digits
-            out[(phone_end_pk(analyzer.phone_end_key(ends[-1])), self.list_key)] = {
+            out[(phone_end_pk(analyzer.phone_end_key(ends[-1])),
+                 profile_sk(TIERS[-1], self.list_key))] = {
                 **shared, PHONE_ENDS_LIST: word_list(ends)}
         for stem, tf in self.counts.items():
             if len(stem) < analyzer.MIN_TERM:

@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from chalicelib.search import index
-from chalicelib.search.layout import (PHONE_ENDS_LIST, TIERS, Filters, phone_end_pk, profile_pk,
-                                      term_tier,
-                                      whole_within)
+from chalicelib.search.layout import (PHONE_ENDS_LIST, TIERS, Document, Filters, group_range,
+                                      list_key_of, phone_end_pk, profile_pk, term_tier,
+                                      tier_group, tier_groups, unpack, whole_within)
 from chalicelib.search import analyzer
 
 FIRST_READ = 1000  # postings a partition's first Query takes; each next one 8 times more
 GROWTH = 8
+CHECK_MAX = 100  # professionals of a complete term checked by their DOC items: one BatchGetItem
 MAX_LIMIT = 20_000  # DynamoDB stops at 1 MB anyway
 TYPO_FIELDS_TIER = 2  # typos reach name, company and title words (vocabulary.FIELDS)
 
@@ -48,88 +49,132 @@ class Budget:
 
 @dataclass
 class Scan:
-    """One partition read newest first, unfiltered but for the search's own filters, shared by
-    every pass of a request that reads it: a pass whose rank is rare in a large partition
-    (tier 1 for "engineer") and the next ones go through the same postings once."""
+    """One part of a partition (layout.tier_group: the postings whose prefix starts a name's
+    word, or the others) read newest first, unfiltered but for the search's own filters, shared by every pass
+    of a request that reads it. Its items carry their list key as ``sk``."""
 
     pk: str
+    group: int
     below: str | None  # where it starts (a cursor's list key), None: the top
     items: list[dict[str, Any]] = field(default_factory=list)
     start: dict[str, Any] | None = None
-    reached: str | None = None  # the sort key reached ("": the end); None: not read yet
+    reached: str | None = None  # the list key reached ("": the end); None: not read yet
     limit: int = field(default_factory=lambda: FIRST_READ)
+    # the names' part read from the top: the rest's scan from the top, read by the same first
+    # Query when both are unread (one request reads a small partition whole)
+    partner: Scan | None = None
 
     @property
     def done(self) -> bool:
         return self.reached == ""
 
+    def fuses(self, where: Filters) -> bool:
+        partner = self.partner
+        return (partner is not None and self.reached is None and partner.reached is None
+                and not where.created_from and not where.created_to)
+
     def extend(self, where: Filters, budget: Budget) -> None:
         condition, values = "", {}
         if where.source:
             condition, values = "src = :src", {":src": where.source}
+        fused = self.fuses(where)
+        lowest, highest = group_range(self.group)
+        head = lowest
+        if fused:  # descending: the names' part whole, then the rest's newest
+            lowest = group_range(self.partner.group)[0]
         start = self.start
         if start is None and self.reached is None and self.below is not None:
-            start = {"pk": {"S": self.pk}, "sk": {"S": self.below}}
-        items, last = index.query(self.pk, start=start, limit=self.limit,
-                                  sk_from=where.created_from, sk_to=where.created_to,
-                                  condition=condition, values=values,
-                                  attributes="sk, id, a1, a2, a3, e3")
+            start = {"pk": {"S": self.pk}, "sk": {"S": head + self.below}}
+        items, last = index.query(
+            self.pk, start=start, limit=self.limit,
+            sk_from=head + where.created_from if where.created_from else lowest,
+            sk_to=head + where.created_to if where.created_to else highest,
+            condition=condition, values=values, attributes="sk, id, a1, a2, a3, e3")
         budget.spend()
-        self.items += items
+        others = [i for i in items if not i["sk"].startswith(head)]
+        for item in items:
+            item["sk"] = list_key_of(item["sk"])
+        last_key = last["sk"]["S"] if last else None
+        if fused and (last_key is None or not last_key.startswith(head)):
+            self.partner.items += others
+            self.partner.start = last
+            self.partner.reached = list_key_of(last_key) if last_key else ""
+            self.partner.limit = min(self.limit * GROWTH, MAX_LIMIT)
+            last = None
+        self.items += [i for i in items if not any(i is o for o in others)]
         self.start = last
-        self.reached = last["sk"]["S"] if last else ""
+        self.reached = list_key_of(last["sk"]["S"]) if last else ""
         self.limit = min(self.limit * GROWTH, MAX_LIMIT)
 
 
 class Partitions:
-    """The scans of one request, by partition and starting point."""
+    """The scans of one request, by partition, part and starting point."""
 
     def __init__(self) -> None:
-        self.scans: dict[tuple[str, str | None], Scan] = {}
+        self.scans: dict[tuple[str, int, str | None], Scan] = {}
 
-    def scan_for(self, pk: str, below: str | None) -> Scan:
+    def scan_for(self, pk: str, group: int, below: str | None) -> Scan:
         """The scan a reader starting at ``below`` reads: the one from the top when it has
         reached that far already, else one of its own."""
-        top = self.scans.get((pk, None))
+        top = self.scans.get((pk, group, None))
         if below is None or (top is not None and top.reached is not None
                              and (top.done or top.reached <= below)):
-            return self.scans.setdefault((pk, None), top or Scan(pk, None))
-        return self.scans.setdefault((pk, below), Scan(pk, below))
+            if top is None:
+                top = self.scans[(pk, group, None)] = Scan(pk, group, None)
+                if group == 1:  # its first Query reads the rest's top too (``Scan.partner``)
+                    top.partner = self.scans.setdefault((pk, 2, None), Scan(pk, 2, None))
+            return top
+        return self.scans.setdefault((pk, group, below), Scan(pk, group, below))
 
 
 @dataclass
 class Reader:
-    """One term's (or correction's) walk down a partition's scan: ``test`` keeps its postings
-    (``condition``, the same as a FilterExpression, documents it)."""
+    """One term's (or correction's) walk down the parts ``groups`` of a partition, merged
+    newest first: ``test`` keeps its postings (``condition``, the same as a FilterExpression,
+    documents it)."""
 
     pk: str
+    groups: tuple[int, ...]
     condition: str
     values: dict[str, str]
     test: Callable[[dict[str, Any]], bool]
     role: str  # the term itself ("") or the typo correction it reads
     below: str | None = None  # where the reading starts (a cursor's list key), None: the top
-    scan: Scan | None = None
-    taken: int = 0  # the scan's items gone through
-    frontier: str | None = None  # the sort key reached ("": the end); None: not read yet
+    scans: list[Scan] = field(default_factory=list)
+    taken: dict[int, int] = field(default_factory=dict)  # id(scan) -> its items gone through
+    frontier: str | None = None  # the list key reached by all ("": the end); None: not read
     done: bool = False
 
-    def bind(self, known: Partitions) -> Scan:
-        if self.scan is None:
-            self.scan = known.scan_for(self.pk, self.below)
-        return self.scan
+    def bind(self, known: Partitions) -> list[Scan]:
+        if not self.scans:
+            self.scans = [known.scan_for(self.pk, g, self.below) for g in self.groups]
+            self.taken = {id(s): 0 for s in self.scans}
+        return self.scans
+
+    def lagging(self) -> list[Scan]:
+        """The scans to read on before this reader can go further: the unread ones, else those
+        that reached least far, once it has taken all they hold."""
+        open_scans = [s for s in self.scans if not s.done]
+        unread = [s for s in open_scans if s.reached is None]
+        if unread or not open_scans:
+            return unread
+        least = max(s.reached for s in open_scans)
+        return [s for s in open_scans
+                if s.reached == least and self.taken[id(s)] >= len(s.items)]
 
     def waiting(self) -> bool:
-        """Whether it has taken all its scan holds, and the scan goes on."""
-        scan = self.scan
-        return scan.reached is None or (self.taken >= len(scan.items) and not scan.done)
+        return bool(self.lagging())
 
     def take(self) -> list[dict[str, Any]]:
-        """What the scan holds beyond what this reader has taken, that it keeps."""
-        scan = self.scan
-        fresh = scan.items[self.taken:]
-        self.taken = len(scan.items)
-        self.frontier = scan.reached
-        self.done = scan.done
+        """What its scans hold beyond what this reader has taken, that it keeps."""
+        fresh: list[dict[str, Any]] = []
+        for scan in self.scans:
+            fresh += scan.items[self.taken[id(scan)]:]
+            self.taken[id(scan)] = len(scan.items)
+        open_scans = [s for s in self.scans if not s.done]
+        self.done = not open_scans
+        reached = [s.reached for s in open_scans]
+        self.frontier = "" if self.done else None if None in reached else max(reached)
         return [i for i in fresh if self.test(i) and (self.below is None or i["sk"] < self.below)]
 
 
@@ -178,11 +223,14 @@ def _own(term: str, tier: int, exact: bool | None, only: bool) -> list[Reader]:
     digits where tier 3 is in reach and the pass is not of whole words, the phones' trailing
     runs (analyzer.phone_end_key)."""
     condition, values, test = _within(term, tier, exact, only)
-    readers = [Reader(profile_pk(analyzer.partition_prefix(term)), condition, values, test, "")]
+    prefix = analyzer.partition_prefix(term)
+    # the prefix's best tier is the term's own when they are one, and never above it
+    tiers = (tier,) if only and prefix == term else tuple(TIERS[:TIERS.index(tier) + 1])
+    readers = [Reader(profile_pk(prefix), tier_groups(tiers), condition, values, test, "")]
     end = analyzer.phone_end_key(term)
     if end and tier == TIERS[-1] and exact is not True:
         whole = f" {term} "
-        readers.append(Reader(phone_end_pk(end), f"contains({PHONE_ENDS_LIST}, :w)",
+        readers.append(Reader(phone_end_pk(end), (tier_group(TIERS[-1]),), f"contains({PHONE_ENDS_LIST}, :w)",
                               {":w": whole},
                               lambda item: whole in item.get(PHONE_ENDS_LIST, ""), ""))
     return readers
@@ -217,7 +265,9 @@ def typo_readers(terms: list[str], tier: int,
         readers = _own(term, TIERS[-1], None, False)
         for word in corrections.get(term, ()):
             condition, values, test = _whole_word(word, typo_tier)
-            readers.append(Reader(profile_pk(analyzer.partition_prefix(word)), condition, values,
+            readers.append(Reader(profile_pk(analyzer.partition_prefix(word)),
+                                  tier_groups(tuple(TIERS[:TIERS.index(typo_tier) + 1])),
+                                  condition, values,
                                   test, word))
         out.append(readers)
     return out
@@ -306,13 +356,14 @@ def run(readers: list[list[Reader]], judge: Callable[[list[dict[str, dict[str, A
         for r in todo:
             r.bind(known)
         # each scan is read once a round, however many readers wait on it
-        scans = list({id(r.scan): r.scan for r in todo if r.waiting()}.values())
-        scans = scans[:max(budget.left, 0)]
+        scans = list({id(s): s for r in todo for s in r.lagging()}.values())
+        fed = {id(s.partner) for s in scans if s.fuses(where)}  # read by their partner's Query
+        scans = [s for s in scans if id(s) not in fed][:max(budget.left, 0)]
         index.parallel(lambda scan: scan.extend(where, budget), scans)
         extended = {id(scan) for scan in scans}
         taken = 0
         for r in todo:
-            if id(r.scan) in extended or not r.waiting():
+            if any(id(s) in extended for s in r.scans) or not r.waiting():
                 taken += 1
                 for item in r.take():
                     # a term's own postings of one professional (a prefix's and the phone's
@@ -321,6 +372,46 @@ def run(readers: list[list[Reader]], judge: Callable[[list[dict[str, dict[str, A
                     by_role[r.role] = {**by_role.get(r.role, {}), **item}
         if not taken:
             return Outcome(hits, False, served_to)  # the budget is spent
+        if _check_rarest(readers, seen, served_to, where, budget):
+            for r in every:
+                r.done, r.frontier = True, ""
+
+
+def _check_rarest(readers: list[list[Reader]], seen: list[dict[str, dict[str, dict[str, Any]]]],
+                  served_to: str | None, where: Filters, budget: Budget) -> bool:
+    """Once one term's postings are all read and few, the join is its professionals: the other
+    terms' postings of each are rebuilt from their DOC items (one BatchGetItem) instead of
+    reading those terms' partitions down to the oldest of them (a rare surname with "engineer"
+    would read every engineer). True when the join is complete."""
+    if len(readers) < 2 or all(r.done for rs in readers for r in rs):
+        return False
+    complete = [i for i, rs in enumerate(readers) if all(r.done for r in rs)]
+    if not complete or not budget.allows():
+        return False
+    rarest = min(complete, key=lambda i: len(seen[i]))
+    open_keys = [sk for sk in seen[rarest] if served_to is None or sk < served_to]
+    if len(open_keys) > CHECK_MAX:
+        return False
+    owners = {sk: next(iter(seen[rarest][sk].values()))["id"] for sk in open_keys}
+    documents = index.read_documents(list(owners.values()), ("pf", "lk", "src"))
+    budget.spend()
+    for sk, owner in owners.items():
+        document = documents.get(owner)
+        if document is None or "pf" not in document:
+            continue  # deleted since: left out, as the description would
+        rebuilt = Document(id=owner, version=0, list_key=document["lk"], source=document["src"],
+                           profile=unpack(document["pf"])).postings()
+        by_pk = {pk: {**posting, "sk": sk, "id": owner} for (pk, _), posting in rebuilt.items()}
+        for number, term_readers in enumerate(readers):
+            if number == rarest:
+                continue
+            for r in term_readers:
+                posting = by_pk.get(r.pk)
+                if posting is not None and r.test(posting) and where.admits_source(
+                        posting.get("src")) and where.in_time(sk):
+                    by_role = seen[number].setdefault(sk, {})
+                    by_role[r.role] = {**by_role.get(r.role, {}), **posting}
+    return True
 
 
 def _next_reads(open_readers: list[Reader]) -> list[Reader]:
