@@ -351,7 +351,7 @@ def raw_item(item: dict[str, Any]) -> dict[str, Any]:
 def layout_version() -> str:
     """Corpus generator + the index's layout and analyzer: a change of any invalidates the
     cached data."""
-    what_is_written = (layout.Document, layout.profile_sk, layout.tier_group, layout.profile_pk,
+    what_is_written = (layout.Document, analyzer.whole_word_partition, layout.profile_sk, layout.tier_group, layout.profile_pk,
                        layout.phone_end_pk, layout.resume_pk, layout.resume_sk, layout.tf_weight,
                        layout.word_list, layout.pack, layout.doc_pk)
     parts = [str(CORPUS_VERSION), *map(inspect.getsource, what_is_written),
@@ -521,6 +521,8 @@ def hot_partitions(cases: list[Case]) -> set[str]:
         for q in {case.q, case.truth_q}:
             for term in analyzer.query_terms(q):
                 hot.add(layout.profile_pk(analyzer.partition_prefix(term)))
+                if analyzer.whole_word_partition(term):
+                    hot.add(layout.profile_pk(term))
                 hot.add(layout.resume_pk(analyzer.stem(term)))
                 end = analyzer.phone_end_key(term)
                 if end:

@@ -329,6 +329,16 @@ def prefixes(word: str) -> Iterable[str]:
     return (word[:n] for n in _ladder(word) if n <= len(word))
 
 
+def whole_word_partition(word: str) -> str | None:
+    """A word of letters whose length has no partition of its own (7, 9, .. 19 letters) also
+    has a posting under itself, held by those who have that very word: a term of that length
+    finds its whole-word matches there (8.3's "exact words first") instead of going through
+    every posting of its shorter prefix (``enginee`` in ``engine``'s 34,000 at 100,000)."""
+    if word.isdigit() or len(word) in PREFIX_LENGTHS or len(word) > PREFIX_LENGTHS[-1]:
+        return None
+    return word if len(word) > PREFIX_LENGTHS[0] else None
+
+
 def partition_prefix(term: str) -> str:
     """The prefix whose partition holds every word that starts with ``term``."""
     return term[:max(n for n in _ladder(term) if n <= len(term))]

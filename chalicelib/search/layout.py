@@ -8,7 +8,9 @@ Keys (``pk``, ``sk``; no secondary index):
   one of their names' words, else 2, so a partition is read in two parts, each newest first
   when queried descending: the names' part is small for a word of job titles (nobody is named
   "Engineer"), and proving that tier 1 holds nobody costs one small Query, not a read of the
-  whole partition. It carries the words
+  whole partition. A word of 7, 9, .. 19 letters also has a posting under itself
+  (analyzer.whole_word_partition): whole-word passes of such a term read only those who have
+  it. A posting carries the words
   that start with its prefix by tier, each list cumulative (``a1`` the name's, ``a2`` those and
   the company's and title's, ``a3`` all of them; " w1 w2 ", a space before and after every
   word): so ``contains(aT, " t")`` says that a term has a word that starts with it within tier
@@ -63,6 +65,7 @@ PHONE_ENDS_LIST = "e3"
 K1, B = 1.2, 0.75
 AVERAGE_WORDS = 500
 WEIGHT_SCALE = 10 ** 6
+WHOLE_WORD_LENGTHS = (7, 19)  # the lengths analyzer.whole_word_partition may give a posting
 DF_BUCKETS = 16
 DF_KEY = {"pk": "META", "sk": "DF"}
 SHARED_PREFIXES = ("META", "V#", "W#", "F#")
@@ -235,11 +238,18 @@ class Document:
         """Every posting of this document, by (pk, sk)."""
         shared = {"id": self.id, "src": self.source}
         starting: dict[str, dict[int, set[str]]] = {}
+        unlisted: dict[str, dict[int, set[str]]] = {}  # words' starts of 7, 9, .. letters
         for name in analyzer.PROFILE_FIELDS:
             tier = analyzer.FIELD_TIER[name]
             for word in self.profile.get(name, ()):
                 for prefix in analyzer.prefixes(word):
                     starting.setdefault(prefix, {}).setdefault(tier, set()).add(word)
+                for length in range(WHOLE_WORD_LENGTHS[0], min(len(word), WHOLE_WORD_LENGTHS[1]) + 1):
+                    if analyzer.whole_word_partition(word[:length]):  # if anyone has it
+                        unlisted.setdefault(word[:length], {}).setdefault(tier, set()).add(word)
+        # a whole word's own posting, with every word that starts with it (as any posting)
+        wholes = {w for name in analyzer.PROFILE_FIELDS for w in self.profile.get(name, ())}
+        starting.update({w: by_tier for w, by_tier in unlisted.items() if w in wholes})
         out: dict[tuple[str, str], dict[str, Any]] = {}
         for prefix, by_tier in starting.items():
             posting = dict(shared)

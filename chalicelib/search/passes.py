@@ -112,6 +112,16 @@ class Partitions:
 
     def __init__(self) -> None:
         self.scans: dict[tuple[str, int, str | None], Scan] = {}
+        self.documents: dict[str, dict[str, Any] | None] = {}  # DOC items read (_check_rarest)
+
+    def read_documents(self, ids: list[str], budget: Budget) -> dict[str, dict[str, Any] | None]:
+        """These professionals' DOC items (profile words), each read at most once a request."""
+        unread = [i for i in dict.fromkeys(ids) if i not in self.documents]
+        if unread:
+            found = index.read_documents(unread, ("pf", "lk", "src"))
+            budget.spend(-(-len(unread) // CHECK_MAX))
+            self.documents.update({i: found.get(i) for i in unread})
+        return {i: self.documents[i] for i in ids}
 
     def scan_for(self, pk: str, group: int, below: str | None) -> Scan:
         """The scan a reader starting at ``below`` reads: the one from the top when it has
@@ -144,6 +154,7 @@ class Reader:
     taken: dict[int, int] = field(default_factory=dict)  # id(scan) -> its items gone through
     frontier: str | None = None  # the list key reached by all ("": the end); None: not read
     done: bool = False
+    fallback: tuple[str, tuple[int, ...]] | None = None  # (pk, groups) if one read is not all
 
     def bind(self, known: Partitions) -> list[Scan]:
         if not self.scans:
@@ -175,7 +186,12 @@ class Reader:
         self.done = not open_scans
         reached = [s.reached for s in open_scans]
         self.frontier = "" if self.done else None if None in reached else max(reached)
-        return [i for i in fresh if self.test(i) and (self.below is None or i["sk"] < self.below)]
+        kept = [i for i in fresh if self.test(i) and (self.below is None or i["sk"] < self.below)]
+        if self.fallback and not self.done and None not in reached:
+            # what it kept stands (the same postings are met again, by key, in the other)
+            (self.pk, self.groups), self.fallback = self.fallback, None
+            self.scans, self.taken, self.frontier = [], {}, None
+        return kept
 
 
 @dataclass
@@ -224,9 +240,15 @@ def _own(term: str, tier: int, exact: bool | None, only: bool) -> list[Reader]:
     runs (analyzer.phone_end_key)."""
     condition, values, test = _within(term, tier, exact, only)
     prefix = analyzer.partition_prefix(term)
+    up_to = tuple(TIERS[:TIERS.index(tier) + 1])
     # the prefix's best tier is the term's own when they are one, and never above it
-    tiers = (tier,) if only and prefix == term else tuple(TIERS[:TIERS.index(tier) + 1])
-    readers = [Reader(profile_pk(prefix), tier_groups(tiers), condition, values, test, "")]
+    tiers = (tier,) if only and prefix == term else up_to
+    reader = Reader(profile_pk(prefix), tier_groups(tiers), condition, values, test, "")
+    if exact is True and analyzer.whole_word_partition(term):
+        # whole words of a term with no partition of its own: its prefix's partition when one
+        # read takes it whole, else the postings of those who have the very word
+        reader.fallback = (profile_pk(term), tier_groups((tier,) if only else up_to))
+    readers = [reader]
     end = analyzer.phone_end_key(term)
     if end and tier == TIERS[-1] and exact is not True:
         whole = f" {term} "
@@ -372,13 +394,14 @@ def run(readers: list[list[Reader]], judge: Callable[[list[dict[str, dict[str, A
                     by_role[r.role] = {**by_role.get(r.role, {}), **item}
         if not taken:
             return Outcome(hits, False, served_to)  # the budget is spent
-        if _check_rarest(readers, seen, served_to, where, budget):
+        if _check_rarest(readers, seen, served_to, where, budget, known):
             for r in every:
                 r.done, r.frontier = True, ""
 
 
 def _check_rarest(readers: list[list[Reader]], seen: list[dict[str, dict[str, dict[str, Any]]]],
-                  served_to: str | None, where: Filters, budget: Budget) -> bool:
+                  served_to: str | None, where: Filters, budget: Budget,
+                  known: Partitions) -> bool:
     """Once one term's postings are all read and few, the join is its professionals: the other
     terms' postings of each are rebuilt from their DOC items (one BatchGetItem) instead of
     reading those terms' partitions down to the oldest of them (a rare surname with "engineer"
@@ -393,8 +416,7 @@ def _check_rarest(readers: list[list[Reader]], seen: list[dict[str, dict[str, di
     if len(open_keys) > CHECK_MAX:
         return False
     owners = {sk: next(iter(seen[rarest][sk].values()))["id"] for sk in open_keys}
-    documents = index.read_documents(list(owners.values()), ("pf", "lk", "src"))
-    budget.spend()
+    documents = known.read_documents(list(owners.values()), budget)
     for sk, owner in owners.items():
         document = documents.get(owner)
         if document is None or "pf" not in document:
