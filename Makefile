@@ -20,10 +20,11 @@ STAGE ?= dev
 
 install: $(STAMP) $(DDB_STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-embedder.txt
 	@test -n "$(PY)" -a -x "$(PY)" || { echo "Python 3.12 not found (python3.12, ~/.pyenv/versions/3.12*); install it: pyenv install $(PYTHON_VERSION)" >&2; exit 1; }
 	@test -x $(VPY) || $(PY) -m venv $(VENV)
 	$(VPY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(VPY) -m pip install -q --disable-pip-version-check --no-deps -r requirements-embedder.txt
 	@touch $@
 
 $(DDB_STAMP): $(STAMP) infra/dynamodb_local.py

@@ -8,8 +8,9 @@ import uuid
 from chalice import Chalice, Rate, Response
 
 from chalicelib import (apidocs, auth, bulk, db, gateway_auth, idempotency, listing, logs, metrics,
-                        payloads, professionals, resume_processor, resumes)
+                        payloads, professionals, resume_processor, resumes, staff_users)
 from chalicelib.imports import api as imports_api, worker as imports_worker
+from chalicelib.history import read as history
 from chalicelib.search import indexer
 from chalicelib.stats import consumer as stats_consumer, counters as stats, report as stats_report
 from chalicelib import mail_delivery
@@ -65,6 +66,7 @@ def health():
 def create_professional():
     request = app.current_request
     caller = auth.identify(request.headers)
+    auth.require_write(caller)  # open to anyone, but not to a staff viewer
     payloads.check_query(request.query_params, ())
     body = payloads.json_body(request.headers, request.raw_body)
     kept = idempotency.request_of(request, caller)
@@ -89,7 +91,7 @@ def create_professional():
 def bulk_upsert():
     request = app.current_request
     caller = auth.identify(request.headers)
-    auth.require(caller, PARTNER, STAFF)
+    auth.require(caller, PARTNER, STAFF, write=True)
     params = payloads.check_query(request.query_params, ("dry_run",))
     rows = payloads.bulk_rows(request.headers, request.raw_body)
     dry_run = payloads.flag(params, "dry_run")
@@ -126,11 +128,21 @@ def get_professional(professional_id):
     return {**professionals.to_resource(item), "resume_text": resumes.resume_text(item)}
 
 
+@app.route("/professionals/{professional_id}/history", methods=["GET"])
+def get_history(professional_id):
+    """Who changed the record, when, and what from what to what (newest first)."""
+    request = app.current_request
+    caller = auth.identify(request.headers)
+    auth.require(caller, STAFF, PARTNER)
+    return history.history(professional_id, request.query_params or {}, caller)
+
+
 @app.route("/professionals/{professional_id}", methods=["PATCH"], content_types=ANY)
 def patch_professional(professional_id):
     request = app.current_request
     caller = auth.identify(request.headers)
-    auth.require(caller, STAFF, PARTNER, TOKEN, professional_id=professional_id)
+    auth.require(caller, STAFF, PARTNER, TOKEN, professional_id=professional_id,
+                 write=True)
     payloads.check_query(request.query_params, ())
     body = payloads.json_body(request.headers, request.raw_body)
     return professionals.to_resource(professionals.patch(professional_id, body, caller))
@@ -140,7 +152,8 @@ def patch_professional(professional_id):
 def delete_professional(professional_id):
     request = app.current_request
     caller = auth.identify(request.headers)
-    auth.require(caller, STAFF, PARTNER, TOKEN, professional_id=professional_id)
+    auth.require(caller, STAFF, PARTNER, TOKEN, professional_id=professional_id,
+                 write=True)
     payloads.check_query(request.query_params, ())
     professionals.delete(professional_id, caller)
     return Response(body="", status_code=204)
@@ -150,7 +163,8 @@ def delete_professional(professional_id):
 def start_resume_upload(professional_id):
     request = app.current_request
     caller = auth.identify(request.headers)
-    auth.require(caller, STAFF, PARTNER, TOKEN, professional_id=professional_id)
+    auth.require(caller, STAFF, PARTNER, TOKEN, professional_id=professional_id,
+                 write=True)
     payloads.check_query(request.query_params, ())
     body = payloads.json_body(request.headers, request.raw_body)
     item = resumes.start_upload(professional_id, body, caller)
@@ -164,7 +178,7 @@ def create_import():
     """A job for a CSV or XLSX file of up to 100,000 rows, with the form that uploads it."""
     request = app.current_request
     caller = auth.identify(request.headers)
-    auth.require(caller, STAFF, PARTNER)
+    auth.require(caller, STAFF, PARTNER, write=True)
     payloads.check_query(request.query_params, ())
     job = imports_api.create(payloads.json_body(request.headers, request.raw_body), caller)
     return Response(job, status_code=201, headers={"Location": f"/imports/{job['id']}"})
@@ -291,6 +305,13 @@ def get_stats():
 def key_authorizer(event, context):
     """API Gateway REQUEST authorizer (deployed only): names the usage-plan key; never denies."""
     return gateway_auth.authorize(event)
+
+
+@app.route("/auth/config", methods=["GET"])
+def auth_config():
+    """Anyone: which Cognito pool and app client the staff sign in with (the SPA asks at start)."""
+    payloads.check_query(app.current_request.query_params, ())
+    return staff_users.public_config()
 
 
 @app.route("/openapi.json", methods=["GET"])

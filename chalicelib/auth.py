@@ -8,10 +8,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import db, logs, signing
+from chalicelib import db, logs, signing, staff_users
 from chalicelib.clock import now_iso
 from chalicelib.errors import BadRequest, Forbidden, Unauthorized
 from chalicelib.models import ApiKeyItem, ProfessionalItem, api_key_pk, professional_pk
+from chalicelib.staff_users import ADMIN, EDITOR, VIEWER  # noqa: F401  staff users' groups (8.2)
 
 ANONYMOUS, PARTNER, STAFF, TOKEN = "anonymous", "partner", "staff", "token"
 ROLES = (PARTNER, STAFF)
@@ -28,10 +29,24 @@ class Caller:
     name: str | None = None
     key_id: str | None = None
     professional_id: str | None = None
+    # A signed-in staff user's Cognito group (VIEWER, EDITOR or ADMIN); None for any key, token
+    # or anonymous caller. A staff API key acts as EDITOR (contract 8.2).
+    group: str | None = None
 
     @property
     def is_staff(self) -> bool:
         return self.role == STAFF
+
+    @property
+    def actor(self) -> dict[str, str | None]:
+        """Who made a change, as history names it (contract 8.2's ``actor``)."""
+        if self.role == TOKEN:
+            return {"kind": "person", "name": None}
+        if self.role == ANONYMOUS:
+            return {"kind": "anonymous", "name": None}
+        if self.group is not None:
+            return {"kind": "staff", "name": self.name}  # name: the user's email
+        return {"kind": "key", "name": self.name}
 
 
 def hash_key(key: str) -> str:
@@ -53,6 +68,8 @@ def identify(headers: dict[str, str]) -> Caller:
         scheme, _, token = authorization.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("Authorization must be 'Bearer <access_token>'.")
+        if staff_users.looks_like_jwt(token.strip()):
+            return _staff_user(token.strip())
         payload = _open(token.strip(), _TOKEN_PURPOSE)
         if payload is None:
             raise Unauthorized("The access token is not valid or has expired.")
@@ -70,18 +87,40 @@ def identify(headers: dict[str, str]) -> Caller:
     return Caller(role=ANONYMOUS)
 
 
-def require(caller: Caller, *roles: str, professional_id: str | None = None) -> None:
+def _staff_user(token: str) -> Caller:
+    """A Cognito access token (contract 8.2): a STAFF caller named by the user's email."""
+    user = staff_users.user_of(token)
+    # key_id: the user, for the logs and as the user's own Idempotency-Key scope.
+    logs.set_caller(STAFF, f"user:{user.sub}")
+    if user.group is None:
+        # Signed in but given no role: nothing of the staff's is open to them, and no route
+        # may take them for a key (a STAFF caller without a group is a staff API key).
+        raise Forbidden("Your staff account is in no group; ask an admin to add you to one.")
+    return Caller(role=STAFF, name=user.email, key_id=f"user:{user.sub}", group=user.group)
+
+
+def require(caller: Caller, *roles: str, professional_id: str | None = None,
+            write: bool = False) -> None:
     """401 for anonymous callers where a credential is needed, 403 for the wrong credential.
 
     A TOKEN caller passes only when TOKEN is allowed and the token is bound to professional_id.
+    ``write``: the route changes something, which a viewer may not (``require_write``).
     """
     if caller.role in roles and (caller.role != TOKEN or caller.professional_id == professional_id):
+        if write:
+            require_write(caller)
         return
     if caller.role == ANONYMOUS:
         raise Unauthorized("This operation needs an X-Api-Key header.")
     if caller.role == TOKEN and TOKEN in roles:
         raise Forbidden("This access token belongs to another professional.")
     raise Forbidden("Your credentials do not allow this operation.")
+
+
+def require_write(caller: Caller) -> None:
+    """403 for a staff user of the ``viewer`` group: the one place a write route asks it."""
+    if caller.group == VIEWER:
+        raise Forbidden("A viewer may read but not change anything.")
 
 
 def can_see(caller: Caller | None, item: ProfessionalItem) -> bool:

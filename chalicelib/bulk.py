@@ -17,6 +17,7 @@ from chalicelib import confirmation, db, validation
 from chalicelib.auth import PARTNER, Caller
 from chalicelib.clock import now_iso
 from chalicelib.errors import PayloadTooLarge, ValidationFailed, envelope
+from chalicelib.history import actors
 from chalicelib.logs import log
 from chalicelib.models import GuardItem, ProfessionalItem, guard_pk, professional_pk
 from chalicelib.payloads import CsvRowError
@@ -39,7 +40,9 @@ class Outcome:
     changes: dict[str, dict[str, Any]] | None = None  # an update's {field: {"from", "to"}}
 
 
-def bulk_upsert(rows: list[Any], caller: Caller, *, dry_run: bool = False) -> dict[str, Any]:
+def bulk_upsert(rows: list[Any], caller: Caller, *, dry_run: bool = False,
+                via: str = actors.BULK) -> dict[str, Any]:
+    """``via``: what the history names as the way in (the bulk route; an import job's worker)."""
     if len(rows) > MAX_ROWS:
         raise PayloadTooLarge(f"At most {MAX_ROWS} rows per request; this one has {len(rows)}.",
                               {"max_rows": MAX_ROWS, "rows": len(rows)})
@@ -51,7 +54,7 @@ def bulk_upsert(rows: list[Any], caller: Caller, *, dry_run: bool = False) -> di
             pending.append((index, _clean_row(row, caller, region)))
         except ValidationFailed as exc:
             outcomes[index] = Outcome("failed", error=exc.body()["error"])
-    _run(pending, caller, dry_run, outcomes)
+    _run(pending, caller, dry_run, outcomes, via)
     results = [_result(i, outcomes[i]) for i in range(len(rows))]
     summary = {s: sum(r["status"] == s for r in results)
                for s in ("created", "updated", "unchanged", "failed")}
@@ -78,14 +81,15 @@ def _clean_row(row: Any, caller: Caller, region: str) -> dict[str, str]:
     return fields  # type: ignore[return-value]
 
 
-def _run(pending: list[Row], caller: Caller, dry_run: bool, outcomes: dict[int, Outcome]) -> None:
+def _run(pending: list[Row], caller: Caller, dry_run: bool, outcomes: dict[int, Outcome],
+         via: str) -> None:
     for round_number in range(MAX_ROUNDS):
         if not pending:
             return
         if round_number:
             db.backoff(round_number)
         try:
-            plan = Plan(pending, caller)
+            plan = Plan(pending, caller, via)
         except db.StoreUnavailable:
             continue
         for index, outcome in plan.outcomes.items():
@@ -96,7 +100,7 @@ def _run(pending: list[Row], caller: Caller, dry_run: bool, outcomes: dict[int, 
             return
         pending, oversized = plan.commit()
         for row in oversized:  # a unit too big for one transaction: its rows go one at a time
-            _run([row], caller, dry_run, outcomes)
+            _run([row], caller, dry_run, outcomes, via)
     for index, _ in pending:
         outcomes[index] = Outcome("failed", error=envelope(
             "unavailable", "The row could not be written after several retries; send it again.")
@@ -106,9 +110,10 @@ def _run(pending: list[Row], caller: Caller, dry_run: bool, outcomes: dict[int, 
 class Plan:
     """One round: a snapshot of the store, every row decided against it, and the writes."""
 
-    def __init__(self, rows: list[Row], caller: Caller):
+    def __init__(self, rows: list[Row], caller: Caller, via: str = actors.BULK):
         self.rows = rows
         self.caller = caller
+        self.actor = actors.of(caller, via)  # on every professional this round writes
         self.now = now_iso()
         keys = {guard_pk(f, fields[f]) for _, fields in rows for f in UNIQUE_FIELDS if f in fields}
         found = db.batch_get(keys)
@@ -225,6 +230,8 @@ class Plan:
         units: dict[str, list[db.Action]] = {}
         for pid, item in self.current.items():
             unit = self._find(f"pro#{pid}")
+            if pid in self.created or item is not self.original.get(pid):
+                item.changed_by = self.actor
             if pid in self.created:
                 action = db.Action("put", item, ProfessionalItem.pk.does_not_exist(), tag=unit)
             elif item is not self.original.get(pid):

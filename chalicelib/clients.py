@@ -12,7 +12,7 @@ from typing import Any
 
 # botocore's own variable is named after the service id ("Secrets Manager": SECRETS_MANAGER);
 # the spelling of the client's name (SECRETSMANAGER, as for S3 or SQS) is read as well.
-_SERVICE_IDS = {"secretsmanager": "SECRETS_MANAGER"}
+_SERVICE_IDS = {"secretsmanager": "SECRETS_MANAGER", "cognito-idp": "COGNITO_IDENTITY_PROVIDER"}
 
 
 def endpoint_url(service: str) -> str | None:
@@ -31,7 +31,13 @@ def _client(service: str, region: str) -> Any:
 # The signing secret is read while a request waits (at a cold start): an unreachable Secrets
 # Manager must turn into a prompt 503, not a minute of connect timeouts and backoff.
 _BRIEF = {"secretsmanager": {"connect_timeout": 2, "read_timeout": 5,
-                             "retries": {"mode": "standard", "max_attempts": 2}}}
+                             "retries": {"mode": "standard", "max_attempts": 2}},
+          # A staff user's first request (per container) asks Cognito who they are: the same.
+          "cognito-idp": {"connect_timeout": 2, "read_timeout": 5,
+                          "retries": {"mode": "standard", "max_attempts": 2}},
+          # A semantic search queries the vector store while the request waits: the same.
+          "s3vectors": {"connect_timeout": 2, "read_timeout": 5,
+                        "retries": {"mode": "standard", "max_attempts": 2}}}
 
 
 @functools.lru_cache(maxsize=None)
@@ -80,6 +86,20 @@ def secretsmanager() -> Any:
     """The signing secret's store (chalicelib.signing reads it through Powertools Parameters)."""
     from chalicelib.settings import get_settings
     return _client("secretsmanager", get_settings().region)
+
+
+def cognito_idp() -> Any:
+    """The staff user pool's API (COGNITO_ENDPOINT when the pool is an emulator's)."""
+    from chalicelib.settings import get_settings
+    settings = get_settings()
+    return _cached("cognito-idp", settings.cognito_region,
+                   settings.cognito_endpoint or endpoint_url("cognito-idp"))
+
+
+def s3vectors() -> Any:
+    """The resume passages' vector store (chalicelib.vectors)."""
+    from chalicelib.settings import get_settings
+    return _client("s3vectors", get_settings().region)
 
 
 def reset() -> None:

@@ -14,6 +14,7 @@ from typing import Any, Callable
 from chalicelib import auth, db, mail, validation
 from chalicelib.clock import iso, now_iso, parse_iso
 from chalicelib.errors import BadRequest, Conflict, ValidationFailed
+from chalicelib.history import actors
 from chalicelib.models import ProfessionalItem, UsedLinkItem, professional_pk, used_link_pk
 
 CONFIRM_WITHIN = timedelta(days=30)
@@ -66,6 +67,7 @@ def open_session(body: Any) -> tuple[ProfessionalItem, str]:
             item.email_verified = True
             item.unconfirmed = item.confirm_by = None
             item.version, item.updated_at = before + 1, now_iso()
+            item.changed_by = actors.of(auth.Caller(role=auth.TOKEN))  # the person, by the link
             actions.append(db.Action("put", item, ProfessionalItem.version == before))
         try:
             db.transact(actions)

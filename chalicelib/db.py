@@ -96,11 +96,13 @@ class Cancelled(Exception):
         return {code for _, code, _ in self.failed}
 
 
-def transact(actions: list[Action]) -> None:
-    """Write the actions in one TransactWriteItems, or raise Cancelled / StoreUnavailable."""
+def transact(actions: list[Action], raw: list[dict[str, Any]] = ()) -> None:
+    """Write the actions in one TransactWriteItems, or raise Cancelled / StoreUnavailable.
+    ``raw``: items of another table, in the API's own shape, written last in the same call
+    (a delete's history marker); a cancellation never names them."""
     if not actions:
         return
-    assert len(actions) <= TRANSACTION_MAX
+    assert len(actions) + len(raw) <= TRANSACTION_MAX
     items = []
     for a in actions:
         if a.op == "put":
@@ -111,6 +113,7 @@ def transact(actions: list[Action]) -> None:
         else:
             items.append({"Delete": a.model.get_delete_kwargs_from_instance(
                 condition=a.condition, add_version_condition=False)})
+    items.extend(raw)
     try:
         _client().transact_write_items(TransactItems=items)
     except ClientError as exc:

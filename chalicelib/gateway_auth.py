@@ -8,8 +8,12 @@ locally and deployed; the authorizer only names, for API Gateway's usage plans
   ``key_id`` (registered in the partner usage plan by ``python -m infra.usage_keys sync``):
   each partner key is throttled on its own;
 * a valid staff key -> ``USAGE_KEY_STAFF`` (the staff plan, shared by staff keys);
-* anything else (no key, an access token, an unknown or revoked key, which the API then answers
-  with 401, or a table that cannot be read) -> ``USAGE_KEY_PUBLIC`` (the public plan).
+* a staff user's Cognito access token that passes the API's own check (chalicelib.staff_users:
+  signature, issuer, client, expiry) and names a group -> ``USAGE_KEY_STAFF`` as well: the people
+  on the staff and their automation share one plan;
+* anything else (no key, a person's access token, a forged or expired Cognito token, an unknown
+  or revoked key, which the API then answers with 401, or a table or JWKS that cannot be read)
+  -> ``USAGE_KEY_PUBLIC`` (the public plan).
 
 The three variables are set by the deployment template (infra/template/).
 """
@@ -18,7 +22,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from chalicelib import auth, logs
+from chalicelib import auth, logs, staff_users
 from chalicelib.logs import log
 
 
@@ -26,7 +30,7 @@ def usage_key(headers: dict[str, str] | None) -> str:
     public = os.environ["USAGE_KEY_PUBLIC"]
     key = next((v for k, v in (headers or {}).items() if k.lower() == "x-api-key"), None)
     if not key:
-        return public
+        return _bearer_plan(headers or {}, public)
     try:
         caller = auth.identify({"x-api-key": key})
     except Exception as exc:  # 401 for the API to give; or the table is unreachable
@@ -37,6 +41,22 @@ def usage_key(headers: dict[str, str] | None) -> str:
     if caller.role == auth.STAFF:
         return os.environ["USAGE_KEY_STAFF"]
     return public
+
+
+def _bearer_plan(headers: dict[str, str], public: str) -> str:
+    """Only a verified staff user in a group reaches the staff plan; a person's token, or any
+    token that fails the check, is public traffic (the API answers it with 401 or 403)."""
+    value = next((v for k, v in headers.items() if k.lower() == "authorization"), "") or ""
+    scheme, _, token = value.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not staff_users.looks_like_jwt(token):
+        return public
+    try:
+        user = staff_users.user_of(token)
+    except Exception as exc:  # 401/403/503 for the API to give
+        log.info("authorizer: metered as public", reason=type(exc).__name__)
+        return public
+    return os.environ["USAGE_KEY_STAFF"] if user.group else public
 
 
 def authorize(event: dict[str, Any]) -> dict[str, Any]:

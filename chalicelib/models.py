@@ -109,6 +109,9 @@ class ProfessionalItem(TableItem, discriminator="professional"):
     # issued before. Absent (records from before it): 0.
     credential_generation = NumberAttribute(null=True)
     upload_attempts = JSONAttribute(null=True)  # internal: ISO times of counted uploads, last 24 h
+    # internal: who made this write and via what ({"kind", "name", "via"}): the history's actor,
+    # carried by the write itself (chalicelib/history/actors.py)
+    changed_by = JSONAttribute(null=True)
 
     by_email = EmailIndex()
     by_phone = PhoneIndex()

@@ -12,6 +12,7 @@ from chalicelib import confirmation, consent, db, idempotency, mail, resumes, va
 from chalicelib.auth import ANONYMOUS, PARTNER, STAFF, TOKEN, Caller, can_see
 from chalicelib.clock import new_id, now_iso
 from chalicelib.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
+from chalicelib.history import actors
 from chalicelib.logs import log
 from chalicelib.models import GuardItem, ProfessionalItem, guard_pk, professional_pk
 from chalicelib.settings import get_settings
@@ -84,6 +85,7 @@ def create(body: Any, caller: Caller, *, idempotency_record: str | None = None) 
     item = new_item(fields, source=forced_source or fields.get("source") or "internal",
                     caller=caller, professional_id=idempotency_record and derived_id(idempotency_record))
     item.idempotency_record = idempotency_record
+    item.changed_by = actors.of(caller)
     confirmation.mark_new(item, consent_record, anonymous=caller.role in (ANONYMOUS, TOKEN))
     if descriptor:
         resumes.begin_attempt(item, descriptor)
@@ -172,6 +174,7 @@ def patch(professional_id: str, body: Any, caller: Caller) -> ProfessionalItem:
             return old
         new.updated_at = now_iso()
         new.version = old.version + 1
+        new.changed_by = actors.of(caller)
         _transact([db.Action("put", new, ProfessionalItem.version == old.version),
                    *guard_moves(old, new)], caller)
         written.append(old)
@@ -237,10 +240,14 @@ def guard_moves(old: ProfessionalItem | None, new: ProfessionalItem | None) -> l
 
 
 def delete(professional_id: str, caller: Caller | None = None, *,
-           only_if: Callable[[ProfessionalItem], bool] | None = None) -> ProfessionalItem | None:
+           only_if: Callable[[ProfessionalItem], bool] | None = None,
+           by: dict[str, Any] | None = None) -> ProfessionalItem | None:
     """Erase the professional: the record, their resume files, their e-mail and phone (freed);
-    the search entries follow through the table's stream. ``only_if`` (the purge) erases only
-    while the record, read afresh, still passes it, and returns None otherwise."""
+    the search entries follow through the table's stream, and so does its history, told who
+    deleted (``by``, else the caller) by a marker written in the delete's own transaction.
+    ``only_if`` (the purge) erases only while the record, read afresh, still passes it, and
+    returns None otherwise."""
+    actor = by or actors.of(caller)
     unread = [get(professional_id, caller)]
     if only_if is not None and not only_if(unread[0]):
         return None
@@ -252,7 +259,8 @@ def delete(professional_id: str, caller: Caller | None = None, *,
         if only_if is not None and not only_if(item):
             return None  # confirmed in between (a race of milliseconds at a 30-day deadline)
         db.transact([db.Action("delete", item, ProfessionalItem.version == item.version),
-                     *guard_moves(item, None)])
+                     *guard_moves(item, None)],
+                    raw=[actors.delete_marker(item.id, actor, now_iso())])
         return item
 
     item = db.retrying(attempt, what="delete")

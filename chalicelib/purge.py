@@ -14,6 +14,7 @@ from datetime import datetime
 from chalicelib import clock, db, metrics
 from chalicelib.confirmation import UNCONFIRMED
 from chalicelib.errors import NotFound
+from chalicelib.history import actors
 from chalicelib.logs import log
 from chalicelib.models import ProfessionalItem
 
@@ -43,7 +44,8 @@ def purge_unconfirmed(now: datetime | None = None, *, dry_run: bool = False) -> 
             erased.append(candidate.id)
             continue
         try:
-            if professionals.delete(candidate.id, only_if=still_due) is not None:
+            if professionals.delete(candidate.id, only_if=still_due,
+                                    by=actors.PURGER) is not None:
                 erased.append(candidate.id)
         except NotFound:
             continue  # erased meanwhile (by the person, or an overlapping run)

@@ -25,6 +25,7 @@ from urllib.parse import unquote_plus
 
 from chalicelib import clients, db, metrics
 from chalicelib.clock import iso, now_iso
+from chalicelib.history import actors
 from chalicelib.logs import log
 from chalicelib.models import ProfessionalItem
 from chalicelib.resumes import (MAX_BYTES, PDF, TEXT_LIMIT, delete_objects, load, save,
@@ -249,6 +250,7 @@ def _update(professional_id: str, key: str, *, ready: dict | None = None,
             replaces = [old["pdf_key"], old["text_key"]] \
                 if old and old["pdf_key"] != ready["pdf_key"] else []
             item.resume_ready = {**ready, "replaces": replaces}
+        item.changed_by = dict(actors.RESUME_PROCESSOR)
         save(item, before)
         return item
 

@@ -20,6 +20,7 @@ from chalicelib import clients, clock, db
 from chalicelib.auth import PARTNER, TOKEN, Caller, can_see
 from chalicelib.clock import iso, now_iso, parse_iso
 from chalicelib.errors import NotFound, RateLimited, Unavailable, ValidationFailed
+from chalicelib.history import actors
 from chalicelib.models import ProfessionalItem, professional_pk
 from chalicelib.settings import get_settings
 
@@ -104,6 +105,7 @@ def start_upload(professional_id: str, body: Any, caller: Caller | None = None) 
         before = item.version
         count_attempt(item, caller)
         begin_attempt(item, descriptor)
+        item.changed_by = actors.of(caller)
         save(item, before)  # the version condition also keeps concurrent attempts in the count
         return item
 

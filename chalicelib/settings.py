@@ -32,17 +32,40 @@ class Settings:
     app_url: str
     mail_from: str
     mail_queue_url: str
+    # Staff accounts (contract 8.2): the Cognito user pool and the SPA's app client; empty when
+    # the stage has none (staff then sign in with nothing but API keys). cognito_endpoint is set
+    # only for an emulator (moto server); the tokens' issuer is AWS's form either way.
+    cognito_user_pool_id: str = ""
+    cognito_client_id: str = ""
+    cognito_region: str = ""
+    cognito_endpoint: str = ""
+    # Resume passages' vectors (contract 8.4, chalicelib.vectors): S3 Vectors' bucket and index.
+    vector_bucket: str = "professionals-vectors"
+    vector_index: str = "passages"
+
+    @property
+    def cognito_issuer(self) -> str:
+        return (f"https://cognito-idp.{self.cognito_region}.amazonaws.com/"
+                f"{self.cognito_user_pool_id}")
+
+    @property
+    def cognito_jwks_url(self) -> str:
+        if self.cognito_endpoint:  # moto server: <endpoint>/<pool id>/.well-known/jwks.json
+            base = self.cognito_endpoint.rstrip("/")
+            return f"{base}/{self.cognito_user_pool_id}/.well-known/jwks.json"
+        return f"{self.cognito_issuer}/.well-known/jwks.json"
 
 
 def get_settings() -> Settings:
     stage = os.environ.get("STAGE", "local")
     table_name = os.environ.get("TABLE_NAME", "professionals")
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     return Settings(
         table_name=table_name,
         search_table_name=os.environ.get("SEARCH_TABLE_NAME") or f"{table_name}-search",
         idempotency_table_name=(os.environ.get("IDEMPOTENCY_TABLE_NAME")
                                 or f"{table_name}-idempotency"),
-        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        region=region,
         signing_secret_arn=os.environ.get("SIGNING_SECRET_ARN", ""),
         default_phone_region=os.environ.get("DEFAULT_PHONE_REGION", "US"),
         stage=stage,
@@ -54,4 +77,12 @@ def get_settings() -> Settings:
         app_url=os.environ.get("APP_URL", "http://127.0.0.1:8000").rstrip("/"),
         mail_from=os.environ.get("MAIL_FROM", "no-reply@professionals.local"),
         mail_queue_url=os.environ.get("MAIL_QUEUE_URL", ""),
+        cognito_user_pool_id=os.environ.get("COGNITO_USER_POOL_ID", ""),
+        cognito_client_id=os.environ.get("COGNITO_CLIENT_ID", ""),
+        # A pool's id begins with its region (eu-west-1_AbC...): an operator's shell needs no more.
+        cognito_region=(os.environ.get("COGNITO_REGION")
+                        or os.environ.get("COGNITO_USER_POOL_ID", "").partition("_")[0] or region),
+        cognito_endpoint=os.environ.get("COGNITO_ENDPOINT", ""),
+        vector_bucket=os.environ.get("VECTOR_BUCKET_NAME") or f"{table_name}-vectors",
+        vector_index=os.environ.get("VECTOR_INDEX_NAME") or "passages",
     )

@@ -1,6 +1,7 @@
 """Operator commands: ``python -m infra keys create|list|revoke``, ``verify``, ``create-table``,
 ``search reindex``, ``search replay-dlq``, ``purge-unconfirmed [--dry-run]``,
-``emails canonicalize [--dry-run]``, ``stats rebuild --from DATE [--to DATE]``.
+``emails canonicalize [--dry-run]``, ``stats rebuild --from DATE [--to DATE]``,
+``staff add EMAIL --group G | group EMAIL G | disable EMAIL | list`` (infra/staff.py).
 
 They act on the table named by TABLE_NAME (and AWS_ENDPOINT_URL_DYNAMODB, for an emulator).
 A shell that names neither, while a local stack runs (``make run``), acts on that stack's table.
@@ -52,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     emails.add_command(commands)
     from infra import stats_rebuild
     stats_rebuild.add_command(commands)
+    from infra import staff
+    staff.add_command(commands)
     args = parser.parse_args(argv)
     stack_url = adopt_local_stack()
     if stack_url:
@@ -144,6 +147,9 @@ def run(args: argparse.Namespace) -> int:
     elif args.command == "stats":
         from infra import stats_rebuild
         return stats_rebuild.run(args)
+    elif args.command == "staff":
+        from infra import staff
+        return staff.run(args)
     elif args.command == "emails":
         from infra import emails
         return emails.run(args)

@@ -8,6 +8,7 @@
 #   infra/deploy.sh rollback STAGE [RELEASE]    deploy a previous release again (default: the one live before the current one)
 #   infra/deploy.sh dlq      STAGE show|replay [mail]  look at the upload (or mail) dead-letter queue / move its messages back
 #   infra/deploy.sh keys     STAGE create|list|revoke|sync ...   API keys of the stage (infra/stage_keys.py)
+#   infra/deploy.sh staff    STAGE add|group|disable|list ...    staff accounts of the stage (infra/staff.py)
 #
 # Settings (environment): AWS_PROFILE / AWS_REGION as for any AWS CLI call; STACK_NAME
 # (professionals-STAGE); ARTIFACT_BUCKET (professionals-artifacts-ACCOUNT-REGION, created when
@@ -211,6 +212,12 @@ case "$command" in
 
   keys)
     "$PYTHON" -m infra.stage_keys --stack "$STACK" "$@"
+    ;;
+
+  staff)
+    # The stage's pool, from the stack's outputs (TABLE_NAME too: never a local stack's pool).
+    COGNITO_USER_POOL_ID=$(output StaffUserPoolId) COGNITO_CLIENT_ID=$(output StaffUserPoolClientId) \
+      TABLE_NAME=$(output TableName) "$PYTHON" -m infra staff "$@"
     ;;
 
   *)

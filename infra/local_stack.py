@@ -9,7 +9,10 @@ then starts the API + SPA server (one origin, ``http://127.0.0.1:$PORT``: SPA at
 ``[s3sqs]``, ``[api]``, ``[worker]``, ``[stream]``); Ctrl-C or SIGTERM stops every process it
 started. ``AWS_ENDPOINT_URL`` or ``AWS_ENDPOINT_URL_DYNAMODB`` / ``_S3`` / ``_SQS`` point it at
 emulators you run yourself, and it starts none for those services; the stream is read from
-``AWS_ENDPOINT_URL_DYNAMODB_STREAMS`` if given, else from the DynamoDB endpoint.
+``AWS_ENDPOINT_URL_DYNAMODB_STREAMS`` if given, else from the DynamoDB endpoint. S3 Vectors
+(resume passages) is served by the stack's moto server, with QueryVectors added
+(``infra/local/s3vectors_query.py``), whatever the emulator, unless
+``AWS_ENDPOINT_URL_S3VECTORS`` names another.
 
 Settings (environment, or the flags of the same name): PORT (8000; 0 = any free port), EMULATOR
 (moto | localstack), LOCAL_DATA_DIR (.local), DYNAMODB_PORT and S3_SQS_PORT (free ports unless

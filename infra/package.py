@@ -7,7 +7,9 @@
 3. the template is checked for what a deep merge can get wrong (an override beside Chalice's own
    value inside one intrinsic function, a resource without a type, another runtime), and the zip
    with ``infra.zipcheck`` (glibc of every ``.so``, wheel tags, sizes, libmagic inside);
-4. ``dist/<stage>/package-report.json`` records the sizes and glibc versions found.
+4. the embedding model's files (the registry package the embedder's package is built from)
+   are checked against their pinned SHA-256 (``chalicelib.embeddings.files``);
+5. ``dist/<stage>/package-report.json`` records the sizes and glibc versions found.
 
 Command line: ``python -m infra.package --stage dev [--out dist/dev]``; exits 1 on a problem.
 """
@@ -20,10 +22,11 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chalicelib.embeddings import files as model_files
 from infra import resources, template, zipcheck
 
 PROJECT_ROOT = resources.PROJECT_ROOT
@@ -49,10 +52,11 @@ class Packaged:
     seconds: float
     zip_report: zipcheck.Report
     template_problems: list[str]
+    model_problems: list[str] = field(default_factory=list)
 
     @property
     def problems(self) -> list[str]:
-        return self.template_problems + self.zip_report.problems
+        return self.template_problems + self.zip_report.problems + self.model_problems
 
     def load_template(self) -> dict[str, Any]:
         return json.loads(self.template_path.read_text())
@@ -99,9 +103,11 @@ def package(stage: str, out: Path | None = None, *, log: Any = print) -> Package
                         seconds=seconds, zip_report=zipcheck.check(str(zip_path)),
                         template_problems=[])
     packaged.template_problems = check_template(packaged.load_template())
+    packaged.model_problems = model_files.problems()
     (out / "package-report.json").write_text(json.dumps({
         "stage": stage, "seconds": round(seconds, 1), "template": str(template_path),
-        "template_problems": packaged.template_problems, **packaged.zip_report.to_dict(),
+        "template_problems": packaged.template_problems,
+        "model_problems": packaged.model_problems, **packaged.zip_report.to_dict(),
     }, indent=2) + "\n")
     return packaged
 
@@ -174,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"package: {exc}", file=sys.stderr)
         return 1
     print(packaged.zip_report.summary())
-    for problem in packaged.template_problems:
+    for problem in packaged.template_problems + packaged.model_problems:
         print(f"  PROBLEM: {problem}")
     print(f"template: {packaged.template_path} "
           f"({len(packaged.load_template()['Resources'])} resources)")

@@ -160,6 +160,7 @@ class StageResources:
     import_dead_letter_queue: QueueSpec
     stats_table: TableSpec  # daily counters (chalicelib/stats): GET /stats
     stats_dead_letter_queue: QueueSpec  # the counters' stream consumer's on-failure destination
+    history_table: TableSpec  # history entries (chalicelib/history), written by that consumer too
 
     def queues(self) -> list[QueueSpec]:
         """Dead-letter queue first: the upload queue's redrive policy names it."""
@@ -169,7 +170,7 @@ class StageResources:
 
     def tables(self) -> list[TableSpec]:
         return [self.table, self.search_table, self.idempotency_table, self.imports_table,
-                self.stats_table]
+                self.stats_table, self.history_table]
 
     def by_logical_id(self, logical_id: str) -> Any:
         for spec in (*self.tables(), self.bucket, *self.queues()):
@@ -265,6 +266,13 @@ def stats_table_spec(name: str) -> TableSpec:
     return _pk_sk_table("StatsTable", name)
 
 
+def history_table_spec(name: str) -> TableSpec:
+    """History entries (chalicelib/history): ``pk`` the professional's id + ``sk``
+    ``E#<at>#<sequence>`` (and a delete's marker under ``DEL#<id>``), so one person's history is one
+    Query; each entry expires 2 years after its change (TTL ``expires_at``)."""
+    return _pk_sk_table("HistoryTable", name)
+
+
 def stage_environment(stage: str) -> dict[str, str]:
     """The stage's environment variables in ``.chalice/config.json`` (global, then stage)."""
     try:
@@ -298,6 +306,7 @@ def define(stage: str, *, suffix: str | None = None, origins: Sequence[str] = ()
                               or f"{table_name}-idempotency")
     imports_table_name = configured.get("IMPORTS_TABLE_NAME") or f"{table_name}-imports"
     stats_table_name = configured.get("STATS_TABLE_NAME") or f"{table_name}-stats"
+    history_table_name = configured.get("HISTORY_TABLE_NAME") or f"{table_name}-history"
     import_queue_name = (configured.get("IMPORT_QUEUE_NAME")
                          or f"{APP_NAME}-imports-{stage}") + tail
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") \
@@ -374,6 +383,7 @@ def define(stage: str, *, suffix: str | None = None, origins: Sequence[str] = ()
                           import_queue=import_queue,
                           import_dead_letter_queue=import_dead_letter_queue,
                           stats_table=stats_table_spec(stats_table_name),
+                          history_table=history_table_spec(history_table_name),
                           stats_dead_letter_queue=QueueSpec(
                               logical_id="StatsDeadLetterQueue",
                               name=f"{stats_table_name}-dlq" + tail,
@@ -451,21 +461,24 @@ def create(resources: StageResources, *, session: Any = None,
         "IMPORT_DLQ_URL": queue_urls[resources.import_dead_letter_queue.logical_id],
         "STATS_TABLE_NAME": resources.stats_table.name,
         "STATS_DLQ_URL": queue_urls[resources.stats_dead_letter_queue.logical_id],
+        "HISTORY_TABLE_NAME": resources.history_table.name,
     }
 
 
 def create_app_tables(say: Any = None) -> None:
-    """The app's five tables as configured (TABLE_NAME and the names derived from it), through
+    """The app's six tables as configured (TABLE_NAME and the names derived from it), through
     the app's own DynamoDB client: what tests, benchmarks and ``python -m infra create-table``
     need. A stage gets them, with its queues and bucket, from ``create`` or the template."""
     from chalicelib import clients
     from chalicelib.imports.jobs import table_name as imports_table_name
     from chalicelib.settings import get_settings
+    from chalicelib.history.actors import table_name as history_table_name
     from chalicelib.stats.counters import table_name as stats_table_name
     settings = get_settings()
     for spec in (table_spec(settings.table_name), search_table_spec(settings.search_table_name),
                  idempotency_table_spec(settings.idempotency_table_name),
-                 imports_table_spec(imports_table_name()), stats_table_spec(stats_table_name())):
+                 imports_table_spec(imports_table_name()), stats_table_spec(stats_table_name()),
+                 history_table_spec(history_table_name())):
         _create_table(clients.dynamodb(), spec, say or (lambda message: None))
 
 

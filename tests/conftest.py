@@ -13,6 +13,8 @@ from moto import mock_aws
 from tests import mail_helpers, search_sync
 from tests.e2e.conftest import EMULATORS
 from tests.ddb_local_fixture import dynamodb_local_endpoint  # noqa: F401  (session fixture)
+# Staff users (contract 8.2): ``cognito`` gives a pool in moto and access tokens per group.
+from tests.cognito_helpers import cognito, moto_jwks_server  # noqa: F401  (fixtures)
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")

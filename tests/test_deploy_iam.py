@@ -31,6 +31,7 @@ TEST_SEARCH_TABLE = "professionals-test-search"
 TEST_IDEMPOTENCY_TABLE = "professionals-test-idempotency"
 TEST_IMPORTS_TABLE = "professionals-test-imports"
 TEST_STATS_TABLE = "professionals-test-stats"
+TEST_HISTORY_TABLE = "professionals-test-history"
 # Used by the Lambda platform on the function's behalf, not by our code.
 PLATFORM = {"logs:CreateLogStream", "logs:PutLogEvents", "sqs:ReceiveMessage",
             "sqs:DeleteMessage", "sqs:GetQueueAttributes",
@@ -285,8 +286,9 @@ def exercise(api, phase) -> None:
     phase("ProcessResumeUploads")
     deliver(api, s3_event(gone["key"]))  # the object is not there (yet)
     phase("APIHandler")
-    assert api.call("DELETE", f"/professionals/{pid}").status_code == 204
-    index_changes(api, phase)  # the new resume, the deletion
+    assert api.call("GET", f"/professionals/{pid}/history").status_code == 200
+    assert api.call("DELETE", f"/professionals/{pid}").status_code == 204  # and its marker
+    index_changes(api, phase)  # the new resume, the deletion (its history's values dropped)
     send_mail(api, phase)
     purge_unconfirmed(api, phase)
     import_jobs(api, phase)
@@ -428,7 +430,8 @@ def test_each_role_allows_every_call_its_function_makes_and_nothing_unused(api, 
                   TEST_SEARCH_TABLE: resolve.getatt("SearchTable", "Arn"),
                   TEST_IDEMPOTENCY_TABLE: resolve.getatt("IdempotencyTable", "Arn"),
                   TEST_IMPORTS_TABLE: resolve.getatt("ImportsTable", "Arn"),
-                  TEST_STATS_TABLE: resolve.getatt("StatsTable", "Arn")}
+                  TEST_STATS_TABLE: resolve.getatt("StatsTable", "Arn"),
+                  TEST_HISTORY_TABLE: resolve.getatt("HistoryTable", "Arn")}
     # The test's mail queue and sender stand for the deployed queue and the MailFrom identity.
     from chalicelib.settings import get_settings
     arns = {get_settings().mail_queue_url: resolve.getatt("MailQueue", "Arn"),
@@ -480,6 +483,23 @@ def test_each_role_allows_every_call_its_function_makes_and_nothing_unused(api, 
                for a in recorder.accesses(table_arns, bucket, arns)
                if a.action == "secretsmanager:GetSecretValue"}
     assert readers == {"APIHandler", "SendMail"}
+    # Who touches the history: the API reads it and marks deletes, as the purge does; the
+    # counters' function records it (and rewrites an erased person's entries).
+    on_history = {f: {a.action for a in recorder.accesses(table_arns, bucket, arns)
+                      if a.resource == table_arns[TEST_HISTORY_TABLE]}
+                  for f, recorder in record.by_function.items()}
+    assert {f: a for f, a in on_history.items() if a} == {
+        "APIHandler": {"dynamodb:Query", "dynamodb:PutItem"},
+        "PurgeUnconfirmed": {"dynamodb:PutItem"},
+        "CountStats": {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem",
+                       "dynamodb:GetItem"}}
+    # The API and the purge write only delete markers there (DEL#), never an entry.
+    history = resolve.getatt("HistoryTable", "Arn")
+    for function in ("APIHandler", "PurgeUnconfirmed"):
+        assert not allowed(Access("dynamodb:PutItem", history, ("some-id",)), policies[function],
+                           resolve), function
+        assert allowed(Access("dynamodb:PutItem", history, ("DEL#some-id",)),
+                       policies[function], resolve), function
     # The grants of issue 18 are used: used-link markers, per-address mail counters.
     prefixes = {(f, a.action, a.keys[0].split("#")[0]) for f, recorder in record.by_function.items()
                 for a in recorder.accesses(table_arns, bucket, arns) if a.keys}

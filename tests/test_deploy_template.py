@@ -50,9 +50,12 @@ EXPECTED_ACTIONS = {
         "logs:CreateLogStream", "logs:PutLogEvents", *STREAM_ACTIONS, *SEARCH_INDEX_ACTIONS,
         "dynamodb:UpdateItem", "s3:GetObject", "s3:ListBucket", "sqs:SendMessage"},
     "KeyAuthorizer": {"logs:CreateLogStream", "logs:PutLogEvents", "dynamodb:GetItem"},
-    # The daily counters: the stream read by Lambda, ADDs to day items, the on-failure queue.
+    # The daily counters: the stream read by Lambda, ADDs to day items, the on-failure queue;
+    # and the history (chalicelib/history): entries put if absent, an erased person's entries
+    # read and rewritten without values.
     "CountStats": {
         "logs:CreateLogStream", "logs:PutLogEvents", *STREAM_ACTIONS, "dynamodb:UpdateItem",
+        "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:GetItem",
         "sqs:SendMessage"},
     # Who gets the mail (the record, the email index), its sent-event records, SES.
     "SendMail": {
@@ -72,7 +75,8 @@ EXPECTED_ACTIONS = {
     # The hourly purge: its sparse index, then a DELETE's reads and writes.
     "PurgeUnconfirmed": {
         "logs:CreateLogStream", "logs:PutLogEvents",
-        "dynamodb:Query", "dynamodb:GetItem", "dynamodb:DeleteItem", "s3:DeleteObject"},
+        "dynamodb:Query", "dynamodb:GetItem", "dynamodb:DeleteItem", "s3:DeleteObject",
+        "dynamodb:PutItem"},  # the history's marker of each erasure
 }
 
 
@@ -240,6 +244,8 @@ def test_stage_settings_reach_every_function(doc, stage):
 def all_policy_documents(doc):
     for name, resource in doc["Resources"].items():
         props = resource.get("Properties", {})
+        if resource.get("Type") == "AWS::Cognito::UserPool":
+            continue  # its "Policies" are password rules, not IAM
         for inline in props.get("Policies", []):
             yield name, inline["PolicyDocument"]
         if "PolicyDocument" in props:
@@ -303,8 +309,9 @@ def test_writes_to_the_table_are_limited_to_the_item_kinds_each_function_owns(do
     # The API never writes API keys: a compromised API cannot mint itself a staff key.
     api_writes = [keys for actions, keys in prefixes["APIHandler"] if "dynamodb:PutItem" in actions]
     # + the markers of used links (a link opens once), and its kept responses
-    # (and, in the imports table, new jobs)
-    assert api_writes == [["PRO#*", "EMAIL#*", "PHONE#*"], ["LINK#*"], ["post#*"], None]
+    # (and, in the imports table, new jobs; in the history table, a delete's marker)
+    assert api_writes == [["PRO#*", "EMAIL#*", "PHONE#*"], ["LINK#*"], ["post#*"], None,
+                          ["DEL#*"]]
     # The import worker: its jobs' items, and what bulk writes (professionals and guards).
     # (and, in the stats table, each chunk's counts, once: chalicelib/stats/counters.py)
     counted_once = [(["dynamodb:UpdateItem"], ["DAY*"]), (["dynamodb:PutItem"], ["ONCE#*"])]
@@ -314,14 +321,17 @@ def test_writes_to_the_table_are_limited_to_the_item_kinds_each_function_owns(do
         *counted_once]
     assert prefixes["CountStats"] == [
         (sorted(STREAM_ACTIONS - {"dynamodb:ListStreams"}), None),
-        (["dynamodb:ListStreams"], None), (["dynamodb:UpdateItem"], ["DAY*"])]
+        (["dynamodb:ListStreams"], None), (["dynamodb:UpdateItem"], ["DAY*"]),
+        (["dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
+         None)]
     assert prefixes["ProcessResumeUploads"] == [(["dynamodb:GetItem", "dynamodb:PutItem"],
                                                 ["PRO#*"])]
     assert prefixes["KeyAuthorizer"] == [(["dynamodb:GetItem"], ["KEY#*"])]
     # The purge deletes professionals and their guards, and reads only the unconfirmed index.
     assert prefixes["PurgeUnconfirmed"] == [
         (["dynamodb:Query"], None), (["dynamodb:GetItem"], None),
-        (["dynamodb:DeleteItem"], ["PRO#*", "EMAIL#*", "PHONE#*"])]
+        (["dynamodb:DeleteItem"], ["PRO#*", "EMAIL#*", "PHONE#*"]),
+        (["dynamodb:PutItem"], ["DEL#*"])]  # in the history table: the erasure's marker
     query = next(s for s in role_policies(doc)["PurgeUnconfirmed"]
                  if s["Action"] == "dynamodb:Query" or s["Action"] == ["dynamodb:Query"])
     assert [r["Fn::Sub"].rsplit("/", 1)[1] for r in as_list(query["Resource"])] == ["by_unconfirmed"]

@@ -62,3 +62,26 @@ def test_the_lambda_function_allows_the_method_with_the_usage_key(api):
     anonymous = api.client.lambda_.invoke("key_authorizer", event({})).payload
     assert anonymous["usageIdentifierKey"] == PUBLIC
     assert anonymous["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+
+
+def test_a_verified_staff_user_is_metered_under_the_staff_plan(api, cognito):
+    token = cognito.token("metered@example.com", "viewer")
+    assert gateway_auth.usage_key({"Authorization": f"Bearer {token}"}) == STAFF
+    answer = api.client.lambda_.invoke("key_authorizer",
+                                       event({"authorization": f"Bearer {token}"})).payload
+    assert answer["usageIdentifierKey"] == STAFF
+
+
+def test_unverified_or_groupless_cognito_tokens_are_public_traffic(api, cognito):
+    import jwt as pyjwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    token = cognito.token("forged@example.com", "admin")
+    claims = pyjwt.decode(token, options={"verify_signature": False})
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged = pyjwt.encode(claims, stranger, algorithm="RS256", headers={"kid": "dummy"})
+    assert gateway_auth.usage_key({"Authorization": f"Bearer {forged}"}) == PUBLIC
+    groupless = cognito.token("nobody@example.com", None)
+    assert gateway_auth.usage_key({"Authorization": f"Bearer {groupless}"}) == PUBLIC
+    assert gateway_auth.usage_key({"Authorization": "Bearer a.b.c"}) == PUBLIC
+    # A person's self-service token (two parts) never reaches the staff plan.
+    assert gateway_auth.usage_key({"Authorization": "Bearer abc.def"}) == PUBLIC

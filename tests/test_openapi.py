@@ -27,6 +27,8 @@ CONTRACT_OPERATIONS = {
     ("delete", "/professionals/{id}"): "key_or_token",
     ("post", "/professionals/{id}/resume"): "key_or_token",
     ("get", "/professionals/{id}/resume"): "key",
+    ("get", "/professionals/{id}/history"): "key",
+    ("get", "/auth/config"): "public",
     ("get", "/openapi.json"): "public",
     ("get", "/docs"): "public",
     ("post", "/sessions"): "public",
@@ -34,9 +36,10 @@ CONTRACT_OPERATIONS = {
 }
 EXPECTED_SECURITY = {
     "public": [{}],
-    "anonymous_or_key": [{}, {"ApiKey": []}],
-    "key": [{"ApiKey": []}],
-    "key_or_token": [{"ApiKey": []}, {"AccessToken": []}],
+    # Wherever a staff key goes, a staff user's Cognito access token goes (contract 8.2).
+    "anonymous_or_key": [{}, {"ApiKey": []}, {"StaffUser": []}],
+    "key": [{"ApiKey": []}, {"StaffUser": []}],
+    "key_or_token": [{"ApiKey": []}, {"StaffUser": []}, {"AccessToken": []}],
 }
 CONTRACT_ERROR_CODES = {
     400: {"bad_request", "validation_error"},
@@ -146,6 +149,8 @@ def test_security_schemes(spec):
     assert schemes["ApiKey"] == {**schemes["ApiKey"], "type": "apiKey", "in": "header", "name": "X-Api-Key"}
     assert schemes["AccessToken"]["type"] == "http"
     assert schemes["AccessToken"]["scheme"] == "bearer"
+    assert schemes["StaffUser"] == {**schemes["StaffUser"], "type": "http", "scheme": "bearer",
+                                    "bearerFormat": "JWT"}
     used = {name for _, _, op in _operations(spec) for alt in op["security"] for name in alt}
     assert used == set(schemes)
 

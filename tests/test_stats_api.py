@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
+from botocore.exceptions import ClientError
+
 import pytest
 
 from chalicelib import clients, mail
@@ -105,6 +107,18 @@ def test_the_range_is_one_query(api, monkeypatch):
     monkeypatch.setattr(counters.clients, "dynamodb", lambda: Spy())
     assert stats(api, **{"from": "2026-01-01", "to": "2026-12-31"}).status_code == 200
     assert calls == Counter({"query": 1})
+
+
+def test_a_store_outage_is_a_503_unavailable(api, monkeypatch):
+    class Down:
+        def query(self, **_):
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "down"}},
+                              "Query")
+
+    monkeypatch.setattr(counters.clients, "dynamodb", lambda: Down())
+    response = stats(api)
+    assert response.status_code == 503, response.json
+    assert response.json["error"]["code"] == "unavailable"
 
 
 def test_the_stream_handler_counts_sign_ups_resumes_and_erasures_once(api):

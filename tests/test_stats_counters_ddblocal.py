@@ -30,10 +30,15 @@ def stats_table(dynamodb_local_endpoint, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_local_endpoint)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("STATS_TABLE_NAME", name)
+    # The same function records the history (chalicelib/history): its table beside.
+    monkeypatch.setenv("HISTORY_TABLE_NAME", f"{name}-history")
     clients.reset()
     resources._create_table(clients.dynamodb(), resources.stats_table_spec(name), lambda _: None)
+    resources._create_table(clients.dynamodb(), resources.history_table_spec(f"{name}-history"),
+                            lambda _: None)
     yield name
     clients.dynamodb().delete_table(TableName=name)
+    clients.dynamodb().delete_table(TableName=f"{name}-history")
     clients.reset()
 
 

@@ -73,10 +73,12 @@ class Job:
     lease_until: float = 0
     pending_chunk: int | None = None  # a chunk begun and not yet recorded...
     pending_since: str | None = None  # ...and when its first attempt began
+    caller_group: str | None = None  # a signed-in staff user's group: the rows' history actor
 
     @property
     def caller(self) -> Caller:
-        return Caller(role=self.caller_role, name=self.caller_name, key_id=self.caller_key_id)
+        return Caller(role=self.caller_role, name=self.caller_name, key_id=self.caller_key_id,
+                      group=self.caller_group)
 
     @property
     def list_key(self) -> str:
@@ -125,6 +127,7 @@ def new(caller: Caller, fmt: str, dry_run: bool, prefix: str) -> Job:
     job_id = new_id()
     job = Job(id=job_id, owner=owner_of(caller), format=fmt, dry_run=dry_run,
               caller_role=caller.role, caller_name=caller.name, caller_key_id=caller.key_id,
+              caller_group=caller.group,
               object_key=f"{prefix}{job_id}.{fmt}", created_at=now_iso(),
               expires_at=int(time.time()) + TTL_SECONDS)
     with db.unavailable_on_error("PutItem"):

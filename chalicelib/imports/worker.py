@@ -23,6 +23,7 @@ from urllib.parse import unquote_plus
 
 from chalicelib import bulk, clients, db, metrics
 from chalicelib.errors import envelope
+from chalicelib.history import actors
 from chalicelib.imports import jobs, reader
 from chalicelib.imports.jobs import Job
 from chalicelib.logs import log
@@ -139,7 +140,8 @@ def _apply(job: Job, chunk: list[tuple[list[str], Any]], left: Callable[[], floa
     if saved is None:
         retried = job.pending_chunk == job.checkpoint  # an earlier attempt began, left no part
         job = jobs.begin_chunk(job, left() + RESERVE_SECONDS)
-        result = bulk.bulk_upsert([row for _, row in chunk], job.caller, dry_run=job.dry_run)
+        result = bulk.bulk_upsert([row for _, row in chunk], job.caller, dry_run=job.dry_run,
+                                  via=actors.IMPORT)
         summary = result["summary"]
         if retried and not job.dry_run:
             summary = _recount(result, job.pending_since)

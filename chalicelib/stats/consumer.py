@@ -9,11 +9,17 @@ bisected or replayed batch adds only the records it has not added before.
 The shard: Lambda names it in the event only with a tumbling window (``shardId``), which the
 template sets for this reason alone (the window's state is not used: each invocation returns
 an empty one). The local stream worker passes it the same way.
+
+The same function records the history (chalicelib/history/consumer.py) from the same records:
+a stream serves at most two readers per shard at once, the indexer and this one. A failure of
+either reports the lowest record to retry from; the counters' sequence guard keeps a retried
+record from counting twice, the history's put-if-absent from being recorded twice.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.history import consumer as history
 from chalicelib.logs import log
 from chalicelib.stats import counters, events
 
@@ -22,8 +28,10 @@ UNKNOWN_SHARD = "unknown"
 
 def handle_stream_event(event: dict[str, Any]) -> dict[str, Any]:
     """Lambda's DynamoDB event (tumbling-window shape) -> its response: ``state`` (always
-    empty) and ``batchItemFailures`` (the first record not yet counted, if any)."""
-    failed = handle_records(event.get("Records") or [], event.get("shardId") or "")
+    empty) and ``batchItemFailures`` (the first record not yet counted or recorded, if any)."""
+    records = event.get("Records") or []
+    failed = handle_records(records, event.get("shardId") or "")
+    failed = _lowest(failed + history.handle_records(records))
     return {"state": {}, "batchItemFailures": [{"itemIdentifier": s} for s in failed]}
 
 
@@ -67,6 +75,10 @@ def handle_records(records: list[dict[str, Any]], shard: str) -> list[str]:
     log.info("stats: batch counted", records=len(records), days=len(days), writes=writes,
              failed=len(failed))
     # Lambda goes on from the lowest reported record: report just that one.
+    return [min(failed, key=lambda s: int(s) if s.isdigit() else -1)] if failed else []
+
+
+def _lowest(failed: list[str]) -> list[str]:
     return [min(failed, key=lambda s: int(s) if s.isdigit() else -1)] if failed else []
 
 

@@ -33,7 +33,7 @@ from typing import Any, Iterable, Mapping
 
 from botocore.exceptions import ClientError
 
-from chalicelib import clients
+from chalicelib import clients, db
 from chalicelib.logs import log
 
 DAY_PK = "DAY"
@@ -84,13 +84,17 @@ def padded(sequence: str) -> str:
 
 # --- writes ---------------------------------------------------------------------------------
 
-def _add_expression(counts: Mapping[str, int]) -> tuple[str, dict[str, str], dict[str, Any]]:
+def _expression(action: str, counts: Mapping[str, int],
+                ) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """``ADD #c0 :c0, ...`` or ``SET #c0 = :c0, ...`` over these counters, with its names and
+    values."""
+    joiner = " = " if action == "SET" else " "
     names, values, parts = {}, {}, []
     for n, (attribute, amount) in enumerate(sorted(counts.items())):
         names[f"#c{n}"] = attribute
         values[f":c{n}"] = {"N": str(int(amount))}
-        parts.append(f"#c{n} :c{n}")
-    return "ADD " + ", ".join(parts), names, values
+        parts.append(f"#c{n}{joiner}:c{n}")
+    return f"{action} " + ", ".join(parts), names, values
 
 
 def add(day: str, counts: Mapping[str, int]) -> None:
@@ -98,7 +102,7 @@ def add(day: str, counts: Mapping[str, int]) -> None:
     counts = {k: v for k, v in counts.items() if v}
     if not counts:
         return
-    expression, names, values = _add_expression(counts)
+    expression, names, values = _expression("ADD", counts)
     clients.dynamodb().update_item(TableName=table_name(), Key=day_key(day),
                                    UpdateExpression=expression,
                                    ExpressionAttributeNames=names,
@@ -110,7 +114,7 @@ def add_once(token: str, day: str, counts: Mapping[str, int]) -> bool:
     counts = {k: v for k, v in counts.items() if v}
     if not counts:
         return False
-    expression, names, values = _add_expression(counts)
+    expression, names, values = _expression("ADD", counts)
     marker = {"pk": {"S": ONCE_PREFIX + token}, "sk": {"S": "-"},
               TTL_ATTRIBUTE: {"N": str(int(time.time()) + ONCE_KEPT_SECONDS)}}
     ddb = clients.dynamodb()
@@ -175,7 +179,7 @@ def apply_stream(day: str, shard: str, entries: list[Entry]) -> int:
         total: Counter[str] = Counter()
         for entry in entries:
             total.update(entry.counts)
-        expression, names, values = _add_expression(total)
+        expression, names, values = _expression("ADD", total)
         names["#seq"] = seq_name
         values[":last"] = {"S": entries[-1].sequence}
         values[":first"] = {"S": first}
@@ -204,14 +208,10 @@ def apply_stream(day: str, shard: str, entries: list[Entry]) -> int:
 
 def set_fields(day: str, counts: Mapping[str, int]) -> None:
     """SET (not ADD) these counters of a day: the backfill, safe to run twice."""
-    names, values, parts = {}, {}, []
-    for n, (attribute, amount) in enumerate(sorted(counts.items())):
-        names[f"#c{n}"] = attribute
-        values[f":c{n}"] = {"N": str(int(amount))}
-        parts.append(f"#c{n} = :c{n}")
-    if parts:
+    if counts:
+        expression, names, values = _expression("SET", counts)
         clients.dynamodb().update_item(TableName=table_name(), Key=day_key(day),
-                                       UpdateExpression="SET " + ", ".join(parts),
+                                       UpdateExpression=expression,
                                        ExpressionAttributeNames=names,
                                        ExpressionAttributeValues=values)
 
@@ -230,7 +230,8 @@ def read_days(first: date, last: date) -> dict[str, dict[str, Any]]:
     }
     found: dict[str, dict[str, Any]] = {}
     while True:
-        page = ddb.query(**kwargs)
+        with db.unavailable_on_error("Query"):  # a 503 at the API's boundary, as every read
+            page = ddb.query(**kwargs)
         for item in page.get("Items", []):
             found[item["sk"]["S"]] = item
         if not page.get("LastEvaluatedKey"):

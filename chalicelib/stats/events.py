@@ -84,6 +84,10 @@ def _day_of(epoch: Any) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).date().isoformat()
 
 
+# The same rule names a history entry resume_ready/resume_rejected (chalicelib/history/entries.py).
+finished_attempt = _finished
+
+
 def _check_day(day: str | None) -> None:
     try:
         datetime.strptime(day or "", "%Y-%m-%d")

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { axeViolations } from './lib/axe.mjs';
-import { checkDialogCancels, outputDir, startOn, watchConsole } from './lib/browser.mjs';
-import { api, BASE_URL, RESUME_TIMEOUT_MS, RUN, STAFF_KEY } from './lib/config.mjs';
+import { checkDialogCancels, fillSignIn, outputDir, startOn, watchConsole } from './lib/browser.mjs';
+import { api, BASE_URL, RESUME_TIMEOUT_MS, RUN } from './lib/config.mjs';
 import { makePdf } from './lib/pdf.mjs';
 
 const OUT = outputDir();
@@ -128,8 +128,7 @@ describe('self-service', () => {
     const staff = await browser.context.newPage();
     watchConsole(staff, problems);
     await staff.goto(`${BASE_URL}/staff/professionals/${id}`);
-    await staff.getByLabel('Staff key').fill(STAFF_KEY);
-    await staff.getByRole('button', { name: 'Continue' }).click();
+    await fillSignIn(staff);
     await staff.getByRole('heading', { name: 'Lin Self', level: 1 }).waitFor();
     await staff.getByRole('region', { name: 'Details' }).getByText('verified', { exact: true }).waitFor();
     await staff.close();

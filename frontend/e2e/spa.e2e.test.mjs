@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { axeViolations } from './lib/axe.mjs';
 import { checkDialogCancels, outputDir, signInAsStaff, startOn } from './lib/browser.mjs';
-import { api, BASE_URL, RESUME_TIMEOUT_MS, RUN, STAFF_KEY } from './lib/config.mjs';
+import { ADMIN, api, BASE_URL, RESUME_TIMEOUT_MS, RUN } from './lib/config.mjs';
 import { makePdf } from './lib/pdf.mjs';
 
 const OUT = outputDir();
@@ -221,19 +221,35 @@ describe('bulk import', () => {
 });
 
 describe('staff console', () => {
-  test('asks for the key, rejects a wrong one, keeps a good one for the session', async () => {
+  test('signs in with the account (no key field), keeps the session for the tab, signs out', async () => {
     await page.evaluate(() => sessionStorage.clear());
     await page.goto(`${BASE_URL}/staff`);
-    await page.getByLabel('Staff key').fill('not-a-real-key');
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByText('Your staff key was not accepted', { exact: false }).waitFor();
-    await shot('10-staff-key-rejected');
-    await page.getByLabel('Staff key').fill(STAFF_KEY);
-    await page.getByRole('button', { name: 'Continue' }).click();
+    const form = page.getByRole('heading', { name: 'Sign in to the staff console' });
+    await form.waitFor();
+    assert.equal(await page.getByLabel(/key/i).count(), 0, 'no API-key field');
+    await shot('10-staff-sign-in');
+    await page.getByLabel('Email').fill(`nobody.${RUN}@example.com`);
+    await page.getByLabel('Password').fill('Not-the-password-1');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Incorrect email or password.').waitFor();
+    await shot('10-staff-sign-in-rejected');
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Professionals', level: 1 }).waitFor();
+    const who = page.getByTestId('staff-user');
+    assert.match(await who.innerText(), new RegExp(`${ADMIN.email.replace(/[.]/g, '\\.')}\\s*Admin`));
     await page.reload();
     await page.getByRole('heading', { name: 'Professionals', level: 1 }).waitFor();
-    assert.equal(await page.getByLabel('Staff key').count(), 0, 'the key is kept for the session');
+    assert.equal(await form.count(), 0, 'the session is kept for the tab');
+    assert.equal(
+      await page.evaluate(() => [...Object.keys(sessionStorage), ...Object.keys(localStorage)].some((k) => /staffKey/i.test(k))),
+      false,
+      'no staff key kept',
+    );
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByText('You signed out.').waitFor();
+    await signInAsStaff(page);
   });
 
   test('pages, filters, and renders 100 rows within budget', async () => {

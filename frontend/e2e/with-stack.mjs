@@ -18,11 +18,19 @@ const port = await new Promise((resolve) => {
 });
 const dataDir = mkdtempSync(join(tmpdir(), 'e2e-stack-'));
 const staffKey = `e2e-staff-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+const admin = { email: 'admin@professionals.local', password: `E2e-${Math.random().toString(36).slice(2)}-Adm1n` };
 const base = `http://127.0.0.1:${port}`;
 
 const stack = spawn(python, ['-m', 'infra.local_stack'], {
   cwd: root,
-  env: { ...process.env, PORT: String(port), LOCAL_DATA_DIR: dataDir, LOCAL_STAFF_KEY: staffKey },
+  env: {
+    ...process.env,
+    PORT: String(port),
+    LOCAL_DATA_DIR: dataDir,
+    LOCAL_STAFF_KEY: staffKey,
+    LOCAL_ADMIN_EMAIL: admin.email,
+    LOCAL_ADMIN_PASSWORD: admin.password,
+  },
   stdio: ['ignore', 'pipe', 'pipe'],
   detached: true,
 });
@@ -52,7 +60,13 @@ try {
   const files = ['e2e/spa.e2e.test.mjs', 'e2e/self-service.e2e.test.mjs', 'e2e/import-job.e2e.test.mjs'];
   const tests = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
     cwd: new URL('..', import.meta.url).pathname,
-    env: { ...process.env, E2E_BASE_URL: base, E2E_STAFF_KEY: staffKey },
+    env: {
+      ...process.env,
+      E2E_BASE_URL: base,
+      E2E_STAFF_KEY: staffKey,
+      E2E_ADMIN_EMAIL: admin.email,
+      E2E_ADMIN_PASSWORD: admin.password,
+    },
     stdio: 'inherit',
   });
   code = await new Promise((resolve) => tests.on('exit', (c) => resolve(c ?? 1)));

@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None, description: str | None = None) -> int:
                       table_name=args.table_name,
                       staff_key=os.environ.get("LOCAL_STAFF_KEY") or None,
                       partner_key=os.environ.get("LOCAL_PARTNER_KEY") or None,
+                      admin_email=os.environ.get("LOCAL_ADMIN_EMAIL") or None,
+                      admin_password=os.environ.get("LOCAL_ADMIN_PASSWORD") or None,
                       seed=not args.no_seed)
     code = Stack(options).run()
     # Everything is stopped and the lock released: skip the interpreter's teardown, which spends

@@ -12,6 +12,8 @@ from typing import IO, Any
 
 from infra.local.config import EXIT_BUSY, StackError
 
+DEFAULT_ADMIN_EMAIL = "admin@professionals.local"
+
 
 class DataDir:
     """``.local/`` (or LOCAL_DATA_DIR): the lock, the stack's description, the local keys.
@@ -105,6 +107,18 @@ class DataDir:
         fd = os.open(self.keys_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             json.dump(keys, f, indent=2)
+
+    def staff_admin(self, email: str | None, password: str | None) -> tuple[str, str]:
+        """The local staff pool's admin (contract 8.2): the given email and password, else the
+        ones kept from an earlier start, else ``admin@professionals.local`` and a new password.
+        Kept beside the keys, so the same sign-in works after a restart."""
+        kept = self._read_keys()
+        email = email or kept.get("admin_email") or DEFAULT_ADMIN_EMAIL
+        # 20 random characters plus one of each class the pool's policy asks for.
+        password = password or kept.get("admin_password") or f"{secrets.token_urlsafe(15)}-a1A"
+        if (kept.get("admin_email"), kept.get("admin_password")) != (email, password):
+            self._write_keys({**kept, "admin_email": email, "admin_password": password})
+        return email, password
 
     def keys(self, staff: str | None, partner: str | None) -> dict[str, str]:
         """The given keys, else the ones generated on an earlier start, else new ones."""

@@ -155,7 +155,8 @@ def wait_http(url: str, ready: Callable[[int, bytes], bool], *, timeout: float,
 # --- moto server (the child process) -------------------------------------------------------------
 
 def run_moto(host: str, port: int) -> int:
-    """moto server for S3 and SQS, logging failed requests only (no 2xx access lines)."""
+    """moto server for S3, SQS, Cognito and S3 Vectors (with QueryVectors), logging failed
+    requests only (no 2xx access lines)."""
     import logging
 
     class Quiet(logging.Filter):
@@ -167,6 +168,9 @@ def run_moto(host: str, port: int) -> int:
     logging.getLogger("werkzeug").addFilter(Quiet())
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     from moto.server import main as moto_main
+
+    from infra.local import s3vectors_query
+    s3vectors_query.install()  # S3 Vectors' QueryVectors, which moto lacks (contract 8.4)
     os.environ["MOTO_PORT"] = str(port)  # moto builds some URLs (SQS queue URLs) from it
     try:
         moto_main(["-H", host, "-p", str(port)])

@@ -14,7 +14,7 @@ DEFAULT_MAIL_FROM = "no-reply@professionals.local"
 
 def provision(endpoints: dict[str, str], *, url: str, port: int, instance: str,
               signing_secret: str, table_name: str | None, localstack_storage: bool,
-              cleanup: list[Path]) -> dict[str, str]:
+              cleanup: list[Path], staff_admin: tuple[str, str]) -> dict[str, str]:
     """Create (or find) every resource; returns the app's environment (also set in ours)."""
     from infra import resources
     env = {
@@ -30,6 +30,9 @@ def provision(endpoints: dict[str, str], *, url: str, port: int, instance: str,
         # The app reads either spelling (chalicelib.clients); a plain boto3 client, botocore's.
         "AWS_ENDPOINT_URL_SECRETSMANAGER": endpoints["secretsmanager"],
         "AWS_ENDPOINT_URL_SECRETS_MANAGER": endpoints["secretsmanager"],
+        # Always named: AWS_ENDPOINT_URL alone must not send S3 Vectors to an emulator
+        # without QueryVectors (contract 8.4).
+        "AWS_ENDPOINT_URL_S3VECTORS": endpoints["s3vectors"],
         # Mailed links open the SPA on this origin; the sender is verified on SES below.
         "APP_URL": url,
         "MAIL_FROM": os.environ.get("MAIL_FROM") or DEFAULT_MAIL_FROM,
@@ -64,9 +67,31 @@ def provision(endpoints: dict[str, str], *, url: str, port: int, instance: str,
     # The API and the mail sender read it as deployed functions do (chalicelib.signing_secret).
     created["SIGNING_SECRET_ARN"] = store_signing_secret(f"{created['TABLE_NAME']}-signing",
                                                          signing_secret, env["AWS_REGION"])
+    # Staff accounts (contract 8.2): the pool, its app client, the groups and the admin, in
+    # moto's Cognito (the stack's own moto server, or one of its own beside LocalStack).
+    from infra.local import cognito
+    created.update(cognito.provision(endpoints["cognito-idp"], env["AWS_REGION"],
+                                     f"{created['TABLE_NAME']}-staff", *staff_admin))
+    say(f"staff user pool {created['COGNITO_USER_POOL_ID']} with its admin {staff_admin[0]}")
+    created.update(vector_store(created["TABLE_NAME"], env["AWS_REGION"]))
     env.update(created)
     os.environ.update(created)
     return env
+
+
+def vector_store(table_name: str, region: str) -> dict[str, str]:
+    """The resume passages' vector bucket and cosine index (chalicelib.vectors), in the
+    stack's moto server; their names, as the template gives the deployed functions."""
+    import boto3
+
+    from chalicelib import vectors
+    names = {"VECTOR_BUCKET_NAME": f"{table_name}-vectors"[:63].lower(),
+             "VECTOR_INDEX_NAME": "passages"}
+    vectors.create_index(boto3.client("s3vectors", region_name=region),
+                         names["VECTOR_BUCKET_NAME"], names["VECTOR_INDEX_NAME"])
+    say(f"vector bucket {names['VECTOR_BUCKET_NAME']}, index {names['VECTOR_INDEX_NAME']} "
+        f"({vectors.DISTANCE_METRIC}, {vectors.DIMENSION} dimensions)")
+    return names
 
 
 def store_signing_secret(name: str, value: str, region: str) -> str:

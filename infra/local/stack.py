@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from infra.local.config import DEFAULT_DATA_DIR, HOST, STAGE, StackError
 from infra.local.datadir import DataDir
-from infra.local.emulators import given_endpoint, launch_s3sqs, wait_http
+from infra.local.emulators import MOTO_QUIET, given_endpoint, launch_s3sqs, wait_http
 from infra.local.output import emit, print_lock, say
 from infra.local.ports import bind_listener, check_port_free, free_port
 from infra.local.processes import Child, DynamoDBChild
@@ -37,6 +37,8 @@ class Options:
     table_name: str | None = None
     staff_key: str | None = None
     partner_key: str | None = None
+    admin_email: str | None = None  # the staff pool's admin (LOCAL_ADMIN_EMAIL, _PASSWORD)
+    admin_password: str | None = None
     seed: bool = True
 
 
@@ -50,6 +52,7 @@ class Stack:
         self.exit_code = 0
         self.state: dict[str, Any] = {}
         self.keys: dict[str, str] = {}
+        self.admin: tuple[str, str] = ("", "")  # the staff pool's admin: email, password
         self.cleanup: list[Path] = []  # removed once every process has stopped
 
     # Signals only set a flag: the main thread stops everything, in order.
@@ -80,12 +83,13 @@ class Stack:
                           "status": "starting", "children": {}}
             self.data.write_state(self.state)
             endpoints = self._start_emulators()
+            self.admin = self.data.staff_admin(self.o.admin_email, self.o.admin_password)
             env = provision(endpoints, url=url, port=port, instance=self.data.instance(),
                             signing_secret=self.data.signing_secret(),
                             table_name=self.o.table_name,
                             localstack_storage=(self.o.emulator == "localstack"
                                                 and "s3sqs" in self.state["children"]),
-                            cleanup=self.cleanup)
+                            cleanup=self.cleanup, staff_admin=self.admin)
             self.state["endpoints"] = endpoints
             self.state["env"] = {k: v for k, v in env.items() if k != "PYTHONUNBUFFERED"}
             self.data.write_state(self.state)
@@ -164,6 +168,8 @@ class Stack:
                 t.join(0.2)  # short joins: Ctrl-C stays responsive
         if errors:
             raise StackError(f"an emulator did not start: {errors[0]}")
+        endpoints["cognito-idp"] = self._start_cognito(s3sqs is not None)
+        endpoints["s3vectors"] = self._start_vectors()
         if ddb is not None:
             endpoints["dynamodb"] = ddb.endpoint_url
             say(f"DynamoDB Local ready at {ddb.endpoint_url} (in memory)")
@@ -176,6 +182,42 @@ class Stack:
             say("warning: S3 and SQS are on different endpoints; S3 can notify only a queue "
                 "of its own emulator, so uploads may never reach the worker")
         return endpoints  # type: ignore[return-value]
+
+    def _start_cognito(self, own_emulator: bool) -> str:
+        """The staff pool's Cognito (contract 8.2): the one given by botocore's own variable,
+        else the stack's moto server, else (LocalStack's community edition has no Cognito) a
+        moto server of its own."""
+        given = os.environ.get("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")
+        if given:
+            return given
+        if own_emulator and self.o.emulator == "moto":
+            return self.state["s3sqs_url"]
+        self.state["cognito_url"] = self._own_moto("cognito", "Cognito")
+        return self.state["cognito_url"]
+
+    def _start_vectors(self) -> str:
+        """S3 Vectors (contract 8.4): AWS_ENDPOINT_URL_S3VECTORS if given (AWS_ENDPOINT_URL
+        alone does not move it), else a moto server of the stack's, which answers QueryVectors
+        (infra/local/s3vectors_query.py): the S3 + SQS one, or Cognito's beside LocalStack
+        (whose community edition has no S3 Vectors), or one of its own."""
+        given = os.environ.get("AWS_ENDPOINT_URL_S3VECTORS")
+        if given:
+            return given
+        if self.o.emulator == "moto" and "s3sqs_url" in self.state:
+            return self.state["s3sqs_url"]
+        return self.state.get("cognito_url") or self._own_moto("vectors", "S3 Vectors")
+
+    def _own_moto(self, name: str, what: str) -> str:
+        port = free_port()
+        url = f"http://{HOST}:{port}"
+        child = Child.start(name, [sys.executable, "-m", "infra.local_stack", "moto",
+                                   "--port", str(port)],
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"}, drop=MOTO_QUIET)
+        self._add(child)
+        wait_http(f"{url}/moto-api/", lambda status, _: status < 500, timeout=60.0,
+                  alive=child.exited, what=f"moto server ({what})")
+        say(f"moto server ready at {url} for {what} (in memory)")
+        return url
 
     # -- API and workers --
 
@@ -262,6 +304,13 @@ class Stack:
             f"  API docs:   {url}/api/docs",
             f"  Staff key:    X-Api-Key: {self.keys['staff']}",
             f"  Partner key:  X-Api-Key: {self.keys['partner']}",
+            f"  Staff admin:  {self.admin[0]}  password: {self.admin[1]}",
+            "                (sign in at the App; more staff: python -m infra staff add EMAIL "
+            "--group viewer)",
+            f"  Cognito:    {env['COGNITO_ENDPOINT']} (moto), pool {env['COGNITO_USER_POOL_ID']},"
+            f" app client {env['COGNITO_CLIENT_ID']}",
+            f"  S3 Vectors: {endpoints['s3vectors']}, bucket {env['VECTOR_BUCKET_NAME']}, index "
+            f"{env['VECTOR_INDEX_NAME']}",
             f"  DynamoDB:   {endpoints['dynamodb']} ({ddb_what}), table {env['TABLE_NAME']}",
             f"  Search:     table {env['SEARCH_TABLE_NAME']}, fed from the table's stream at "
             f"{env['AWS_ENDPOINT_URL_DYNAMODB_STREAMS']} ([stream])",

@@ -25,6 +25,9 @@ parts of Chalice's own:
 * the daily counters: their table (on-demand, TTL on ``expires_at``), the stream's second
   consumer ``count_stats`` with its own event source mapping (a tumbling window only so that
   the event names its shard), its on-failure queue, and ADD-only grants on the day items;
+* the history: its table (on-demand, TTL on ``expires_at``, SSE), written by ``count_stats``
+  (put-if-absent entries, an erased person's entries rewritten), read by the API (one Query a
+  page), and a delete's marker put there by the API and the purge;
 * the REST API: regional endpoint, stage throttling, gateway responses in the contract's error
   envelope, a REQUEST authorizer that names the usage-plan key of each request
   (``apiKeySource: AUTHORIZER``), usage plans (partner: per key; staff; public), and an ANY method
@@ -46,6 +49,7 @@ One module per part, each adding its resources to the ``Stack`` being built (``s
 a CDK app splits constructs: ``data`` (tables, resume bucket, queues, signing secret),
 ``functions`` (functions, roles, event sources), ``api`` (REST API, gateway responses, usage
 plans, access logs), ``spa`` (SPA bucket, CloudFront), ``waf``, ``alarms``, ``dashboard``,
+``cognito`` (staff accounts), ``vectors`` (the resume passages' S3 Vectors bucket and index),
 ``outputs``; shared:
 ``cfn`` (intrinsics, IAM statements), ``settings`` (per-stage sizes and limits),
 ``app_functions`` (what app.py defines). This module composes them.
@@ -61,8 +65,8 @@ from pathlib import Path
 from typing import Any
 
 from infra import resources as res
-from infra.template import (alarms, api, dashboard, data, functions as functions_, outputs, spa,
-                            waf)
+from infra.template import (alarms, api, cognito, dashboard, data, functions as functions_,
+                            outputs, spa, vectors, waf)
 from infra.template.api import (ACCESS_LOG_FORMAT, AUTHORIZER_NAME, GATEWAY_ERRORS,
                                 gateway_responses, usage_key_value)
 from infra.template.app_functions import (AUTHORIZER_FUNCTION, MAIL_FUNCTION, AppFunctions,
@@ -118,6 +122,8 @@ def render(t: Stack) -> dict[str, Any]:
     waf.waf(t)
     alarms.alarms(t)
     dashboard.dashboard(t)
+    cognito.cognito(t)
+    vectors.vectors(t)
     outputs.outputs(t)
     return {
         "AWSTemplateFormatVersion": "2010-09-09",

@@ -42,8 +42,9 @@ def data(t: Stack) -> None:
         if table.ttl_attribute:
             props["TimeToLiveSpecification"] = {"AttributeName": table.ttl_attribute,
                                                 "Enabled": True}
-        if table in (t.d.search_table, t.d.idempotency_table):
-            # The index holds the resumes' words, the idempotency table kept responses:
+        if table in (t.d.search_table, t.d.idempotency_table, t.d.history_table):
+            # The index holds the resumes' words, the idempotency table kept responses, the
+            # history the values changed:
             # encrypted with the AWS-managed KMS key (aws/dynamodb), which DynamoDB uses on
             # its callers' behalf (no kms: actions).
             props["SSESpecification"] = {"SSEEnabled": True}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from infra import resources as res
+from infra.template import cognito, vectors
 from infra.template.api import usage_key_value
 from infra.template.cfn import allow, getatt, leading_keys, policy, ref, sub
 from infra.template.data import SIGNING_SECRET
@@ -48,6 +49,7 @@ def env(t: Stack, **extra: Any) -> dict[str, Any]:
         "MAIL_QUEUE_URL": ref(t.d.mail_queue.logical_id),
         "IDEMPOTENCY_TABLE_NAME": ref(t.d.idempotency_table.logical_id),
         "STATS_TABLE_NAME": ref(t.d.stats_table.logical_id),
+        "HISTORY_TABLE_NAME": ref(t.d.history_table.logical_id),
         **extra,
     }
 
@@ -176,8 +178,14 @@ def functions(t: Stack) -> None:
         allow("ReadDailyCounters", ["dynamodb:Query"],
               [getatt(t.d.stats_table.logical_id, "Arn")]),
         *count_days(t, once=False),
+        # GET /professionals/{id}/history (one Query a page); a DELETE's marker naming who
+        # deleted, put in the delete's own transaction (chalicelib/history/actors.py).
+        allow("ReadHistory", ["dynamodb:Query"], [history_table(t)]),
+        mark_deletes(t),
     ), t.s.api_memory_mb, t.s.api_timeout_s, signer_env(
-        t, IMPORTS_TABLE_NAME=ref(t.d.imports_table.logical_id)))
+        t, IMPORTS_TABLE_NAME=ref(t.d.imports_table.logical_id),
+        **cognito.function_env(),  # staff users' access tokens (no IAM: public keys)
+        **vectors.function_env(t)))  # semantic search (its grants come with its routes)
 
     import_function(t, table, list_bucket)
 
@@ -212,6 +220,7 @@ def functions(t: Stack) -> None:
         allow("ReadProfessionals", ["dynamodb:GetItem"], [table]),
         allow("EraseProfessionalsAndGuards", ["dynamodb:DeleteItem"], [table],
               **leading_keys("PRO#", "EMAIL#", "PHONE#")),
+        mark_deletes(t),
         allow("DeleteResumeFiles", ["s3:DeleteObject"],
               objects(t, res.UPLOAD_PREFIX, "resumes/", "text/")),
     ), PURGE_MEMORY_MB, PURGE_TIMEOUT_S, env(t))
@@ -252,6 +261,7 @@ def functions(t: Stack) -> None:
         allow("ReadApiKeys", ["dynamodb:GetItem"], [table], **leading_keys("KEY#")),
     ), t.s.authorizer_memory_mb, t.s.authorizer_timeout_s, env(
         t,
+        **cognito.function_env(),  # a verified staff user is metered on the staff plan
         USAGE_KEY_PUBLIC=sub(usage_key_value("public")),
         USAGE_KEY_STAFF=sub(usage_key_value("staff")),
         USAGE_KEY_PARTNER_PREFIX=sub(usage_key_value("partner-")),
@@ -265,15 +275,31 @@ def functions(t: Stack) -> None:
     })
 
 
+def history_table(t: Stack) -> Any:
+    return getatt(t.d.history_table.logical_id, "Arn")
+
+
+def mark_deletes(t: Stack) -> dict[str, Any]:
+    """A delete's marker in the history table (``DEL#`` keys only: the API and the purge say
+    who deleted, they cannot write an entry)."""
+    return allow("MarkDeletes", ["dynamodb:PutItem"], [history_table(t)],
+                 **leading_keys("DEL#"))
+
+
 def stats_function(t: Stack) -> None:
     """count_stats: the stream's second consumer (its own mapping, its own place in the
-    stream); it reads nothing and writes only the stats table's day items."""
+    stream); it writes the stats table's day items and the history table's entries (the
+    history's consumer runs in this function: a stream serves two readers per shard at once),
+    and reads only a deleted person's history items (to drop their values)."""
     dlq = getatt(t.d.stats_dead_letter_queue.logical_id, "Arn")
     function(t, t.f.stats_function, "StatsCounterRole", policy(
         allow("ReadProfessionalsStream", STREAM_READ_ACTIONS, [stream_arn(t)]),
         allow("ListProfessionalsStreams", ["dynamodb:ListStreams"],
               [sub("${%s.Arn}/stream/*" % t.d.table.logical_id)]),
         *count_days(t, once=False),
+        allow("RecordHistory", ["dynamodb:PutItem", "dynamodb:Query",
+                                "dynamodb:BatchWriteItem", "dynamodb:GetItem"],
+              [history_table(t)]),
         allow("SendFailedBatchesToDeadLetterQueue", ["sqs:SendMessage"], [dlq]),
     ), STATS_MEMORY_MB, STATS_TIMEOUT_S, env(t), Events={
         t.f.stats_event: {"Properties": {

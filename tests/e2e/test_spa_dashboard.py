@@ -4,11 +4,12 @@ equal to ``GET /stats``, the 7/30/90-day picker in the URL, axe-core clean
 (``frontend/e2e/dashboard.e2e.test.mjs``, ``npm run e2e:dashboard``)."""
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.e2e.test_spa import spa_env
 
 FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
 
@@ -16,8 +17,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_dashboard_in_chromium(stack):
-    env = {**os.environ, "E2E_BASE_URL": stack.url, "E2E_STAFF_KEY": stack.keys["staff"],
-           "E2E_OUTPUT_DIR": str(FRONTEND / "test-output" / stack.emulator)}
+    env = spa_env(stack)
     run = subprocess.run(["npm", "run", "--silent", "e2e:dashboard"], cwd=FRONTEND, env=env,
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
-import { BASE_URL, STAFF_KEY } from './config.mjs';
+import { ADMIN, BASE_URL } from './config.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -79,15 +79,23 @@ export async function startOn(baseUrl, problems) {
   return { browser, page };
 }
 
-/** The staff console, signed in with the stack's staff key (asked only if none is kept yet). */
-export async function signInAsStaff(page) {
+/**
+ * Signs in on the console's sign-in form, wherever the page is (it shows the form to anyone not
+ * signed in); waits for the form to go.
+ */
+export async function fillSignIn(page, { email, password } = ADMIN) {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Sign in to the staff console' }).waitFor({ state: 'hidden' });
+}
+
+/** The staff console, signed in as the stack's admin (or `who`), unless this tab already is. */
+export async function signInAsStaff(page, who = ADMIN) {
   await page.goto(`${BASE_URL}/staff`);
-  const key = page.getByLabel('Staff key');
+  const form = page.getByRole('heading', { name: 'Sign in to the staff console' });
   const heading = page.getByRole('heading', { name: 'Professionals', level: 1 });
-  await key.or(heading).first().waitFor();
-  if (await key.isVisible()) {
-    await key.fill(STAFF_KEY);
-    await page.getByRole('button', { name: 'Continue' }).click();
-  }
+  await form.or(heading).first().waitFor();
+  if (await form.isVisible()) await fillSignIn(page, who);
   await heading.waitFor();
 }

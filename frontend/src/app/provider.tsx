@@ -3,7 +3,6 @@ import { Component, useState, type ReactNode } from 'react';
 
 import { ErrorFallback } from '@/components/errors/error-fallback';
 import { makeQueryClient } from '@/lib/query-client';
-import { StaffSessionProvider } from '@/lib/staff-session';
 
 class ErrorBoundary extends Component<{ children: ReactNode }, { failed: boolean }> {
   state = { failed: false };
@@ -19,9 +18,7 @@ export function AppProvider({ children }: { children: ReactNode }) {
   const [queryClient] = useState(makeQueryClient);
   return (
     <ErrorBoundary>
-      <QueryClientProvider client={queryClient}>
-        <StaffSessionProvider>{children}</StaffSessionProvider>
-      </QueryClientProvider>
+      <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>
     </ErrorBoundary>
   );
 }

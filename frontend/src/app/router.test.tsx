@@ -19,8 +19,15 @@ describe('router', () => {
   });
 
   it('opens the dashboard from the staff navigation', async () => {
-    renderApp(routes, { path: '/staff', staffKey: 'k' });
-    // The key prompt or the console: the navigation is in the layout either way.
+    renderApp(routes, { path: '/staff', staff: { token: 'k' } });
+    // The sign-in form or the console: the navigation is in the layout either way.
     expect(await screen.findByRole('link', { name: 'Dashboard' })).toHaveAttribute('href', '/staff/dashboard');
+  });
+
+  it('tells a viewer the import is not theirs, with no file control', async () => {
+    renderApp(routes, { path: '/staff/import', staff: { role: 'viewer' } });
+    expect(await screen.findByText(/Your role is viewer/)).toBeInTheDocument();
+    expect(screen.getByRole('heading', { name: 'Bulk import', level: 1 })).toBeInTheDocument();
+    expect(document.querySelector('input[type=file]')).toBeNull();
   });
 });

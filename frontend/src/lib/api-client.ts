@@ -25,12 +25,20 @@ export class ApiError extends Error {
     return (this.details.conflicts ?? []).map((conflict) => conflict.field);
   }
 
+  /** The caller is not signed in (any more): the staff console asks to sign in again. */
   get isAuthError(): boolean {
-    return this.status === 401 || this.status === 403;
+    return this.status === 401;
   }
 }
 
-export type Auth = { staffKey: string } | { token: string } | undefined;
+/** Hands out the signed-in staff member's access token, refreshed when it must be. */
+export type TokenSource = { accessToken: (options?: { forceRefresh?: boolean }) => Promise<string> };
+
+/** A staff request's credentials: the console's session. */
+export type StaffAuth = { staff: TokenSource };
+
+/** A staff member's session (Bearer access token, refreshed once on a 401), or a person's own token. */
+export type Auth = { staff: TokenSource } | { token: string } | undefined;
 
 export type RequestOptions = {
   method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -53,7 +61,7 @@ export function apiUrl(path: string, query?: RequestOptions['query']): string {
 }
 
 const STATUS_MESSAGES: Record<number, [string, string]> = {
-  401: ['unauthorized', 'You are not signed in, or your key is no longer valid.'],
+  401: ['unauthorized', 'You are not signed in, or your session has ended.'],
   403: ['forbidden', 'You are not allowed to do this.'],
   404: ['not_found', 'Not found.'],
   413: ['payload_too_large', 'The request is too large.'],
@@ -93,6 +101,14 @@ export const NETWORK_ERROR_MESSAGE =
 
 /** The one place the SPA talks to the API. */
 export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const response = await send(path, options, false);
+  if (!response.ok) throw await errorFromResponse(response);
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+/** Sends once; a staff request answered 401 is sent again, once, with a refreshed token. */
+async function send(path: string, options: RequestOptions, refreshed: boolean): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   let body: BodyInit | undefined;
   if (options.body !== undefined) {
@@ -104,8 +120,9 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
       headers['Content-Type'] = 'application/json';
     }
   }
-  if (options.auth && 'staffKey' in options.auth) headers['X-Api-Key'] = options.auth.staffKey;
-  if (options.auth && 'token' in options.auth) headers.Authorization = `Bearer ${options.auth.token}`;
+  const auth = options.auth;
+  if (auth && 'staff' in auth) headers.Authorization = `Bearer ${await staffToken(auth.staff, refreshed)}`;
+  if (auth && 'token' in auth) headers.Authorization = `Bearer ${auth.token}`;
 
   let response: Response;
   try {
@@ -119,7 +136,21 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
     if (cause instanceof DOMException && cause.name === 'AbortError') throw cause;
     throw new ApiError(0, { code: 'network_error', message: NETWORK_ERROR_MESSAGE, details: {} });
   }
-  if (!response.ok) throw await errorFromResponse(response);
-  if (response.status === 204) return undefined as T;
-  return (await response.json()) as T;
+  if (response.status === 401 && auth && 'staff' in auth && !refreshed) return send(path, options, true);
+  return response;
+}
+
+/** Bearer headers for requests made outside apiRequest (a file download). */
+export async function staffHeaders(source: TokenSource): Promise<Record<string, string>> {
+  return { Authorization: `Bearer ${await staffToken(source, false)}` };
+}
+
+/** A token, or a 401 ApiError when the session cannot give one (its refresh token is gone). */
+async function staffToken(source: TokenSource, forceRefresh: boolean): Promise<string> {
+  try {
+    return await source.accessToken({ forceRefresh });
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message : 'Your session has ended. Sign in again.';
+    throw new ApiError(401, { code: 'unauthorized', message, details: {} });
+  }
 }

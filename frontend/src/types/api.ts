@@ -116,3 +116,15 @@ export type BulkChanges = Record<string, { from: unknown; to: unknown }>;
 export type BulkSummary = Record<BulkRowStatus, number>;
 
 export type BulkResponse = { summary: BulkSummary; results: BulkResult[] };
+
+export const HISTORY_ACTIONS = ['created', 'updated', 'email_verified', 'resume_ready', 'resume_rejected', 'deleted'] as const;
+export type HistoryAction = (typeof HISTORY_ACTIONS)[number];
+export type HistoryActor = { kind: 'staff' | 'key' | 'person' | 'anonymous' | 'system'; name: string | null };
+export type HistoryEntry = {
+  at: string;
+  action: HistoryAction;
+  actor: HistoryActor;
+  via: 'api' | 'bulk' | 'import' | 'self_service' | 'resume' | 'purge';
+  changes: Record<string, { from: unknown; to: unknown }>;
+};
+export type HistoryPage = { items: HistoryEntry[]; next_cursor: string | null };

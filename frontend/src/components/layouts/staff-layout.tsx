@@ -12,7 +12,14 @@ const navClass = ({ isActive }: { isActive: boolean }) =>
     isActive ? 'bg-blue-800 text-white' : 'text-blue-100 hover:bg-blue-800/60 hover:text-white',
   );
 
-export function StaffLayout({ actions, children }: { actions?: ReactNode; children: ReactNode }) {
+type StaffLayoutProps = {
+  actions?: ReactNode;
+  /** Viewers have no import: its link is not shown. */
+  canImport?: boolean;
+  children: ReactNode;
+};
+
+export function StaffLayout({ actions, canImport = true, children }: StaffLayoutProps) {
   return (
     <div className="min-h-dvh">
       <SkipLink />
@@ -23,9 +30,11 @@ export function StaffLayout({ actions, children }: { actions?: ReactNode; childr
             <NavLink to={paths.staff.root} end className={navClass}>
               Professionals
             </NavLink>
-            <NavLink to={paths.staff.import} className={navClass}>
-              Bulk import
-            </NavLink>
+            {canImport && (
+              <NavLink to={paths.staff.import} className={navClass}>
+                Bulk import
+              </NavLink>
+            )}
             <NavLink to={paths.staff.dashboard} className={navClass}>
               Dashboard
             </NavLink>

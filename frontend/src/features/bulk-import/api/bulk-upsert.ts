@@ -1,4 +1,4 @@
-import { apiRequest, ApiError } from '@/lib/api-client';
+import { apiRequest, ApiError, type StaffAuth } from '@/lib/api-client';
 import type { BulkResponse, BulkResult, BulkSummary } from '@/types/api';
 
 import type { ApiRow } from '../lib/mapping';
@@ -9,13 +9,13 @@ export const MAX_ROWS_PER_REQUEST = 1000;
 
 export function bulkUpsert(
   rows: ApiRow[],
-  { staffKey, dryRun, signal }: { staffKey: string; dryRun: boolean; signal?: AbortSignal },
+  { auth, dryRun, signal }: { auth: StaffAuth; dryRun: boolean; signal?: AbortSignal },
 ): Promise<BulkResponse> {
   return apiRequest<BulkResponse>('/professionals/bulk', {
     method: 'POST',
     query: dryRun ? { dry_run: 'true' } : undefined,
     body: rows,
-    auth: { staffKey },
+    auth,
     signal,
   });
 }
@@ -49,7 +49,7 @@ const notSent = (index: number, message: string): BulkResult => ({
 export async function runBulk(
   rows: ApiRow[],
   options: {
-    staffKey: string;
+    auth: StaffAuth;
     dryRun: boolean;
     signal?: AbortSignal;
     onProgress?: (progress: BulkProgress) => void;

@@ -1,6 +1,6 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 
-import { apiRequest, apiUrl, errorFromResponse, ApiError, NETWORK_ERROR_MESSAGE } from '@/lib/api-client';
+import { apiRequest, apiUrl, errorFromResponse, ApiError, NETWORK_ERROR_MESSAGE, staffHeaders, type StaffAuth } from '@/lib/api-client';
 import { downloadText } from '@/lib/csv';
 import { uploadToPresignedPost, type UploadProgress } from '@/lib/upload';
 import type { BulkSummary, ErrorBody, ResumeUpload } from '@/types/api';
@@ -55,25 +55,25 @@ export function isLive(job: ImportJob, now = Date.now()): boolean {
 
 export function createImportJob(
   { format, dryRun }: { format: ImportFormat; dryRun: boolean },
-  staffKey: string,
+  auth: StaffAuth,
   signal?: AbortSignal,
 ): Promise<CreatedImportJob> {
   return apiRequest<CreatedImportJob>('/imports', {
     method: 'POST',
     body: { format, dry_run: dryRun },
-    auth: { staffKey },
+    auth,
     signal,
   });
 }
 
-export function getImportJob(id: string, staffKey: string, signal?: AbortSignal): Promise<ImportJob> {
-  return apiRequest<ImportJob>(`/imports/${encodeURIComponent(id)}`, { auth: { staffKey }, signal });
+export function getImportJob(id: string, auth: StaffAuth, signal?: AbortSignal): Promise<ImportJob> {
+  return apiRequest<ImportJob>(`/imports/${encodeURIComponent(id)}`, { auth, signal });
 }
 
-export function listImportJobs(staffKey: string, signal?: AbortSignal): Promise<ImportJobPage> {
+export function listImportJobs(auth: StaffAuth, signal?: AbortSignal): Promise<ImportJobPage> {
   return apiRequest<ImportJobPage>('/imports', {
     query: { limit: RECENT_IMPORTS_LIMIT },
-    auth: { staffKey },
+    auth,
     signal,
   });
 }
@@ -88,23 +88,23 @@ export async function startImportJob(
   options: {
     format: ImportFormat;
     dryRun: boolean;
-    staffKey: string;
+    auth: StaffAuth;
     signal?: AbortSignal;
     onCreated?: (job: ImportJob) => void;
     onUploadProgress?: (progress: UploadProgress) => void;
   },
 ): Promise<ImportJob> {
-  const { upload, ...job } = await createImportJob(options, options.staffKey, options.signal);
+  const { upload, ...job } = await createImportJob(options, options.auth, options.signal);
   options.onCreated?.(job);
   await uploadToPresignedPost(upload, file, { onProgress: options.onUploadProgress, signal: options.signal });
   return job;
 }
 
 /** One job, read about once a second until it is done or failed. */
-export function importJobQueryOptions(id: string, staffKey: string, pollMs: number) {
+export function importJobQueryOptions(id: string, auth: StaffAuth, pollMs: number) {
   return queryOptions({
     queryKey: importKeys.job(id),
-    queryFn: ({ signal }) => getImportJob(id, staffKey, signal),
+    queryFn: ({ signal }) => getImportJob(id, auth, signal),
     staleTime: 0,
     refetchInterval: (query) => {
       const job = query.state.data;
@@ -118,15 +118,15 @@ export function importJobQueryOptions(id: string, staffKey: string, pollMs: numb
   });
 }
 
-export function useImportJob(id: string | null, staffKey: string, pollMs = IMPORT_POLL_MS) {
-  return useQuery({ ...importJobQueryOptions(id ?? '', staffKey, pollMs), enabled: id !== null });
+export function useImportJob(id: string | null, auth: StaffAuth, pollMs = IMPORT_POLL_MS) {
+  return useQuery({ ...importJobQueryOptions(id ?? '', auth, pollMs), enabled: id !== null });
 }
 
 /** The caller's jobs, newest first; read again every `pollMs` while any of them may still change. */
-export function useImportJobs(staffKey: string, pollMs = IMPORT_POLL_MS) {
+export function useImportJobs(auth: StaffAuth, pollMs = IMPORT_POLL_MS) {
   return useQuery({
     queryKey: importKeys.list(),
-    queryFn: ({ signal }) => listImportJobs(staffKey, signal),
+    queryFn: ({ signal }) => listImportJobs(auth, signal),
     staleTime: 0,
     refetchInterval: (query) => (query.state.data?.items.some((job) => isLive(job)) ? pollMs : false),
     refetchIntervalInBackground: true,
@@ -139,20 +139,20 @@ export const errorsFileName = (id: string) => `import-${id}-errors.csv`;
  * Downloads a finished job's errors file (CSV).
  *
  * `GET /imports/{id}/errors` answers 303 with `Location` naming a presigned S3 GET. The route
- * needs the staff key in `X-Api-Key`, so it cannot be a plain link or `window.open` (neither
- * sends a header). With `redirect: 'manual'`, fetch gives an opaque redirect whose `Location`
+ * needs the staff member's bearer token in `Authorization`, so it cannot be a plain link or
+ * `window.open` (neither sends a header). With `redirect: 'manual'`, fetch gives an opaque redirect whose `Location`
  * (and body) cannot be read; so we let fetch follow (`redirect: 'follow'`, the default, spelled
  * out): the browser turns the 303 into a GET of the presigned URL. That URL carries its own
- * signature (S3 ignores the key header that comes along), the SPA's origin stays the request's
+ * signature (and the browser drops `Authorization` on a redirect to another origin), the SPA's origin stays the request's
  * origin (the API is same-origin, at /api), and the bucket's CORS rule allows that origin with
  * GET and any header, so the preflight passes and the CSV is readable. It is then saved as a
  * file under the name the storage would give it.
  */
-export async function downloadImportErrors(id: string, staffKey: string): Promise<void> {
+export async function downloadImportErrors(id: string, auth: StaffAuth): Promise<void> {
   let response: Response;
   try {
     response = await fetch(apiUrl(`/imports/${encodeURIComponent(id)}/errors`), {
-      headers: { 'X-Api-Key': staffKey, Accept: 'text/csv, application/json' },
+      headers: { ...(await staffHeaders(auth.staff)), Accept: 'text/csv, application/json' },
       redirect: 'follow',
     });
   } catch {

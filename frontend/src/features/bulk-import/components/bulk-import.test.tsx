@@ -35,7 +35,7 @@ describe('BulkImport', () => {
       })],
     ]);
     const user = userEvent.setup();
-    renderRoute(<BulkImport />, { staffKey: 'k' });
+    renderRoute(<BulkImport />, { staff: { token: 'k' } });
 
     const csv = 'Name,Email,Comment\nAda,ada@example.com,x\nBad Row,not-an-email,y\nGrace,grace@example.com,\n';
     await user.upload(screen.getByLabelText('CSV or Excel file'), new File([csv], 'people.csv', { type: 'text/csv' }));
@@ -71,7 +71,7 @@ describe('BulkImport', () => {
   it('will not send until a column is mapped to email or phone', async () => {
     mockApi([NO_JOBS]);
     const user = userEvent.setup();
-    renderRoute(<BulkImport />, { staffKey: 'k' });
+    renderRoute(<BulkImport />, { staff: { token: 'k' } });
     await user.click(screen.getByLabelText('JSON to paste'));
     await user.click(screen.getByLabelText('JSON array of professionals'));
     await user.paste('[{"who":"Ada","contact":"ada@example.com"}]');
@@ -85,7 +85,7 @@ describe('BulkImport', () => {
   it('says what is wrong with pasted JSON', async () => {
     mockApi([NO_JOBS]);
     const user = userEvent.setup();
-    renderRoute(<BulkImport />, { staffKey: 'k' });
+    renderRoute(<BulkImport />, { staff: { token: 'k' } });
     await user.click(screen.getByLabelText('JSON to paste'));
     await user.click(screen.getByLabelText('JSON array of professionals'));
     await user.paste('{"full_name":"Ada"}');
@@ -146,7 +146,7 @@ describe('BulkImport: what an update changes', () => {
       ['POST', '/api/professionals/bulk', ({ url }) => peopleAnswer(url.searchParams.get('dry_run') === 'true')],
     ]);
     const user = userEvent.setup();
-    renderRoute(<BulkImport />, { staffKey: 'k' });
+    renderRoute(<BulkImport />, { staff: { token: 'k' } });
     await pasteJson(user, PEOPLE);
 
     await user.click(screen.getByRole('button', { name: 'Dry run' }));
@@ -208,7 +208,7 @@ describe('BulkImport: what an update changes', () => {
       })],
     ]);
     const user = userEvent.setup();
-    renderRoute(<BulkImport />, { staffKey: 'k' });
+    renderRoute(<BulkImport />, { staff: { token: 'k' } });
     await pasteJson(user, many);
     await user.click(screen.getByRole('button', { name: 'Dry run' }));
 
@@ -238,7 +238,7 @@ describe('BulkImport: what an update changes', () => {
       ['POST', '/api/professionals/bulk', ({ body }) => ({ status: 207, body: answer(body as Record<string, string>[], true) })],
     ]);
     const user = userEvent.setup();
-    renderRoute(<BulkImport />, { staffKey: 'k' });
+    renderRoute(<BulkImport />, { staff: { token: 'k' } });
     await pasteJson(user, [{ full_name: 'Ada', email: 'ada@example.com' }]);
     await user.click(screen.getByRole('button', { name: 'Dry run' }));
     expect(await screen.findByRole('heading', { name: /Dry run results/ })).toBeInTheDocument();

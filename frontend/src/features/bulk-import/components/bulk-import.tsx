@@ -23,7 +23,7 @@ type Outcome = BulkRun & { dryRun: boolean; rows: ApiRow[] };
 
 /** `pollMs`: how often a running import job is read (tests shorten it). */
 export function BulkImport({ pollMs = IMPORT_POLL_MS }: { pollMs?: number } = {}) {
-  const { staffKey } = useStaffAuth();
+  const { auth } = useStaffAuth();
   const { handleAuthError } = useStaffSession();
   const queryClient = useQueryClient();
   const [table, setTable] = useState<SourceTable | null>(null);
@@ -56,7 +56,7 @@ export function BulkImport({ pollMs = IMPORT_POLL_MS }: { pollMs?: number } = {}
     setOutcome(null);
     setRunning({ dryRun, progress: { sent: 0, total: rows.length, request: 1, requests } });
     const run = await runBulk(rows, {
-      staffKey,
+      auth,
       dryRun,
       signal: controller.signal,
       onProgress: (progress) => setRunning({ dryRun, progress }),

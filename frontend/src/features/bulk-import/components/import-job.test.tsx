@@ -4,7 +4,6 @@ import userEvent from '@testing-library/user-event';
 import { downloadText } from '@/lib/csv';
 import { apiError, mockApi, type MockRequest } from '@/testing/fetch-mock';
 import { renderRoute } from '@/testing/render';
-import { STAFF_KEY_STORAGE } from '@/lib/staff-session';
 
 import type { ImportJob } from '../api/import-jobs';
 
@@ -105,7 +104,7 @@ describe('BulkImport: files of more than 1,000 rows go through an import job', (
     const state = { job: makeJob() };
     const { calls, fetchMock } = importApi(state);
     const user = userEvent.setup();
-    renderRoute(<BulkImport pollMs={POLL_MS} />, { staffKey: 'staff-key' });
+    renderRoute(<BulkImport pollMs={POLL_MS} />, { staff: { token: 'staff-key' } });
 
     const file = bigCsv(2500);
     await user.upload(screen.getByLabelText('CSV or Excel file'), file);
@@ -116,12 +115,12 @@ describe('BulkImport: files of more than 1,000 rows go through an import job', (
 
     await user.click(screen.getByRole('button', { name: 'Import 2,500 rows' }));
 
-    // POST /imports with the format and dry_run, the staff key in X-Api-Key.
+    // POST /imports with the format and dry_run, the access token as a bearer token.
     await waitFor(() => expect(calls.some((c) => c.method === 'POST')).toBe(true));
     const create = calls.find((c) => c.method === 'POST')!;
     expect(create.url.pathname).toBe('/api/imports');
     expect(create.body).toEqual({ format: 'csv', dry_run: false });
-    expect(create.headers.get('X-Api-Key')).toBe('staff-key');
+    expect(create.headers.get('Authorization')).toBe('Bearer staff-key');
 
     // The original file, to the presigned URL: every field in order, then the file.
     await waitFor(() => expect(FakeXhr.sent).toHaveLength(1));
@@ -187,13 +186,13 @@ describe('BulkImport: files of more than 1,000 rows go through an import job', (
     await waitFor(() => expect(downloadText).toHaveBeenCalledWith('import-j1-errors.csv', csv));
     const [, init] = fetchMock.mock.calls.find(([input]) => String(input).endsWith('/errors'))!;
     expect(init?.redirect).toBe('follow');
-    expect(new Headers(init?.headers).get('X-Api-Key')).toBe('staff-key');
+    expect(new Headers(init?.headers).get('Authorization')).toBe('Bearer staff-key');
   });
 
   it('keeps a file of exactly 1,000 rows on the bulk path, and sends 1,001 rows as a job', async () => {
     importApi({ job: makeJob() });
     const user = userEvent.setup();
-    renderRoute(<BulkImport pollMs={POLL_MS} />, { staffKey: 'k' });
+    renderRoute(<BulkImport pollMs={POLL_MS} />, { staff: { token: 'k' } });
 
     await user.upload(screen.getByLabelText('CSV or Excel file'), bigCsv(1000));
     expect(await screen.findByRole('heading', { name: '2. Check the columns' })).toBeInTheDocument();
@@ -210,7 +209,7 @@ describe('BulkImport: files of more than 1,000 rows go through an import job', (
     const state = { job: makeJob() };
     const { calls } = importApi(state);
     const user = userEvent.setup();
-    renderRoute(<BulkImport pollMs={POLL_MS} />, { staffKey: 'k' });
+    renderRoute(<BulkImport pollMs={POLL_MS} />, { staff: { token: 'k' } });
 
     const workbook = new File([new Uint8Array([0x50, 0x4b, 0x03, 0x04, 1, 2, 3])], 'people.xlsx', {
       type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
@@ -238,7 +237,7 @@ describe('BulkImport: files of more than 1,000 rows go through an import job', (
     const state = { job: makeJob() };
     importApi(state);
     const user = userEvent.setup();
-    renderRoute(<BulkImport pollMs={POLL_MS} />, { staffKey: 'k' });
+    renderRoute(<BulkImport pollMs={POLL_MS} />, { staff: { token: 'k' } });
     await user.upload(screen.getByLabelText('CSV or Excel file'), bigCsv(1200));
     await user.click(await screen.findByRole('button', { name: 'Import 1,200 rows' }));
     await waitFor(() => expect(FakeXhr.sent).toHaveLength(1));
@@ -260,7 +259,7 @@ describe('BulkImport: files of more than 1,000 rows go through an import job', (
       ['POST', '/api/imports', () => apiError(503, 'unavailable', 'The job store is unavailable; try again shortly.')],
     ]);
     const user = userEvent.setup();
-    renderRoute(<BulkImport pollMs={POLL_MS} />, { staffKey: 'k' });
+    renderRoute(<BulkImport pollMs={POLL_MS} />, { staff: { token: 'k' } });
     await user.upload(screen.getByLabelText('CSV or Excel file'), bigCsv(1500));
     await user.click(await screen.findByRole('button', { name: 'Import 1,500 rows' }));
 
@@ -274,7 +273,7 @@ describe('BulkImport: files of more than 1,000 rows go through an import job', (
   it('will not send a large CSV whose header the server would refuse', async () => {
     const { calls } = importApi({ job: makeJob() });
     const user = userEvent.setup();
-    renderRoute(<BulkImport pollMs={POLL_MS} />, { staffKey: 'k' });
+    renderRoute(<BulkImport pollMs={POLL_MS} />, { staff: { token: 'k' } });
     await user.upload(screen.getByLabelText('CSV or Excel file'), bigCsv(1100, 'Name,email,Notes'));
 
     expect(await screen.findByText(/Columns the server does not know: “Name” \(full_name\?\), “Notes”/)).toBeInTheDocument();
@@ -306,7 +305,7 @@ describe('BulkImport: recent imports', () => {
     });
     const list = { items: [running, finished, broken], next_cursor: null };
     const { calls, fetchMock } = mockApi([['GET', '/api/imports', () => ({ status: 200, body: list })]]);
-    renderRoute(<BulkImport pollMs={POLL_MS} />, { staffKey: 'k' });
+    const { staffClient } = renderRoute(<BulkImport pollMs={POLL_MS} />, { staff: { token: 'k' } });
 
     const table = await screen.findByTestId('recent-imports');
     expect(screen.getByRole('heading', { name: 'Recent imports' })).toBeInTheDocument();
@@ -350,13 +349,13 @@ describe('BulkImport: recent imports', () => {
     const user = userEvent.setup();
     await user.click(screen.getByRole('button', { name: 'Download the 3 rows that would fail (CSV)' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('could not be fetched from storage (HTTP 403)');
-    expect(sessionStorage.getItem(STAFF_KEY_STORAGE)).toBe('k');
+    expect(staffClient.signOut).not.toHaveBeenCalled();
     expect(downloadText).not.toHaveBeenCalled();
   });
 
   it('says so when the list cannot be read, in the API\'s words', async () => {
     mockApi([['GET', '/api/imports', () => apiError(500, 'internal_error', 'Something went wrong on our side (request id r-1).')]]);
-    renderRoute(<BulkImport pollMs={POLL_MS} />, { staffKey: 'k' });
+    renderRoute(<BulkImport pollMs={POLL_MS} />, { staff: { token: 'k' } });
     const alert = await screen.findByRole('alert');
     expect(alert).toHaveTextContent('The recent imports could not be read');
     expect(alert).toHaveTextContent('Something went wrong on our side (request id r-1).');

@@ -38,7 +38,7 @@ export function ImportJobPanel({
   pollMs: number;
   onReset: () => void;
 }) {
-  const { staffKey } = useStaffAuth();
+  const { auth } = useStaffAuth();
   const { handleAuthError } = useStaffSession();
   const queryClient = useQueryClient();
   const [phase, setPhase] = useState<Phase>({ step: 'idle' });
@@ -61,7 +61,7 @@ export function ImportJobPanel({
       const job = await startImportJob(file, {
         format,
         dryRun,
-        staffKey,
+        auth,
         signal: controller.signal,
         // The job is listed (awaiting its file) as soon as it exists.
         onCreated: () => void queryClient.invalidateQueries({ queryKey: importKeys.list() }),
@@ -219,10 +219,10 @@ function FilePreview({ columns, rows, name }: { columns: string[]; rows: unknown
 
 /** Step 4: the job read about once a second until done or failed, with a live progress bar. */
 function JobFollower({ jobId, pollMs, onEnded }: { jobId: string; pollMs: number; onEnded: () => void }) {
-  const { staffKey } = useStaffAuth();
+  const { auth } = useStaffAuth();
   const { handleAuthError } = useStaffSession();
   const queryClient = useQueryClient();
-  const { data: job, error } = useImportJob(jobId, staffKey, pollMs);
+  const { data: job, error } = useImportJob(jobId, auth, pollMs);
   const ended = job !== undefined && isFinalStatus(job.status);
 
   useEffect(() => {

@@ -62,9 +62,9 @@ export function JobSummary({ job, testId = 'job-summary' }: { job: ImportJob; te
   );
 }
 
-/** The errors file of an ended job, fetched with the staff key and saved (see downloadImportErrors). */
+/** The errors file of an ended job, fetched with the staff member's token and saved (see downloadImportErrors). */
 export function ErrorsDownload({ job, size = 'md' }: { job: ImportJob; size?: 'sm' | 'md' }) {
-  const { staffKey } = useStaffAuth();
+  const { auth } = useStaffAuth();
   const { handleAuthError } = useStaffSession();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -75,7 +75,7 @@ export function ErrorsDownload({ job, size = 'md' }: { job: ImportJob; size?: 's
     setBusy(true);
     setError(null);
     try {
-      await downloadImportErrors(job.id, staffKey);
+      await downloadImportErrors(job.id, auth);
     } catch (failure) {
       if (handleAuthError(failure)) return;
       setError(failure instanceof Error ? failure.message : String(failure));

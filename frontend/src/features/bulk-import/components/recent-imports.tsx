@@ -22,9 +22,9 @@ const STATUS_STYLES: Record<ImportJob['status'], string> = {
  * still shows here, its progress read again about once a second while any job may change.
  */
 export function RecentImports({ pollMs }: { pollMs: number }) {
-  const { staffKey } = useStaffAuth();
+  const { auth } = useStaffAuth();
   const { handleAuthError } = useStaffSession();
-  const { data, error, isPending } = useImportJobs(staffKey, pollMs);
+  const { data, error, isPending } = useImportJobs(auth, pollMs);
 
   useEffect(() => {
     if (error) handleAuthError(error);

@@ -54,7 +54,7 @@ describe('what an update changes', () => {
       })),
     });
     const rows = Array.from({ length: 5 }, (_, i) => ({ email: `p${i}@x.co` }));
-    const run = await runBulk(rows, { staffKey: 'k', dryRun: true, chunkSize: 2, send });
+    const run = await runBulk(rows, { auth: { staff: { accessToken: async () => 'k' } }, dryRun: true, chunkSize: 2, send });
     expect(rowUpdates(rows, run.results).map((u) => [u.index, u.email, u.changes[0].to])).toEqual([
       [0, 'p0@x.co', 'p0@x.co title'],
       [1, 'p1@x.co', 'p1@x.co title'],

@@ -68,7 +68,7 @@ describe('sending in chunks', () => {
   it('sends in order, offsets each result to its place in the whole file, and reports progress', async () => {
     const send = vi.fn(async (sent: unknown[]) => answer(sent, sent.length === 2 && send.mock.calls.length === 2 ? 1 : undefined));
     const progress = vi.fn();
-    const run = await runBulk(rows, { staffKey: 'k', dryRun: false, chunkSize: 2, send, onProgress: progress });
+    const run = await runBulk(rows, { auth: { staff: { accessToken: async () => 'k' } }, dryRun: false, chunkSize: 2, send, onProgress: progress });
     expect(send).toHaveBeenCalledTimes(3);
     expect(send.mock.calls.map((call) => call[0])).toEqual([rows.slice(0, 2), rows.slice(2, 4), rows.slice(4)]);
     expect(run.results.map((r) => r.index)).toEqual([0, 1, 2, 3, 4]);
@@ -84,7 +84,7 @@ describe('sending in chunks', () => {
       if (send.mock.calls.length === 2) throw new ApiError(503, { code: 'unavailable', message: 'Down.', details: {} });
       return answer(sent);
     });
-    const run = await runBulk(rows, { staffKey: 'k', dryRun: true, chunkSize: 2, send });
+    const run = await runBulk(rows, { auth: { staff: { accessToken: async () => 'k' } }, dryRun: true, chunkSize: 2, send });
     expect(send).toHaveBeenCalledTimes(2);
     expect(run.results).toHaveLength(5);
     expect(run.results.slice(2).every((r) => r.status === 'failed' && r.error?.code === 'not_sent')).toBe(true);

@@ -1,6 +1,6 @@
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 
-import { apiRequest } from '@/lib/api-client';
+import { apiRequest, type StaffAuth } from '@/lib/api-client';
 import { useStaffAuth } from '@/lib/staff-session';
 
 /** One UTC day of the daily counters (contract 8.6). */
@@ -41,16 +41,16 @@ export function readDay(raw: Partial<Record<keyof StatsDay, unknown>>): StatsDay
   };
 }
 
-export async function getStats({ from, to }: StatsRange, staffKey: string, signal?: AbortSignal): Promise<Stats> {
-  const answer = await apiRequest<{ days?: unknown }>('/stats', { query: { from, to }, auth: { staffKey }, signal });
+export async function getStats({ from, to }: StatsRange, auth: StaffAuth, signal?: AbortSignal): Promise<Stats> {
+  const answer = await apiRequest<{ days?: unknown }>('/stats', { query: { from, to }, auth, signal });
   const days = Array.isArray(answer?.days) ? (answer.days as Partial<Record<keyof StatsDay, unknown>>[]) : [];
   return { days: days.map(readDay).sort((a, b) => a.date.localeCompare(b.date)) };
 }
 
-export function statsQueryOptions(range: StatsRange, staffKey: string) {
+export function statsQueryOptions(range: StatsRange, auth: StaffAuth) {
   return queryOptions({
     queryKey: ['staff', 'stats', range],
-    queryFn: ({ signal }) => getStats(range, staffKey, signal),
+    queryFn: ({ signal }) => getStats(range, auth, signal),
     // Another period keeps the charts shown (dimmed) until its figures arrive.
     placeholderData: keepPreviousData,
     // Today's counters move (a sign-up shows within seconds): read again every minute.
@@ -59,6 +59,6 @@ export function statsQueryOptions(range: StatsRange, staffKey: string) {
 }
 
 export function useStats(range: StatsRange) {
-  const { staffKey } = useStaffAuth();
-  return useQuery(statsQueryOptions(range, staffKey));
+  const { auth } = useStaffAuth();
+  return useQuery(statsQueryOptions(range, auth));
 }

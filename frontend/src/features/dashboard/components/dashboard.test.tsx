@@ -2,7 +2,7 @@ import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import axe from 'axe-core';
 
-import { StaffKeyGate } from '@/features/staff-session/components/staff-key-gate';
+import { StaffSignInGate } from '@/features/staff-session/components/staff-sign-in-gate';
 import { apiError, mockApi, type MockRequest } from '@/testing/fetch-mock';
 import { renderApp } from '@/testing/render';
 
@@ -56,8 +56,8 @@ function setup(answer: (request: MockRequest) => ReturnType<typeof apiError> | {
   vi.setSystemTime(TODAY);
   const api = mockApi([['GET', '/api/stats', answer]]);
   const view = renderApp(
-    [{ path: '/staff/dashboard', element: <StaffKeyGate><Dashboard /></StaffKeyGate> }],
-    { path, staffKey: 'k' },
+    [{ path: '/staff/dashboard', element: <StaffSignInGate><Dashboard /></StaffSignInGate> }],
+    { path, staff: { token: 'k' } },
   );
   return { ...api, ...view, user: userEvent.setup() };
 }
@@ -77,7 +77,7 @@ describe('Dashboard', () => {
     expect(calls).toHaveLength(1);
     expect(calls[0].url.searchParams.get('from')).toBe('2026-11-08');
     expect(calls[0].url.searchParams.get('to')).toBe('2026-12-07');
-    expect(calls[0].headers.get('X-Api-Key')).toBe('k');
+    expect(calls[0].headers.get('Authorization')).toBe('Bearer k');
     expect(screen.getByText(/The last 30 days, 2026-11-08 to 2026-12-07/)).toBeInTheDocument();
     expect(screen.getByRole('link', { name: '30 days' })).toHaveAttribute('aria-current', 'page');
 
@@ -169,10 +169,10 @@ describe('Dashboard', () => {
     expect(await screen.findByRole('region', { name: 'Erasures per day' })).toBeInTheDocument();
   });
 
-  it('asks for the key again on a 401', async () => {
-    setup(() => apiError(401, 'unauthorized', 'Unknown key.'));
-    expect(await screen.findByLabelText('Staff key')).toBeInTheDocument();
-    expect(screen.getByText(/Your staff key was not accepted/)).toBeInTheDocument();
+  it('asks to sign in again on a 401', async () => {
+    setup(() => apiError(401, 'unauthorized', 'Expired.'));
+    expect(await screen.findByLabelText('Email')).toBeInTheDocument();
+    expect(screen.getByText('Your session has ended. Sign in again.')).toBeInTheDocument();
   });
 
   it('reads a figure the answer leaves out as 0', async () => {

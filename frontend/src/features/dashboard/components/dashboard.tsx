@@ -66,7 +66,7 @@ function Figures({ range, period }: { range: { from: string; to: string }; perio
   if (query.isPending) return <Spinner label="Loading the figures…" />;
   if (query.isError) {
     const error = query.error;
-    if (error instanceof ApiError && error.isAuthError) return null; // the key gate takes over
+    if (error instanceof ApiError && error.isAuthError) return null; // the sign-in gate takes over
     const fields = error instanceof ApiError ? Object.entries(error.fields) : [];
     return (
       <Alert tone="error" title="The figures could not be loaded.">

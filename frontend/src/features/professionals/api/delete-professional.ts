@@ -1,20 +1,20 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 
-import { apiRequest } from '@/lib/api-client';
+import { apiRequest, type StaffAuth } from '@/lib/api-client';
 import { useStaffAuth } from '@/lib/staff-session';
 
-export function deleteProfessional(id: string, staffKey: string): Promise<void> {
+export function deleteProfessional(id: string, auth: StaffAuth): Promise<void> {
   return apiRequest<void>(`/professionals/${encodeURIComponent(id)}`, {
     method: 'DELETE',
-    auth: { staffKey },
+    auth,
   });
 }
 
 export function useDeleteProfessional() {
-  const { staffKey } = useStaffAuth();
+  const { auth } = useStaffAuth();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => deleteProfessional(id, staffKey),
+    mutationFn: (id: string) => deleteProfessional(id, auth),
     onSuccess: (_, id) => {
       queryClient.removeQueries({ queryKey: ['staff', 'professional', id] });
       void queryClient.invalidateQueries({ queryKey: ['staff', 'professionals'] });

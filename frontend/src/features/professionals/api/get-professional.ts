@@ -1,20 +1,20 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 
-import { apiRequest } from '@/lib/api-client';
+import { apiRequest, type StaffAuth } from '@/lib/api-client';
 import { useStaffAuth } from '@/lib/staff-session';
 import type { ProfessionalDetail } from '@/types/api';
 
-export function getProfessional(id: string, staffKey: string, signal?: AbortSignal) {
+export function getProfessional(id: string, auth: StaffAuth, signal?: AbortSignal) {
   return apiRequest<ProfessionalDetail>(`/professionals/${encodeURIComponent(id)}`, {
-    auth: { staffKey },
+    auth,
     signal,
   });
 }
 
-export function professionalQueryOptions(id: string, staffKey: string) {
+export function professionalQueryOptions(id: string, auth: StaffAuth) {
   return queryOptions({
     queryKey: ['staff', 'professional', id],
-    queryFn: ({ signal }) => getProfessional(id, staffKey, signal),
+    queryFn: ({ signal }) => getProfessional(id, auth, signal),
     // While a resume is being processed, keep the page current.
     refetchInterval: (query) => {
       const status = query.state.data?.resume?.status;
@@ -24,6 +24,6 @@ export function professionalQueryOptions(id: string, staffKey: string) {
 }
 
 export function useProfessional(id: string) {
-  const { staffKey } = useStaffAuth();
-  return useQuery(professionalQueryOptions(id, staffKey));
+  const { auth } = useStaffAuth();
+  return useQuery(professionalQueryOptions(id, auth));
 }

@@ -1,7 +1,7 @@
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 import { z } from 'zod';
 
-import { apiRequest } from '@/lib/api-client';
+import { apiRequest, type StaffAuth } from '@/lib/api-client';
 import { useStaffAuth } from '@/lib/staff-session';
 import { SOURCES, type ProfessionalPage, type SearchHit, type SearchMatch } from '@/types/api';
 
@@ -69,7 +69,7 @@ export function nextDay(text: string): string {
 
 export function getProfessionals(
   { source, limit, cursor, q, has_resume, email_verified, created_from, created_until }: ListParams,
-  staffKey: string,
+  auth: StaffAuth,
   signal?: AbortSignal,
 ): Promise<ProfessionalPage | SearchResultPage> {
   const filters = q
@@ -77,22 +77,22 @@ export function getProfessionals(
     : {};
   return apiRequest<ProfessionalPage | SearchResultPage>('/professionals', {
     query: { limit, source, cursor, q, ...filters },
-    auth: { staffKey },
+    auth,
     signal,
   });
 }
 
-export function professionalsQueryOptions(params: ListParams, staffKey: string) {
+export function professionalsQueryOptions(params: ListParams, auth: StaffAuth) {
   return queryOptions({
     queryKey: ['staff', 'professionals', params],
     // The signal cancels a request nobody waits for any more (an older search while typing).
-    queryFn: ({ signal }) => getProfessionals(params, staffKey, signal),
+    queryFn: ({ signal }) => getProfessionals(params, auth, signal),
     placeholderData: keepPreviousData,
     enabled: !params.q || isSearchable(params.q),
   });
 }
 
 export function useProfessionals(params: ListParams) {
-  const { staffKey } = useStaffAuth();
-  return useQuery(professionalsQueryOptions(params, staffKey));
+  const { auth } = useStaffAuth();
+  return useQuery(professionalsQueryOptions(params, auth));
 }

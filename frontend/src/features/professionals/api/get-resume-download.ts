@@ -1,17 +1,17 @@
 import { useMutation } from '@tanstack/react-query';
 
-import { apiRequest } from '@/lib/api-client';
+import { apiRequest, type StaffAuth } from '@/lib/api-client';
 import { useStaffAuth } from '@/lib/staff-session';
 import type { ResumeDownload } from '@/types/api';
 
 /** A short-lived presigned GET; asked for at click time, never cached. */
-export function getResumeDownload(id: string, staffKey: string): Promise<ResumeDownload> {
+export function getResumeDownload(id: string, auth: StaffAuth): Promise<ResumeDownload> {
   return apiRequest<ResumeDownload>(`/professionals/${encodeURIComponent(id)}/resume`, {
-    auth: { staffKey },
+    auth,
   });
 }
 
 export function useResumeDownload() {
-  const { staffKey } = useStaffAuth();
-  return useMutation({ mutationFn: (id: string) => getResumeDownload(id, staffKey) });
+  const { auth } = useStaffAuth();
+  return useMutation({ mutationFn: (id: string) => getResumeDownload(id, auth) });
 }

@@ -47,7 +47,7 @@ export function EditProfessionalForm({
         setFormError('Something went wrong. Try again.');
         return;
       }
-      if (error.isAuthError) return; // the key gate asks for the key again
+      if (error.isAuthError) return; // the sign-in gate asks to sign in again
       const conflicts = error.details.conflicts ?? [];
       if (error.status === 409 && placeConflicts(error, setError, () => 'Already used by another professional.').length) {
         setFormError(

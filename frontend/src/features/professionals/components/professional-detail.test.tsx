@@ -1,6 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
+import type { Role } from '@/lib/staff-auth';
 import { apiError, mockApi } from '@/testing/fetch-mock';
 import { makeProfessional, makeResume } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
@@ -12,14 +13,16 @@ const ada = {
   resume_text: 'Notes on the analytical engine',
 };
 
-function setup(extra: Parameters<typeof mockApi>[0] = []) {
-  const api = mockApi([...extra, ['GET', '/api/professionals/ada', () => ({ status: 200, body: ada })]]);
+const NO_HISTORY = ['GET', '/api/professionals/ada/history', () => ({ status: 200, body: { items: [], next_cursor: null } })] as const;
+
+function setup(extra: Parameters<typeof mockApi>[0] = [], role: Role = 'editor') {
+  const api = mockApi([...extra, ['GET', '/api/professionals/ada', () => ({ status: 200, body: ada })], [...NO_HISTORY]]);
   const view = renderApp(
     [
       { path: '/staff', element: <p>list</p> },
       { path: '/staff/professionals/:id', element: <ProfessionalDetail id="ada" /> },
     ],
-    { path: '/staff/professionals/ada', staffKey: 'k' },
+    { path: '/staff/professionals/ada', staff: { token: 'k', role } },
   );
   return { ...api, ...view, user: userEvent.setup() };
 }
@@ -47,7 +50,7 @@ describe('ProfessionalDetail', () => {
     mockApi([['GET', '/api/professionals/ada', () => ({ status: 200, body: confirmed })]]);
     renderApp([{ path: '/staff/professionals/:id', element: <ProfessionalDetail id="ada" /> }], {
       path: '/staff/professionals/ada',
-      staffKey: 'k',
+      staff: { token: 'k' },
     });
     const details = within(await screen.findByRole('region', { name: 'Details' }));
     expect(details.getByText('verified')).toHaveAttribute('title', 'The person opened a link mailed to this address');
@@ -106,9 +109,49 @@ describe('ProfessionalDetail', () => {
     expect(router.state.location.state).toEqual({ flash: 'Ada Lovelace was deleted.' });
   });
 
+  it('shows a viewer no edit or delete control, and the history', async () => {
+    setup([], 'viewer');
+    expect(await screen.findByRole('heading', { name: 'Ada Lovelace', level: 1 })).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Edit' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Delete' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Download PDF' })).toBeInTheDocument();
+    expect(await screen.findByText('No changes recorded yet.')).toBeInTheDocument();
+  });
+
+  it("shows the API's message when it refuses a write (403), without signing out", async () => {
+    const { user, staffClient } = setup([
+      ['PATCH', '/api/professionals/ada', () => apiError(403, 'forbidden', 'Viewers cannot change records.')],
+    ]);
+    await user.click(await screen.findByRole('button', { name: 'Edit' }));
+    await user.type(screen.getByLabelText(/Job title/), 'Countess');
+    await user.click(screen.getByRole('button', { name: 'Save changes' }));
+    expect(await screen.findByText('Viewers cannot change records.')).toBeInTheDocument();
+    expect(staffClient.signOut).not.toHaveBeenCalled();
+  });
+
+  it("shows an admin a deleted record's history, its values removed", async () => {
+    mockApi([
+      ['GET', '/api/professionals/ada', () => apiError(404, 'not_found', 'No professional.')],
+      ['GET', '/api/professionals/ada/history', () => ({
+        status: 200,
+        body: {
+          items: [
+            { at: '2026-12-07T10:00:00Z', action: 'deleted', actor: { kind: 'staff', name: 'boss@example.com' }, via: 'api', changes: { full_name: { from: null, to: null } } },
+          ],
+          next_cursor: null,
+        },
+      })],
+    ]);
+    renderApp([{ path: '*', element: <ProfessionalDetail id="ada" /> }], { staff: { role: 'admin' } });
+    expect(await screen.findByText('This professional does not exist, or was deleted.')).toBeInTheDocument();
+    const history = await screen.findByRole('region', { name: 'History' });
+    expect(await within(history).findByText('boss@example.com')).toBeInTheDocument();
+    expect(within(history).getAllByText('(removed)')).toHaveLength(2);
+  });
+
   it('says so when the professional does not exist', async () => {
     mockApi([['GET', '/api/professionals/ada', () => apiError(404, 'not_found', 'No professional.')]]);
-    renderApp([{ path: '*', element: <ProfessionalDetail id="ada" /> }], { staffKey: 'k' });
+    renderApp([{ path: '*', element: <ProfessionalDetail id="ada" /> }], { staff: { token: 'k' } });
     expect(await screen.findByText('This professional does not exist, or was deleted.')).toBeInTheDocument();
   });
 });

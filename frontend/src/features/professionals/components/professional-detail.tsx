@@ -7,17 +7,20 @@ import { Spinner } from '@/components/ui/spinner';
 import { paths } from '@/config/paths';
 import { ApiError } from '@/lib/api-client';
 import { consentSentence, formatDateTime, orDash } from '@/lib/format';
+import { useStaffRole } from '@/lib/staff-session';
 
 import { useProfessional } from '../api/get-professional';
 
 import { DeleteProfessional } from './delete-professional';
 import { EditProfessionalForm } from './edit-professional-form';
+import { HistoryPanel } from './history-panel';
 import { ResumePanel } from './resume-panel';
 import { SourceBadge } from './source-badge';
 import { VerifiedBadge } from './verified-badge';
 
 export function ProfessionalDetail({ id }: { id: string }) {
   const query = useProfessional(id);
+  const { role, canWrite } = useStaffRole();
   const [editing, setEditing] = useState(false);
   const [saved, setSaved] = useState<string | null>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
@@ -38,14 +41,15 @@ export function ProfessionalDetail({ id }: { id: string }) {
   if (query.isError) {
     const error = query.error;
     if (error instanceof ApiError && error.isAuthError) return null;
+    const notFound = error instanceof ApiError && error.status === 404;
     return (
       <div className="space-y-4">
         {back}
-        <Alert tone="error" title={error instanceof ApiError && error.status === 404 ? 'Not found' : 'Could not load this professional'}>
-          {error instanceof ApiError && error.status === 404
-            ? 'This professional does not exist, or was deleted.'
-            : error.message}
+        <Alert tone="error" title={notFound ? 'Not found' : 'Could not load this professional'}>
+          {notFound ? 'This professional does not exist, or was deleted.' : error.message}
         </Alert>
+        {/* An admin may read a deleted record's history (its values are gone). */}
+        {notFound && role === 'admin' && <HistoryPanel id={id} removed />}
       </div>
     );
   }
@@ -76,7 +80,7 @@ export function ProfessionalDetail({ id }: { id: string }) {
         <h1 ref={headingRef} tabIndex={-1} className="text-2xl font-bold tracking-tight focus:outline-none">
           {p.full_name}
         </h1>
-        {!editing && (
+        {canWrite && !editing && (
           <div className="flex gap-2">
             <Button variant="secondary" onClick={() => { setSaved(null); setEditing(true); }}>
               Edit
@@ -109,6 +113,7 @@ export function ProfessionalDetail({ id }: { id: string }) {
         </section>
         <ResumePanel professional={p} />
       </div>
+      <HistoryPanel id={p.id} changedAt={p.updated_at} />
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import { act, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
-import { StaffKeyGate } from '@/features/staff-session/components/staff-key-gate';
+import { StaffSignInGate } from '@/features/staff-session/components/staff-sign-in-gate';
 import { apiError, mockApi } from '@/testing/fetch-mock';
 import { makeProfessional, makeResume } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
@@ -24,8 +24,8 @@ function setup(extra: Parameters<typeof mockApi>[0] = [], path = '/staff') {
     }],
   ]);
   const view = renderApp(
-    [{ path: '/staff', element: <StaffKeyGate><ProfessionalsList /></StaffKeyGate> }, { path: '/staff/professionals/:id', element: <p>detail</p> }],
-    { path, staffKey: 'k' },
+    [{ path: '/staff', element: <StaffSignInGate><ProfessionalsList /></StaffSignInGate> }, { path: '/staff/professionals/:id', element: <p>detail</p> }],
+    { path, staff: { token: 'k' } },
   );
   return { ...api, ...view, user: userEvent.setup() };
 }
@@ -38,7 +38,7 @@ describe('ProfessionalsList', () => {
     expect(within(table).getByRole('columnheader', { name: 'Resume' })).toBeInTheDocument();
     expect(screen.getByRole('button', { name: '← Previous' })).toBeDisabled();
     expect(calls[0].url.searchParams.get('limit')).toBe('25');
-    expect(calls[0].headers.get('X-Api-Key')).toBe('k');
+    expect(calls[0].headers.get('Authorization')).toBe('Bearer k');
 
     await user.click(screen.getByRole('button', { name: 'Next →' }));
     expect(await screen.findByText('Page 2: professionals 26 to 26.')).toBeInTheDocument();
@@ -73,7 +73,7 @@ describe('ProfessionalsList', () => {
 
   it('lets an email wrap only before its @ and after a dot, and never a phone number', async () => {
     mockApi([['GET', '/api/professionals', () => ({ status: 200, body: { items: [makeProfessional({ full_name: 'Long', email: 'first.last@mail.example.com', phone: '+14155550123' })], next_cursor: null } })]]);
-    renderApp([{ path: '/staff', element: <StaffKeyGate><ProfessionalsList /></StaffKeyGate> }], { path: '/staff', staffKey: 'k' });
+    renderApp([{ path: '/staff', element: <StaffSignInGate><ProfessionalsList /></StaffSignInGate> }], { path: '/staff', staff: { token: 'k' } });
     const row = await screen.findByRole('row', { name: /^Long / });
     const [email, phone] = within(row).getAllByRole('cell');
     expect(email).toHaveTextContent('first.last@mail.example.com');
@@ -116,10 +116,13 @@ describe('ProfessionalsList', () => {
     expect(router.state.location.pathname).toBe(`/staff/professionals/${page1[0].id}`);
   });
 
-  it('asks for the key again when it stops working', async () => {
-    mockApi([['GET', '/api/professionals', () => apiError(401, 'unauthorized', 'Revoked.')]]);
-    renderApp([{ path: '/staff', element: <StaffKeyGate><ProfessionalsList /></StaffKeyGate> }], { path: '/staff', staffKey: 'revoked' });
-    expect(await screen.findByLabelText('Staff key')).toBeInTheDocument();
-    expect(screen.getByRole('alert')).toHaveTextContent(/was not accepted/);
+  it('asks to sign in again when the session stops working (a 401 even after a refresh)', async () => {
+    const { calls } = mockApi([['GET', '/api/professionals', () => apiError(401, 'unauthorized', 'Revoked.')]]);
+    const { staffClient } = renderApp([{ path: '/staff', element: <StaffSignInGate><ProfessionalsList /></StaffSignInGate> }], { path: '/staff', staff: { token: 'revoked' } });
+    expect(await screen.findByLabelText('Email')).toBeInTheDocument();
+    expect(screen.getByRole('alert')).toHaveTextContent('Your session has ended. Sign in again.');
+    expect(calls).toHaveLength(2);
+    expect(staffClient.accessToken).toHaveBeenLastCalledWith({ forceRefresh: true });
+    expect(staffClient.signOut).toHaveBeenCalled();
   });
 });

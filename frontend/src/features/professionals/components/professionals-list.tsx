@@ -148,7 +148,7 @@ function ProfessionalsPages({ filters, cursors, onPage }: PagesProps) {
   if (query.isPending) return <Spinner label={filters.q ? 'Searching…' : 'Loading professionals…'} />;
   if (query.isError && !data) {
     const error = query.error;
-    if (error instanceof ApiError && error.isAuthError) return null; // the key gate takes over
+    if (error instanceof ApiError && error.isAuthError) return null; // the sign-in gate takes over
     const field = error instanceof ApiError && error.status === 400 ? Object.keys(FIELD_NAMES).find((name) => error.fields[name]) : undefined;
     if (error instanceof ApiError && field) {
       return searchHint(`${FIELD_NAMES[field]}${error.fields[field][0] ?? error.message}`);

@@ -1,7 +1,7 @@
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
-import { StaffKeyGate } from '@/features/staff-session/components/staff-key-gate';
+import { StaffSignInGate } from '@/features/staff-session/components/staff-sign-in-gate';
 import { apiError, mockApi, type MockRequest, type MockResponse } from '@/testing/fetch-mock';
 import { makeProfessional } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
@@ -32,10 +32,10 @@ function setup(search: Search, path = '/staff') {
   ]);
   const view = renderApp(
     [
-      { path: '/staff', element: <StaffKeyGate><ProfessionalsList /></StaffKeyGate> },
+      { path: '/staff', element: <StaffSignInGate><ProfessionalsList /></StaffSignInGate> },
       { path: '/staff/professionals/:id', element: <p>detail</p> },
     ],
-    { path, staffKey: 'k' },
+    { path, staff: { token: 'k' } },
   );
   const searches = () => api.calls.filter((call) => call.url.searchParams.has('q'));
   return { ...api, ...view, searches, user: userEvent.setup() };
@@ -53,7 +53,7 @@ describe('Search in the staff console', () => {
     const results = await screen.findByRole('list', { name: 'Search results, page 1' });
     expect(searches()).toHaveLength(1); // one request for the whole word, not one per key
     expect(searches()[0].url.searchParams.get('q')).toBe('jose');
-    expect(searches()[0].headers.get('X-Api-Key')).toBe('k');
+    expect(searches()[0].headers.get('Authorization')).toBe('Bearer k');
     expect(router.state.location.search).toBe('?q=jose');
     expect(screen.getByText('Page 1: 1 result for “jose”.')).toBeInTheDocument();
 
@@ -220,10 +220,10 @@ describe('Search in the staff console', () => {
     ]);
     const { router } = renderApp(
       [
-        { path: '/staff', element: <StaffKeyGate><ProfessionalsList /></StaffKeyGate> },
-        { path: '/staff/professionals/:id', element: <StaffKeyGate><ProfessionalDetail id={jose.id} /></StaffKeyGate> },
+        { path: '/staff', element: <StaffSignInGate><ProfessionalsList /></StaffSignInGate> },
+        { path: '/staff/professionals/:id', element: <StaffSignInGate><ProfessionalDetail id={jose.id} /></StaffSignInGate> },
       ],
-      { path: '/staff?q=jose&source=direct', staffKey: 'k' },
+      { path: '/staff?q=jose&source=direct', staff: { token: 'k' } },
     );
     const user = userEvent.setup();
     await user.click(await screen.findByRole('link', { name: 'José Núñez' }));

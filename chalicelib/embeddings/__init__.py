@@ -1,0 +1,1 @@
+"""Resume intelligence: a sentence-embedding model run in numpy, and the passages it embeds."""
