@@ -40,7 +40,6 @@ import fcntl
 import hashlib
 import inspect
 import json
-import math
 import os
 import random
 import secrets
@@ -73,7 +72,7 @@ from list_cost import iso
 from chalicelib import clients, db
 from infra import resources
 from chalicelib.models import ProfessionalItem, professional_pk
-from chalicelib.search import analyzer, index, indexer, query
+from chalicelib.search import analyzer, index, indexer, layout, passes, query, vocabulary
 from infra.dynamodb_local import DynamoDBLocal
 from infra.local.ports import free_port
 
@@ -312,12 +311,12 @@ def person(n: int) -> Person:
     return Person(n, item, text)
 
 
-def document_of(p: Person) -> index.Document:
+def document_of(p: Person) -> layout.Document:
     """The Document the indexer builds for this professional (indexer.document, with the text
     given instead of read from S3)."""
     item = p.item
     fields = {f: getattr(item, f) for f in analyzer.PROFILE_FIELDS}
-    doc = index.Document(id=item.id, version=int(item.version), list_key=item.list_key,
+    doc = layout.Document(id=item.id, version=int(item.version), list_key=item.list_key,
                          source=item.source, profile=analyzer.profile_words(fields),
                          text_key=(item.resume_ready or {}).get("text_key"))
     if doc.text_key:
@@ -327,18 +326,10 @@ def document_of(p: Person) -> index.Document:
     return doc
 
 
-def doc_item(doc: index.Document, postings: dict) -> dict[str, Any]:
-    """The DOC item as indexer._replace leaves it (its final write_state): mirrored here, as
-    chalicelib has no public "final DOC attributes of a Document" helper."""
-    item: dict[str, Any] = {"pk": index.doc_pk(doc.id), "sk": index.DOC_SK, "id": doc.id,
-                            "v": doc.version, "dg": doc.digest(),
-                            "ks": index.pack(["\t".join(k) for k in postings]),
-                            "lk": doc.list_key}
-    if doc.text_key:
-        item.update({"rk": doc.text_key, "rn": doc.total_words, "rw": index.pack(doc.counts)})
-        if doc.resume_text is not None:
-            item["rt"] = index.pack(doc.resume_text)
-    return item
+def doc_item(doc: layout.Document, postings: dict) -> dict[str, Any]:
+    """The DOC item as the indexer leaves it (its final write)."""
+    return {"pk": layout.doc_pk(doc.id), "sk": layout.DOC_SK,
+            **indexer.final_attributes(doc, postings)}
 
 
 def raw_item(item: dict[str, Any]) -> dict[str, Any]:
@@ -360,7 +351,11 @@ def raw_item(item: dict[str, Any]) -> dict[str, Any]:
 def layout_version() -> str:
     """Corpus generator + the index's layout and analyzer: a change of any invalidates the
     cached data."""
-    parts = [str(CORPUS_VERSION), inspect.getsource(index.Document), inspect.getsource(analyzer),
+    what_is_written = (layout.Document, analyzer.whole_word_partition, layout.profile_sk, layout.tier_group, layout.profile_pk,
+                       layout.phone_end_pk, layout.resume_pk, layout.resume_sk, layout.tf_weight,
+                       layout.word_list, layout.pack, layout.doc_pk)
+    parts = [str(CORPUS_VERSION), *map(inspect.getsource, what_is_written),
+             inspect.getsource(analyzer),
              inspect.getsource(person), inspect.getsource(resume_text), inspect.getsource(doc_item),
              str(analyzer.PREFIX_LENGTHS)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
@@ -376,6 +371,11 @@ class Case:
     budgeted: bool = True  # a 1-3 term query whose rarest term matches <= 1,000 via profiles
     common: bool = False  # "answered within 1 s with its first page"
     http: bool = True
+    same_as: str | None = None  # a typo of this q: found through the vocabulary, as it is
+
+    @property
+    def truth_q(self) -> str:
+        return self.same_as or self.q
 
 
 @dataclass
@@ -394,7 +394,7 @@ class Truth:
 
     def add(self, prof: dict[str, list[str]], counts: dict[str, int], words: int) -> None:
         in_profile = {t: bool(analyzer.term_fields(t, prof)) for t in self.terms}
-        in_resume = {t: t in counts for t in self.terms}
+        in_resume = {t: analyzer.stem(t) in counts for t in self.terms}
         # query._several_terms: a candidate some term misses in its profile fields, with resume
         # words, is checked against them (one BatchGetItem per 100)
         needs = words > 0 and not all(in_profile.values())
@@ -410,7 +410,7 @@ class Truth:
     def rarest(self) -> str:
         if len(self.terms) == 1:
             return self.terms[0]
-        first = query.FIRST_PAGE - 1  # a partition of up to this many completes in one read
+        first = passes.FIRST_READ  # a partition of up to this many completes in one read
         complete = [t for t in self.terms if self.partition[t] <= first and self.resume[t] <= first]
         pool = complete or self.terms  # (more rounds: an approximation, outside the budget)
         return min(pool, key=lambda t: self.partition[t] + self.resume[t])
@@ -438,9 +438,21 @@ def cases_for(p207: Person, p3: Person) -> list[Case]:
         Case("common word + rare resume word", f"engineer {SCALING_RESUME}"),
         Case('common term "engineer"', "engineer", page2=True, budgeted=False, common=True),
         Case('two-letter prefix "en"', "en", page2=True, budgeted=False, common=True),
-        Case("two common terms (outside the budget)", "software engineer", page2=True,
-             budgeted=False),
+        Case("two common terms", "software engineer", page2=True),
+        # the shapes of issue 19 (session 8)
+        Case("a phone as typed", phone_as_typed(p207)),
+        Case("an email as typed", p207.item.email),
+        Case("a typo'd surname", surname[:3] + surname[4] + surname[3] + surname[5:],
+             same_as=surname),
+        Case("five terms", f"{first} {surname} {company} software engineer"),
+        Case("a 7-letter prefix", "enginee", page2=True),
     ]
+
+
+def phone_as_typed(p: Person) -> str:
+    import phonenumbers
+    number = phonenumbers.parse(p.item.phone or "+14155550100", None)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 # --- filling a size ----------------------------------------------------------------------------
@@ -497,10 +509,32 @@ def point_at(table: str, search_table: str) -> None:
     db.bind()
 
 
+def hot_partitions(cases: list[Case]) -> set[str]:
+    """The index partitions the cases can read: each term's profile partition, its phone runs'
+    and its stem's resume list, for the term as typed and as a typo fixes it. With
+    ``--hot-only`` only these are written (plus every professional and DOC item), which fills
+    100,000 professionals in minutes, not hours, and changes no answer or cost: a search reads
+    no other partition, but for typo corrections outside them (the typo case's count is
+    checked against the corpus like every other)."""
+    hot = set()
+    for case in cases:
+        for q in {case.q, case.truth_q}:
+            for term in analyzer.query_terms(q):
+                hot.add(layout.profile_pk(analyzer.partition_prefix(term)))
+                if analyzer.whole_word_partition(term):
+                    hot.add(layout.profile_pk(term))
+                hot.add(layout.resume_pk(analyzer.stem(term)))
+                end = analyzer.phone_end_key(term)
+                if end:
+                    hot.add(layout.phone_end_pk(end))
+    return hot
+
+
 def fill_size(size: int, filler: Filler, progress_path: Path | None,
-              truths: dict[str, Truth]) -> dict:
+              truths: dict[str, Truth], hot: set[str] | None = None) -> dict:
     """Write professionals 0..size-1 (resuming after the last finished block when the data is
-    cached) and update ``truths`` from every one of them."""
+    cached) and update ``truths`` from every one of them; with ``hot``, only the postings of
+    those partitions."""
     table, search_table = tables_for(size)
     point_at(table, search_table)
     state = json.loads(progress_path.read_text()) if progress_path and progress_path.exists() \
@@ -512,6 +546,8 @@ def fill_size(size: int, filler: Filler, progress_path: Path | None,
     last_print = began
     pending: list = []
     written = Counter()
+    frequencies: Counter = Counter()  # of the professionals written by this run
+    words: set[str] = set()  # their typo vocabulary
     for start in range(0, size, BLOCK):
         stop = min(size, start + BLOCK)
         raws_pro, raws_idx = [], []
@@ -525,9 +561,13 @@ def fill_size(size: int, filler: Filler, progress_path: Path | None,
             postings = doc.postings()
             raws_pro.append(p.item.serialize())
             raws_idx += [raw_item({"pk": pk, "sk": sk, **attrs})
-                         for (pk, sk), attrs in postings.items()]
+                         for (pk, sk), attrs in postings.items() if hot is None or pk in hot]
             raws_idx.append(raw_item(doc_item(doc, postings)))
             written["postings"] += len(postings)
+            if doc.text_key:
+                frequencies.update(indexer.counted_stems(postings))
+                frequencies["\0resumes"] += 1
+            words |= vocabulary.words_of(doc.profile)
         if not raws_pro:
             continue
         for future in pending:  # keep one block in flight while the next is generated
@@ -552,6 +592,11 @@ def fill_size(size: int, filler: Filler, progress_path: Path | None,
                   f"({rate:,.0f} items/s; ~{left / 60:.1f} min left)", file=sys.stderr, flush=True)
     for future in pending:
         future.result()
+    if frequencies:  # a resumed fill adds its own to the counters already there (as ADD would)
+        resumes = frequencies.pop("\0resumes")
+        index.add_document_frequencies(dict(frequencies), resumes)
+    for start in range(0, len(words), 500):  # as the indexer registers them (written once)
+        vocabulary.register(sorted(words)[start:start + 500])
     seconds = time.perf_counter() - began
     total = {"done": size, "seconds": state["seconds"] + seconds,
              "items": state["items"] + written["items"],
@@ -565,13 +610,14 @@ def fill_size(size: int, filler: Filler, progress_path: Path | None,
 
 # --- measuring ---------------------------------------------------------------------------------
 
-def run_case(terms: list[str], cursor: str | None, runs: int, warmup: int) -> dict:
+def run_case(terms: list[str], cursor: str | None, runs: int, warmup: int,
+             q: str | None = None) -> dict:
     timings, seen = [], []
     page: dict = {}
     for i in range(warmup + runs):
         COUNTER.reset()
         began = time.perf_counter()
-        page = query.search(terms, where=index.Filters(), limit=LIMIT, cursor=cursor)
+        page = query.search(terms, where=layout.Filters(), limit=LIMIT, cursor=cursor, q=q)
         elapsed = (time.perf_counter() - began) * 1000
         if i >= warmup:
             timings.append(elapsed)
@@ -589,16 +635,16 @@ def measure_size(size: int, cases: list[Case], truths: dict[str, Truth], runs: i
     out = []
     for case in cases:
         terms = analyzer.query_terms(case.q)
-        truth = truths[case.q]
-        r1 = run_case(terms, None, runs, warmup)
+        truth = truths[case.truth_q]
+        r1 = run_case(terms, None, runs, warmup, case.q)
         checks = truth.resume_checks()
         rarest = truth.rarest() if len(terms) > 1 else terms[0]
-        allowed = BUDGET_REQUESTS + math.ceil(checks / 100)
+        allowed = query.page_budget(terms)  # 8.3: whatever the terms (checks: the old planner's)
         out.append({"size": size, "case": case, "page": 1, **r1, "matches": truth.matches,
                     "expect": min(LIMIT, truth.matches), "checks": checks, "rarest": rarest,
                     "rarest_profile": truth.profile[rarest], "allowed": allowed})
         if case.page2 and r1["next"]:
-            r2 = run_case(terms, r1["next"], runs, warmup)
+            r2 = run_case(terms, r1["next"], runs, warmup, case.q)
             out.append({"size": size, "case": case, "page": 2, **r2, "matches": truth.matches,
                         "expect": min(LIMIT, max(0, truth.matches - LIMIT)), "checks": checks,
                         "rarest": rarest, "rarest_profile": truth.profile[rarest],
@@ -978,6 +1024,9 @@ def main() -> int:
                         help="professionals for the reindex rate (default 1000)")
     parser.add_argument("--no-cache", action="store_true",
                         help="in-memory emulator, filled afresh (default: reuse .cache/bench-search)")
+    parser.add_argument("--hot-only", action="store_true",
+                        help="write only the postings of the partitions the cases read "
+                             "(hot_partitions: minutes instead of hours at 100,000)")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-freshness", action="store_true")
     parser.add_argument("--skip-writes", action="store_true")
@@ -985,7 +1034,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _common._exit_on_sigterm)  # unwinds: the corpus is saved
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
     load_before = os.getloadavg()[0]
-    version = layout_version()
+    version = layout_version() + ("-hot" if args.hot_only else "")
     p207, p3 = person(207), person(3)
     cases = cases_for(p207, p3)
     results: list[dict] = []
@@ -1012,9 +1061,10 @@ def main() -> int:
         print(f"DynamoDB Local at {ddb.endpoint_url} ({where})", file=sys.stderr, flush=True)
         filler = Filler(ddb.endpoint_url, args.threads)
         for size in sizes:
-            truths = {c.q: Truth(analyzer.query_terms(c.q)) for c in cases}
+            truths = {c.truth_q: Truth(analyzer.query_terms(c.truth_q)) for c in cases}
             print(f"corpus of {size:,} ...", file=sys.stderr, flush=True)
-            fills[size] = fill_size(size, filler, emulator.progress(size), truths)
+            fills[size] = fill_size(size, filler, emulator.progress(size), truths,
+                                    hot_partitions(cases) if args.hot_only else None)
             results += measure_size(size, cases, truths, args.runs, args.warmup)
             if not args.skip_http:
                 http += measure_http(size, ddb.endpoint_url, cases, args.runs, args.warmup)
@@ -1116,29 +1166,15 @@ def main() -> int:
             problems.append(f"{tag}: Scan")
         if r["items"] != r["expect"]:
             problems.append(f"{tag}: {r['items']} items, the corpus says {r['expect']}")
-        if r["case"].budgeted and r["rarest_profile"] <= 1000 and r["total"] > r["allowed"]:
+        if r["total"] > r["allowed"]:  # 8.3: whatever the terms' frequencies and the size
             problems.append(f"{tag}: {r['total']} requests > {r['allowed']}")
         if r["case"].common and r["page"] == 1 and r["p95"] > COMMON_MS:
             problems.append(f"{tag}: p95 {r['p95']:.0f} ms > {COMMON_MS:.0f} ms")
-    by_case: dict[tuple, dict[int, dict]] = {}
-    for r in results:
-        by_case.setdefault((r["case"].label, r["page"]), {})[r["size"]] = r
-    for (label, page), per in by_case.items():
-        case = per[min(per)]["case"]
-        if not case.budgeted and not case.common:
-            continue
-        # resume-check reads may differ (more candidates); everything else must be equal
-        base = {s: r["total"] - math.ceil(r["checks"] / 100) for s, r in per.items()}
-        if len(set(base.values())) > 1:
-            problems.append(f"{label} p{page}: requests differ between sizes "
-                            + ", ".join(f"{s:,}: {per[s]['total']} ({ops_text(per[s]['counts'])})"
-                                        for s in per))
     for r in http:
         tag = f"HTTP {r['size']:,} {r['case'].label} p{r['page']}"
         if set(r["statuses"]) != {200}:
             problems.append(f"{tag}: statuses {dict(r['statuses'])}")
-        if r["size"] == largest and r["case"].label.startswith("rare two-term") \
-                and r["p95"] > HTTP_RARE_MS:
+        if r["size"] == largest and r["p95"] > HTTP_RARE_MS:  # 8.3: any query of 1 to 8 terms
             problems.append(f"{tag}: p95 {r['p95']:.0f} ms > {HTTP_RARE_MS:.0f} ms")
         if r["case"].common and r["page"] == 1 and r["p95"] > COMMON_MS:
             problems.append(f"{tag}: p95 {r['p95']:.0f} ms > {COMMON_MS:.0f} ms")

@@ -20,7 +20,7 @@ from chalicelib.errors import BadRequest, Forbidden
 from chalicelib.models import PartnerIndex, ProfessionalItem, SourceIndex
 from chalicelib.professionals import find_by, to_resource
 from chalicelib.search import analyzer, identifiers, query
-from chalicelib.search.index import Filters
+from chalicelib.search.layout import Filters
 from chalicelib.settings import get_settings
 
 SEARCH_FILTERS = ("has_resume", "email_verified", "created_from", "created_to")

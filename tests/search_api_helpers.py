@@ -111,7 +111,9 @@ def found_exact(api, q: str, **params: Any) -> list[str]:
 
 
 def page_through(api, q: str, limit: int, **params: Any) -> list[dict[str, Any]]:
-    """Every item, following next_cursor; fails on a repeated item or a page over the limit."""
+    """Every item, following next_cursor; fails on a repeated item, a page over the limit, or a
+    cursor that does not move on. A page may be short, even empty, when its request budget is
+    spent (8.3)."""
     items: list[dict[str, Any]] = []
     cursor = None
     for _ in range(1000):
@@ -120,10 +122,10 @@ def page_through(api, q: str, limit: int, **params: Any) -> list[dict[str, Any]]
         page = response.json["items"]
         assert len(page) <= limit
         items += page
-        cursor = response.json["next_cursor"]
-        if cursor is None:
+        if response.json["next_cursor"] is None:
             break
-        assert page, "a page with a next_cursor but no items"
+        assert response.json["next_cursor"] != cursor, "a cursor that leads to itself"
+        cursor = response.json["next_cursor"]
     ids = [item["id"] for item in items]
     assert len(ids) == len(set(ids)), f"repeated items across pages: {ids}"
     return items

@@ -19,6 +19,7 @@ open), not from chalicelib.search, one character at a time:
 """
 from __future__ import annotations
 
+import math
 import unicodedata
 from functools import lru_cache
 from typing import Iterable
@@ -352,8 +353,20 @@ def collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-def frequency(term: str, text: str) -> tuple[float, float]:
-    """How much the text uses the term (by stem) for its length, by words and by characters."""
-    found = words(text)
-    uses = sum(stem(w) == stem(term) for w in found)
-    return uses / max(len(found), 1), uses / max(len(text), 1)
+def bm25(query_terms: Iterable[str], resumes: dict[str, str], *, k1: float = 1.2,
+         b: float = 0.75, average_words: int = 500) -> dict[str, float]:
+    """Okapi BM25 of each resume for the terms (docs/api.md: k1 1.2, b 0.75, the average length
+    fixed at 500 words, idf ln(1 + (N - df + 0.5) / (df + 0.5)) over the resumes given), words
+    compared by stem."""
+    stemmed = {key: [stem(w) for w in words(text)] for key, text in resumes.items()}
+    scores = dict.fromkeys(resumes, 0.0)
+    for term in query_terms:
+        wanted = stem(term)
+        df = sum(wanted in found for found in stemmed.values())
+        rarity = math.log(1 + (len(resumes) - df + 0.5) / (df + 0.5))
+        for key, found in stemmed.items():
+            tf = found.count(wanted)
+            if tf:
+                norm = k1 * (1 - b + b * len(found) / average_words)
+                scores[key] += rarity * tf * (k1 + 1) / (tf + norm)
+    return scores

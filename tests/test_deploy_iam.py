@@ -530,8 +530,8 @@ def test_the_evaluator_denies_what_the_policies_do_not_grant():
         ("IndexSearch", Access("dynamodb:BatchWriteItem", table, ("PRO#x",))),
         ("IndexSearch", Access("s3:GetObject", f"arn:aws:s3:::{bucket}/resumes/x.pdf")),
         ("IndexSearch", Access("dynamodb:Scan", search)),
-        ("APIHandler", Access("dynamodb:PutItem", search, ("P#ad",))),
-        ("APIHandler", Access("dynamodb:BatchWriteItem", search, ("P#ad",))),
+        ("APIHandler", Access("dynamodb:PutItem", search, ("P2#ad",))),
+        ("APIHandler", Access("dynamodb:BatchWriteItem", search, ("P2#ad",))),
         ("ProcessResumeUploads", Access("dynamodb:Query", search)),
         # Mail: only the sender sends, as MailFrom only, and it keeps only its own records.
         ("APIHandler", Access("ses:SendEmail", identity + resolve.ref("MailFrom"))),
@@ -566,13 +566,16 @@ def test_the_evaluator_denies_what_the_policies_do_not_grant():
         assert not allowed(access, policies[function], resolve), (function, access)
     assert allowed(Access("dynamodb:GetItem", table, ("KEY#x",)), policies["KeyAuthorizer"],
                    resolve)
-    assert allowed(Access("dynamodb:BatchWriteItem", search, ("P#ad",)), policies["IndexSearch"],
+    assert allowed(Access("dynamodb:BatchWriteItem", search, ("P2#ad",)), policies["IndexSearch"],
                    resolve)
-    # the indexer ADDs to the shared lists (regions, the typo vocabulary), never to a posting
-    assert allowed(Access("dynamodb:UpdateItem", search, ("V#lovelace",)),
-                   policies["IndexSearch"], resolve)
-    assert not allowed(Access("dynamodb:UpdateItem", search, ("P#ad",)), policies["IndexSearch"],
-                       resolve)
+    # the indexer ADDs to the shared items (regions, the typo vocabulary, document
+    # frequencies), never to a posting
+    for key in ("V#lovelace", "F#03", "META"):
+        assert allowed(Access("dynamodb:UpdateItem", search, (key,)),
+                       policies["IndexSearch"], resolve)
+    for key in ("P2#ad", "R2#python", "DOC#abc"):
+        assert not allowed(Access("dynamodb:UpdateItem", search, (key,)),
+                           policies["IndexSearch"], resolve)
     assert allowed(Access("dynamodb:PutItem", idempotency, ("mail#abc",)), policies["SendMail"],
                    resolve)
     assert allowed(Access("dynamodb:PutItem", idempotency, ("mailcap#abc",)),

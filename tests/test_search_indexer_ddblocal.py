@@ -17,7 +17,7 @@ from chalicelib import clients, db, professionals
 from chalicelib.auth import Caller
 from chalicelib.bulk import bulk_upsert
 from chalicelib.models import ProfessionalItem
-from chalicelib.search import index, indexer, query
+from chalicelib.search import index, indexer, layout, query
 from infra.verify import check_search_index
 from tests import search_sync
 from tests.test_concurrency_ddblocal import ddb_table  # noqa: F401  (a fresh table there)
@@ -44,7 +44,7 @@ def search_ids(q: str, source: str | None = None) -> list[str]:
     """Every result of a search, following the cursors."""
     ids, cursor = [], None
     while True:
-        found = query.search(query.parse_q(q), where=index.Filters(source=source), limit=100,
+        found = query.search(query.parse_q(q), where=layout.Filters(source=source), limit=100,
                              cursor=cursor)
         ids += [item["id"] for item in found["items"]]
         cursor = found["next_cursor"]
@@ -160,7 +160,7 @@ def test_resume_text_from_s3_missing_and_huge(tables):
     assert search_ids("kubernetes") == [bob.id]
     assert search_ids("zanzibar") == []  # past the 100,000 characters indexed
     assert search_ids("eve missing") == [eve.id]  # a missing text object does not stop indexing
-    hit = query.search(["analytical", "program"], where=index.Filters(), limit=10,
+    hit = query.search(["analytical", "program"], where=layout.Filters(), limit=10,
                        cursor=None)["items"][0]
     assert hit["match"]["fields"] == ["resume"]
     assert "program" in hit["match"]["snippet"] and len(hit["match"]["snippet"]) <= 200

@@ -59,7 +59,8 @@ def test_reach_follows_the_contract():
 
 def test_a_long_term_reads_no_vocabulary(api, monkeypatch):
     """A term past 42 letters can reach no kept word (40 letters at most) and reads none; any
-    other reads at most 29 deletions (the first 7 letters')."""
+    other reads at most 29 deletions (the first 7 letters') and its own marker (whether it is a
+    word: suggestions keep those)."""
     from chalicelib.search import index
     asked: list[int] = []
     monkeypatch.setattr(index, "get_items", lambda keys, attributes=None: asked.append(
@@ -67,7 +68,7 @@ def test_a_long_term_reads_no_vocabulary(api, monkeypatch):
     assert vocabulary.corrections(["a" * 200, "b" * 43]) == {}
     assert asked == []
     vocabulary.corrections(["abcdefghijklmnopqrstuvwxyz"])
-    assert asked == [29]
+    assert asked == [30]
 
 
 def test_register_writes_a_word_once_and_corrections_find_it(api):

@@ -315,16 +315,40 @@ def spans(text: str) -> Iterable[tuple[int, int, list[str]]]:
 # then every other length up to 20. A term reads the partition of the longest of these that it
 # is not shorter than, filtered on the words when it is longer: at most one letter of slack.
 PREFIX_LENGTHS = (2, 3, 4, 5, 6, 8, 10, 12, 14, 16, 18, 20)
+# Digits (phones, mostly) skip 5: a phone's two words then have 13 partitions, not 15, so that a
+# changed number rewrites at most 30 index items (8.3); a 5-digit term reads its 4 digits' one.
+DIGIT_PREFIX_LENGTHS = (2, 3, 4, 6, 8, 10, 12, 14, 16, 18, 20)
+
+
+def _ladder(word: str) -> tuple[int, ...]:
+    return DIGIT_PREFIX_LENGTHS if word.isdigit() else PREFIX_LENGTHS
 
 
 def prefixes(word: str) -> Iterable[str]:
     """The prefixes of ``word`` that have a partition."""
-    return (word[:n] for n in PREFIX_LENGTHS if n <= len(word))
+    return (word[:n] for n in _ladder(word) if n <= len(word))
+
+
+def whole_word_partition(word: str) -> str | None:
+    """A word of letters whose length has no partition of its own (7, 9, .. 19 letters) also
+    has a posting under itself, held by those who have that very word: a term of that length
+    finds its whole-word matches there (8.3's "exact words first") instead of going through
+    every posting of its shorter prefix (``enginee`` in ``engine``'s 34,000 at 100,000)."""
+    if word.isdigit() or len(word) in PREFIX_LENGTHS or len(word) > PREFIX_LENGTHS[-1]:
+        return None
+    return word if len(word) > PREFIX_LENGTHS[0] else None
 
 
 def partition_prefix(term: str) -> str:
     """The prefix whose partition holds every word that starts with ``term``."""
-    return term[:max(n for n in PREFIX_LENGTHS if n <= len(term))]
+    return term[:max(n for n in _ladder(term) if n <= len(term))]
+
+
+def phone_end_key(digits: str) -> str | None:
+    """The partition of a phone's trailing runs: its last MIN_PHONE_SUFFIX digits (a term of
+    4 or more digits may be a run: it reads the partition of its own last 4)."""
+    return digits[-MIN_PHONE_SUFFIX:] if digits.isdigit() and len(digits) >= MIN_PHONE_SUFFIX \
+        else None
 
 
 def term_fields(term: str, profile: dict[str, list[str]]) -> list[str]:

@@ -1,190 +1,28 @@
-"""The search index's own table: what its items are, and the only code that reads or writes it.
+"""The search index's table: the only code that reads or writes it (its items: ``layout.py``).
 
-Keys (``pk``, ``sk``; no secondary index):
-
-- ``P#<prefix>`` / ``<9 - tier><exact>#<created_at>#<id>``: a profile posting. One per
-  professional and prefix (analyzer.PREFIX_LENGTHS: 2..6, then 8, 10, .. 20 characters) of a
-  word of their name, company, title, email or phone;
-  ``w`` lists their words that start with it, for longer terms (" engineer engines"). The
-  sort key puts the best tier first, then (``exact`` 1) professionals with a word of that tier
-  equal to the prefix ("jose" puts José above Joseph), then the newest (queried descending), so
-  a one-term query of a partition's length reads its pages off the front of one partition.
-- ``R#<stem>`` / ``<score>#<created_at>#<id>``: a resume posting, one per professional and
-  distinct English stem of their resume words (analyzer.stem: engineer, engineers and
-  engineering share one). ``score`` is how much the resume uses the stem for its length (tf /
-  words, fixed width), so tier 4 of a one-term query is also read in order.
-- ``DOC#<id>`` / ``DOC``: what is indexed for one professional: the stream version it reflects,
-  a digest of the indexed content, the keys of its postings (so stale ones can be removed), and
-  the resume's word counts and text (compressed) for multi-term checks and snippets.
-
-- ``META`` / ``REGIONS``: the regions of the phones indexed (``r``, a string set, only ever
-  added to), so that a national number typed with its trunk ``0`` is read in each of them.
-- ``V#<deletion>`` / ``V`` and ``W#<word>`` / ``W``: the vocabulary of profile words, for typos
-  (``vocabulary.py``). These and ``META`` items belong to no professional (``is_shared``).
-
-Every posting carries the professional's profile words (``pf``), source and list key, so a
-candidate can be checked against every other term, and ranked, without another read.
+Every call translates the store's failures once (``_store``): a search or an indexer sees
+``db.StoreUnavailable``, or a conditional write's ConditionalCheckFailedException.
 """
 from __future__ import annotations
 
 import base64
-import hashlib
-import json
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterator
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import clients, db
-from chalicelib.search import analyzer
+from chalicelib.search.layout import (DF_KEY, DOC_SK, df_attribute, df_bucket, doc_key, doc_pk,
+                                      is_shared, unpack)
 from chalicelib.settings import get_settings
 
-SCORE_SCALE = 10 ** 9
-DOC_SK = "DOC"
 BATCH_WRITE_MAX = 25
+DF_TERMS_A_WRITE = 50  # an update expression stays well under DynamoDB's 4 KB
 TOMBSTONE_SECONDS = 7 * 24 * 3600  # longer than a stream keeps records (24 h)
-
-
-
-def doc_pk(professional_id: str) -> str:
-    return f"DOC#{professional_id}"
-
-
-def profile_pk(prefix: str) -> str:
-    return f"P#{prefix}"
-
-
-def resume_pk(word: str) -> str:
-    return f"R#{word}"
-
-
-def score(tf: int, total: int) -> int:
-    """A resume's use of a word for its length, as a whole number (0..SCORE_SCALE)."""
-    return (tf * SCORE_SCALE) // total if total else 0
-
-
-def profile_sk(tier: int, exact: bool, list_key: str) -> str:
-    return f"{9 - tier}{int(exact)}#{list_key}"
-
-
-def resume_sk(points: int, list_key: str) -> str:
-    return f"{points:010d}#{list_key}"
-
-
-def pack(value: Any) -> bytes:
-    return zlib.compress(json.dumps(value, separators=(",", ":"),
-                                    ensure_ascii=False).encode("utf-8"), 6)
-
-
-def unpack(value: bytes) -> Any:
-    return json.loads(zlib.decompress(value).decode("utf-8"))
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What a search is narrowed to besides its terms (8.3), each checked on the postings."""
-
-    source: str | None = None
-    has_resume: bool | None = None
-    email_verified: bool | None = None
-    created_from: str | None = None  # clock.iso() form: list keys compare with it as text
-    created_to: str | None = None
-
-    def scope(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
-
-    def __bool__(self) -> bool:
-        return bool(self.scope())
-
-    def expression(self) -> tuple[list[str], dict[str, Any]]:
-        """FilterExpression clauses and their values, over a posting's attributes."""
-        clauses, values = [], {}
-        if self.source:
-            clauses.append("src = :src")
-            values[":src"] = {"S": self.source}
-        for name, attr in (("has_resume", "hr"), ("email_verified", "ev")):
-            wanted = getattr(self, name)
-            if wanted is not None:
-                clauses.append(f"{attr} = :{attr}" if wanted else f"attribute_not_exists({attr})")
-                if wanted:
-                    values[f":{attr}"] = {"N": "1"}
-        if self.created_from:
-            clauses.append("lk >= :cf")
-            values[":cf"] = {"S": self.created_from}
-        if self.created_to:
-            clauses.append("lk < :ct")
-            values[":ct"] = {"S": self.created_to}
-        return clauses, values
-
-    def admits(self, *, source: str, has_resume: bool, email_verified: bool,
-               list_key: str) -> bool:
-        return ((self.source is None or source == self.source)
-                and (self.has_resume is None or has_resume == self.has_resume)
-                and (self.email_verified is None or email_verified == self.email_verified)
-                and (self.created_from is None or list_key >= self.created_from)
-                and (self.created_to is None or list_key < self.created_to))
-
-
-@dataclass
-class Document:
-    """What the index holds for one professional at one version."""
-
-    id: str
-    version: int
-    list_key: str
-    source: str
-    profile: dict[str, list[str]]
-    email_verified: bool = False
-    text_key: str | None = None
-    resume_text: str | None = None  # capped, as indexed
-    counts: dict[str, int] = field(default_factory=dict)
-    total_words: int = 0
-
-    def digest(self) -> str:
-        content = [self.list_key, self.source, self.profile, self.text_key,
-                   self.email_verified]
-        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
-
-    def postings(self) -> dict[tuple[str, str], dict[str, Any]]:
-        """Every posting of this document, by (pk, sk)."""
-        shared = {"id": self.id, "lk": self.list_key, "src": self.source,
-                  "pf": json.dumps(self.profile, separators=(",", ":"), ensure_ascii=False),
-                  "rn": self.total_words}
-        # the filters' flags: present when true (absent in postings of an older layout)
-        if self.text_key:
-            shared["hr"] = 1
-        if self.email_verified:
-            shared["ev"] = 1
-        best: dict[str, int] = {}
-        exact: dict[str, int] = {}  # the best tier of a word equal to the prefix
-        starting: dict[str, set[str]] = {}
-        for name in analyzer.PROFILE_FIELDS:
-            tier = analyzer.FIELD_TIER[name]
-            for word in self.profile.get(name, ()):
-                for prefix in analyzer.prefixes(word):
-                    best[prefix] = min(best.get(prefix, 9), tier)
-                    starting.setdefault(prefix, set()).add(word)
-                if word in best:
-                    exact[word] = min(exact.get(word, 9), tier)
-        for end in self.profile.get(analyzer.PHONE_ENDS, ()):
-            # a term equal to a trailing run reads the partition of its own length's prefix;
-            # it matches as a prefix does (never exact)
-            prefix = analyzer.partition_prefix(end)
-            best[prefix] = min(best.get(prefix, 9), analyzer.FIELD_TIER["phone"])
-            starting.setdefault(prefix, set()).add(end)
-        out = {(profile_pk(p), profile_sk(t, exact.get(p) == t, self.list_key)):
-               {**shared, "w": "".join(f" {w}" for w in sorted(starting[p]))}
-               for p, t in best.items()}
-        for stem, tf in self.counts.items():
-            if len(stem) < analyzer.MIN_TERM:
-                continue
-            out[(resume_pk(stem), resume_sk(score(tf, self.total_words), self.list_key))] = {
-                **shared, "tf": tf}
-        return out
+__all__ = ["doc_key", "is_shared", "DOC_SK"]
 
 
 @dataclass
@@ -278,10 +116,6 @@ def plain(value: dict[str, Any]) -> Any:
     raise ValueError(f"unknown DynamoDB type {kind}")
 
 
-def doc_key(professional_id: str) -> tuple[str, str]:
-    return doc_pk(professional_id), DOC_SK
-
-
 def _state(item: dict[str, Any]) -> IndexedState:
     keys = [tuple(k.split("\t", 1)) for k in unpack(item["ks"])] if "ks" in item else []
     return IndexedState(version=int(item.get("v", 0)), digest=item.get("dg"), keys=keys,
@@ -318,13 +152,6 @@ def write_state(professional_id: str, *, expected: IndexedState | None,
 
 
 REGIONS_KEY = {"pk": "META", "sk": "REGIONS"}
-SHARED_PREFIXES = ("META", "V#", "W#")  # items of no one professional: lists, the vocabulary
-
-
-def is_shared(item: dict[str, Any]) -> bool:
-    return str(item.get("pk", "")).startswith(SHARED_PREFIXES)
-
-
 def add_regions(regions: set[str]) -> None:
     add_to_sets(REGIONS_KEY, {"r": regions})
 
@@ -379,20 +206,32 @@ def write_postings(puts: dict[tuple[str, str], dict[str, Any]],
             send(chunk)
 
 
-def query_page(pk: str, *, start: dict[str, Any] | None = None, limit: int | None = None,
-               where: Filters = Filters(), word_prefix: str | None = None,
-               ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """One Query of a posting partition, best first; returns items and LastEvaluatedKey."""
-    kwargs: dict[str, Any] = {"TableName": _table(), "KeyConditionExpression": "pk = :pk",
-                              "ExpressionAttributeValues": {":pk": {"S": pk}},
+def query(pk: str, *, start: dict[str, Any] | None = None, limit: int | None = None,
+          sk_from: str | None = None, sk_to: str | None = None, condition: str = "",
+          values: dict[str, str] | None = None, attributes: str | None = None,
+          ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """One Query of a partition, highest sort key first: ``sk`` within [sk_from, sk_to] (either
+    end open), ``condition`` a FilterExpression over string ``values``; returns the items and
+    LastEvaluatedKey."""
+    expression_values = {":pk": {"S": pk}, **{k: {"S": v} for k, v in (values or {}).items()}}
+    key = "pk = :pk"
+    if sk_from is not None and sk_to is not None:
+        key += " AND sk BETWEEN :skf AND :skt"
+    elif sk_from is not None:
+        key += " AND sk >= :skf"
+    elif sk_to is not None:
+        key += " AND sk <= :skt"
+    if sk_from is not None:
+        expression_values[":skf"] = {"S": sk_from}
+    if sk_to is not None:
+        expression_values[":skt"] = {"S": sk_to}
+    kwargs: dict[str, Any] = {"TableName": _table(), "KeyConditionExpression": key,
+                              "ExpressionAttributeValues": expression_values,
                               "ScanIndexForward": False}
-    filters, values = where.expression()
-    kwargs["ExpressionAttributeValues"].update(values)
-    if word_prefix:
-        filters.append("contains(w, :w)")
-        kwargs["ExpressionAttributeValues"][":w"] = {"S": f" {word_prefix}"}
-    if filters:
-        kwargs["FilterExpression"] = " AND ".join(filters)
+    if condition:
+        kwargs["FilterExpression"] = condition
+    if attributes:
+        kwargs["ProjectionExpression"] = attributes
     if start:
         kwargs["ExclusiveStartKey"] = start
     if limit:
@@ -448,6 +287,52 @@ def add_to_sets(key: dict[str, str], sets: dict[str, set[str]]) -> None:
                               UpdateExpression="ADD " + ", ".join(f"{n} {v}" for n, v in
                                                                   zip(names, values)),
                               ExpressionAttributeNames=names, ExpressionAttributeValues=values)
+
+
+def add_document_frequencies(changes: dict[str, int], resumes: int) -> None:
+    """ADD these changes to the stems' document frequencies (one UpdateItem a bucket, each
+    at most DF_TERMS_A_WRITE stems) and ``resumes`` to the resumes' count."""
+    by_bucket: dict[str, list[tuple[str, int]]] = {}
+    for stem, change in changes.items():
+        if change:
+            by_bucket.setdefault(df_bucket(stem)["pk"], []).append((stem, change))
+    writes = [(pk, stems[i:i + DF_TERMS_A_WRITE]) for pk, stems in by_bucket.items()
+              for i in range(0, len(stems), DF_TERMS_A_WRITE)]
+
+    def add(write: tuple[str, list[tuple[str, int]]]) -> None:
+        pk, stems = write
+        _add_numbers({"pk": pk, "sk": "F"}, {df_attribute(s): n for s, n in stems})
+
+    parallel(add, writes)
+    if resumes:
+        _add_numbers(DF_KEY, {"n": resumes})
+
+
+def _add_numbers(key: dict[str, str], numbers: dict[str, int]) -> None:
+    names = {f"#n{i}": name for i, name in enumerate(numbers)}
+    values = {f":n{i}": {"N": str(n)} for i, n in enumerate(numbers.values())}
+    with _store("UpdateItem"):
+        _client().update_item(TableName=_table(), Key=to_raw(key),
+                              UpdateExpression="ADD " + ", ".join(f"{n} {v}" for n, v in
+                                                                  zip(names, values)),
+                              ExpressionAttributeNames=names, ExpressionAttributeValues=values)
+
+
+def document_frequencies(stems: list[str]) -> tuple[dict[str, int], int]:
+    """How many resumes hold each stem, and how many resumes there are: one BatchGetItem."""
+    keys = {df_bucket(s)["pk"]: df_bucket(s) for s in stems}
+    attributes = {df_attribute(s) for s in stems}
+    found = get_items([*keys.values(), DF_KEY], tuple(sorted(attributes | {"n", "pk"})))
+    counts: dict[str, int] = {}
+    resumes = 0
+    for item in found:
+        if item.get("pk") == DF_KEY["pk"]:
+            resumes = int(item.get("n", 0))
+            continue
+        for stem in stems:
+            if df_attribute(stem) in item:
+                counts[stem] = int(item[df_attribute(stem)])
+    return counts, resumes
 
 
 def existing_keys(keys: list[tuple[str, str]]) -> set[tuple[str, str]]:

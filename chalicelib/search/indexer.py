@@ -28,14 +28,16 @@ from chalicelib import clients, stream_records
 from chalicelib.logs import log
 from chalicelib.resumes import TEXT_LIMIT
 from chalicelib.search import analyzer, identifiers, vocabulary
-from chalicelib.search.index import (TOMBSTONE_SECONDS, Document, IndexedState, add_regions,
-                                     doc_key, from_raw, pack, parallel, read_state, read_states,
+from chalicelib.search.index import (TOMBSTONE_SECONDS, IndexedState, add_document_frequencies,
+                                     add_regions, from_raw, parallel, read_state, read_states,
                                      write_postings, write_state)
+from chalicelib.search.layout import RESUME_PREFIX, Document, doc_key, pack, unpack
 from chalicelib.settings import get_settings
 
 PLACEHOLDER_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/professionals/stream/placeholder"
 PROFESSIONAL_PREFIX = "PRO#"
 WRITE_ATTEMPTS = 5
+DF_STEMS = 1500
 TEXT_BYTES = TEXT_LIMIT * 4  # UTF-8: at most 4 bytes a character
 
 
@@ -121,9 +123,7 @@ def apply_changes(changes: list[Change]) -> dict[str, int]:
         deletes += p.deletes
     write_postings(puts, deletes, parallel_requests=True)
     write_postings({doc_key(p.final["id"]): p.final for p in plans}, [], parallel_requests=True)
-    _note_regions(newest.values())
-    vocabulary.register({w for p in plans for w in p.words})
-    vocabulary.register({w for p in plans for w in p.resume_words}, vocabulary.RESUME)
+    _after_writes(newest.values(), plans)
     outcome: dict[str, int] = {}
     for p in plans:
         outcome[p.what] = outcome.get(p.what, 0) + 1
@@ -131,6 +131,21 @@ def apply_changes(changes: list[Change]) -> dict[str, int]:
         log.info("search indexed", professionals=len(plans), postings=len(puts),
                  removed=len(deletes))
     return outcome
+
+
+def _after_writes(changes: Any, plans: list[Plan]) -> None:
+    """What the index shares between professionals, once their entries are written: the
+    phones' regions, the typo vocabulary, the resumes' document frequencies."""
+    _note_regions(changes)
+    vocabulary.register({w for p in plans for w in p.words})
+    vocabulary.register({w for p in plans for w in p.resume_words}, vocabulary.RESUME)
+    frequencies: dict[str, int] = {}
+    for p in plans:
+        for stem, change in p.frequencies.items():
+            frequencies[stem] = frequencies.get(stem, 0) + change
+    resumes = sum(p.resumes for p in plans)
+    if any(frequencies.values()) or resumes:
+        add_document_frequencies(frequencies, resumes)
 
 
 def _note_regions(changes: Any) -> None:
@@ -154,6 +169,8 @@ class Plan:
     pending: dict[str, Any] | None = None
     words: set[str] = field(default_factory=set)  # profile words, for the typo vocabulary
     resume_words: set[str] = field(default_factory=set)  # of a resume text read anew
+    frequencies: dict[str, int] = field(default_factory=dict)  # stems' resumes: +1, -1
+    resumes: int = 0  # resumes indexed: +1, -1, 0
 
 
 def plan(change: Change, state: IndexedState | None, *, same_version: bool = False,
@@ -169,9 +186,11 @@ def plan(change: Change, state: IndexedState | None, *, same_version: bool = Fal
     if change.image is None:
         if state is not None and state.gone and not state.keys:
             return None
+        gone = _stems(old_keys)
         return Plan("removed", {}, old_keys, final={
             "id": change.id, "v": max(change.version, old_version), "gone": True,
-            "ks": pack([]), "expires_at": int(time.time()) + TOMBSTONE_SECONDS})
+            "ks": pack([]), "expires_at": int(time.time()) + TOMBSTONE_SECONDS},
+            frequencies=dict.fromkeys(gone, -1), resumes=-1 if gone else 0)
     if state is not None and (state.gone or state.version > change.version
                               or (state.version == change.version and not same_version)):
         return None
@@ -179,22 +198,65 @@ def plan(change: Change, state: IndexedState | None, *, same_version: bool = Fal
     if state is not None and state.digest == doc.digest():
         return None
     postings = doc.postings()
-    final: dict[str, Any] = {"id": doc.id, "v": doc.version, "dg": doc.digest(),
-                             "ks": pack(["\t".join(k) for k in postings]), "lk": doc.list_key}
-    if doc.text_key:
-        final.update({"rk": doc.text_key, "rn": doc.total_words, "rw": pack(doc.counts)})
-        if doc.resume_text is not None:
-            final["rt"] = pack(doc.resume_text)
+    final = final_attributes(doc, postings)
     pending = None
     if not set(postings) <= set(old_keys):
         pending = {"id": doc.id, "v": old_version, "dg": "pending",
                    "ks": pack(["\t".join(k) for k in dict.fromkeys(old_keys + list(postings))])}
-    words = set(list(dict.fromkeys(w for name in vocabulary.FIELDS for w in doc.profile.get(
-        name, ()) if vocabulary.is_word(w)))[:vocabulary.PER_PROFESSIONAL])
+    words = vocabulary.words_of(doc.profile)
     read_anew = doc.resume_text and (state is None or state.text_key != doc.text_key)
     resume_words = set(analyzer.resume_words(doc.resume_text)) if read_anew else set()
-    return Plan("indexed", postings, [k for k in old_keys if k not in postings], final, pending,
-                words, resume_words)
+    old_stems, new_stems = _stems(old_keys), _stems(postings)
+    frequencies = {**dict.fromkeys(new_stems - old_stems, 1),
+                   **dict.fromkeys(old_stems - new_stems, -1)}
+    before = _indexed(state)
+    changed = {k: v for k, v in postings.items() if before.get(k) != v}
+    return Plan("indexed", changed, [k for k in old_keys if k not in postings], final, pending,
+                words, resume_words, frequencies, bool(new_stems) - bool(old_stems))
+
+
+def final_attributes(doc: Document, postings: dict[tuple[str, str], Any]) -> dict[str, Any]:
+    """The DOC item of ``doc`` once its postings are written."""
+    final: dict[str, Any] = {"id": doc.id, "v": doc.version, "dg": doc.digest(),
+                             "ks": pack(["\t".join(k) for k in postings]), "lk": doc.list_key,
+                             "src": doc.source, "pf": pack(doc.profile)}
+    if doc.text_key:
+        final.update({"rk": doc.text_key, "rn": doc.total_words, "rw": pack(doc.counts)})
+        if doc.resume_text is not None:
+            final["rt"] = pack(doc.resume_text)
+    return final
+
+
+def counted_stems(postings: Any) -> set[str]:
+    """The stems a resume adds to the document frequencies (``_stems``): for tools that fill
+    an index directly (the benchmarks)."""
+    return _stems(postings)
+
+
+def _indexed(state: IndexedState | None) -> dict[tuple[str, str], dict[str, Any]]:
+    """The postings the index holds for a professional, rebuilt from their DOC item (a change
+    writes only the postings whose content differs); none when it cannot tell (a DOC item of an
+    older layout, a pending one: everything is written)."""
+    raw = state.raw if state is not None else {}
+    if "pf" not in raw or "src" not in raw or raw.get("dg") == "pending":
+        return {}
+    text_key = raw.get("rk")
+    doc = Document(id=raw["id"], version=state.version, list_key=raw["lk"], source=raw["src"],
+                   profile=unpack(raw["pf"]), text_key=text_key)
+    if text_key:
+        _, doc.counts, doc.total_words = state.resume()
+    listed = set(state.keys)
+    return {k: v for k, v in doc.postings().items() if k in listed}
+
+
+def _stems(keys: Any) -> set[str]:
+    """The stems a resume counts in the document frequencies: those of its resume postings
+    among these keys, the DF_STEMS it uses most (so that a resume adds to at most 47 counter
+    items, 16 buckets of up to 50 stems: 8.3's N + 50 writes; a longer resume's rarest words
+    go uncounted, their rarity a little overstated)."""
+    weighted = sorted(((sk, pk[len(RESUME_PREFIX):]) for pk, sk in keys
+                       if pk.startswith(RESUME_PREFIX)), reverse=True)
+    return {stem for _, stem in weighted[:DF_STEMS]}
 
 
 def _image(raw: Any, pk: str) -> dict[str, Any]:
@@ -274,9 +336,7 @@ def _apply_one(change: Change, *, same_version: bool = False) -> str:
                                      text_key=None, gone=False, raw={})
             write_postings(todo.puts, todo.deletes)
             write_state(change.id, expected=state, attributes=todo.final)
-            _note_regions([change])
-            vocabulary.register(todo.words)
-            vocabulary.register(todo.resume_words, vocabulary.RESUME)
+            _after_writes([change], [todo])
             return todo.what
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":

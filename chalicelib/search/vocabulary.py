@@ -42,6 +42,13 @@ def is_word(word: str) -> bool:
     return MIN_WORD <= len(word) <= MAX_WORD and word.isalpha()
 
 
+def words_of(profile: dict[str, list[str]]) -> set[str]:
+    """The words a professional brings to the vocabulary: those of FIELDS that are words
+    (``is_word``), the first PER_PROFESSIONAL of them."""
+    found = dict.fromkeys(w for name in FIELDS for w in profile.get(name, ()) if is_word(w))
+    return set(list(found)[:PER_PROFESSIONAL])
+
+
 def reach(term: str) -> int:
     """How many edits a query term may be from the words it matches through a typo (none past
     MAX_WORD + 2 letters: no word it could reach is kept, and a 200-letter term's deletions
@@ -134,24 +141,38 @@ def known(words: Iterable[str]) -> set[str]:
     return {item["pk"][2:] for item in index.get_items(markers, ("pk",))}
 
 
+class Near:
+    """What the vocabulary holds near some terms: the items of their deletions and whether
+    each term is itself a word, read together (``requests`` BatchGetItems, 100 keys each)."""
+
+    def __init__(self, terms: Iterable[str]):
+        self.reach = {t: reach(t) for t in terms if reach(t)}
+        keys = [_key(d) for d in sorted({d for t, r in self.reach.items()
+                                          for d in deletions(t, r)})]
+        keys += [dict(zip(("pk", "sk"), _marker(t))) for t in sorted(self.reach) if is_word(t)]
+        self.requests = -(-len(keys) // 100)
+        items = index.get_items(keys, ("pk", PROFILE, RESUME)) if keys else []
+        self.by_deletion = {i["pk"][2:]: i for i in items if i["pk"].startswith("V#")}
+        self.words = {i["pk"][2:] for i in items if i["pk"].startswith("W#")}
+
+    def corrections(self, kinds: tuple[str, ...] = (PROFILE,)) -> dict[str, list[str]]:
+        """For each term that typos apply to, the words of these kinds within its reach (never
+        the term itself, nor a word it starts: those match anyway), nearest first, at most
+        MAX_CORRECTIONS."""
+        out: dict[str, list[str]] = {}
+        for term, limit in self.reach.items():
+            near = {w for d in deletions(term, limit)
+                    for k in kinds for w in self.by_deletion.get(d, {}).get(k, ())
+                    if w != term and not w.startswith(term)}
+            ranked = sorted((distance(term, w, limit), w) for w in near)
+            found = [w for dist, w in ranked if dist <= limit][:MAX_CORRECTIONS]
+            if found:
+                out[term] = found
+        return out
+
+
 def corrections(terms: Iterable[str], kinds: tuple[str, ...] = (PROFILE,),
                 ) -> dict[str, list[str]]:
-    """For each term that typos apply to, the words of these kinds within its reach (never the
-    term itself, nor a word it starts: those match anyway), nearest first, at most
-    MAX_CORRECTIONS; one BatchGetItem (100 keys a request) for all terms."""
-    wanted = {t: reach(t) for t in terms if reach(t)}
-    if not wanted:
-        return {}
-    keys = {d for t, r in wanted.items() for d in deletions(t, r)}
-    items = index.get_items([_key(d) for d in sorted(keys)], ("pk",) + kinds)
-    by_deletion = {item["pk"][2:]: set().union(*(item.get(k, set()) for k in kinds))
-                   for item in items}
-    out: dict[str, list[str]] = {}
-    for term, limit in wanted.items():
-        near = {w for d in deletions(term, limit) for w in by_deletion.get(d, ())
-                if w != term and not w.startswith(term)}
-        ranked = sorted((distance(term, w, limit), w) for w in near)
-        found = [w for dist, w in ranked if dist <= limit][:MAX_CORRECTIONS]
-        if found:
-            out[term] = found
-    return out
+    """For each term that typos apply to, the words of these kinds within its reach (``Near``);
+    one BatchGetItem (100 keys a request) for all terms."""
+    return Near(terms).corrections(kinds)

@@ -234,10 +234,11 @@ def functions(t: Stack) -> None:
         allow("ListProfessionalsStreams", ["dynamodb:ListStreams"],
               [sub("${%s.Arn}/stream/*" % t.d.table.logical_id)]),
         allow("ReadWriteSearchIndex", SEARCH_INDEXER_ACTIONS, [search_table]),
-        # ADDs to the index's shared string sets: the regions of the phones (META) and the
-        # typo vocabulary's deletions (V#); never a posting or a document.
+        # ADDs to the index's shared items: the regions of the phones and the resumes' count
+        # (META), the typo vocabulary's deletions (V#), the stems' document frequencies (F#);
+        # never a posting or a document.
         allow("AddToSharedLists", ["dynamodb:UpdateItem"], [search_table],
-              **leading_keys("META", "V#")),
+              **leading_keys("META", "V#", "F#")),
         allow("ReadResumeText", ["s3:GetObject"], objects(t, "text/")),
         # Lambda sends a batch that failed every retry to the on-failure queue as this role.
         allow("SendFailedBatchesToDeadLetterQueue", ["sqs:SendMessage"], [index_dlq]),
