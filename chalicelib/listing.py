@@ -36,7 +36,7 @@ def list_professionals(params: dict[str, str], caller: Caller) -> dict[str, Any]
     if unknown:
         raise BadRequest(f"Unknown query parameter: {', '.join(unknown)}.",
                          {"parameters": unknown})
-    limit = _limit(params.get("limit"))
+    limit = validation.page_limit(params.get("limit"), DEFAULT_LIMIT, MAX_LIMIT)
     source = params.get("source")
     if source is not None and source not in validation.SOURCES:
         raise BadRequest(f"source must be one of: {', '.join(validation.SOURCES)}.",
@@ -137,15 +137,6 @@ def _canonical_q(q: str) -> str:
     if len(q.strip()) > analyzer.MAX_QUERY_CHARS:
         return q  # too long to search: parse_q says so
     return identifiers.email_reading(q) or q
-
-
-def _limit(raw: str | None) -> int:
-    if raw is None:
-        return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise BadRequest(f"limit must be a whole number from 1 to {MAX_LIMIT}.",
-                         {"fields": {"limit": [f"From 1 to {MAX_LIMIT}."]}})
-    return int(raw)
 
 
 def _look_up(params: dict[str, str], source: str | None,

@@ -5,6 +5,7 @@ import unicodedata
 from typing import Any
 
 from chalicelib import unicode_scripts
+from chalicelib.errors import BadRequest
 
 SOURCES = ("direct", "partner", "internal")
 WRITABLE_FIELDS = ("full_name", "email", "phone", "company_name", "job_title", "source")
@@ -134,3 +135,13 @@ def _normalise(name: str, value: str, default_region: str) -> str:
     if len(value) > MAX_TEXT:
         raise ValueError(f"Must be at most {MAX_TEXT} characters.")
     return value
+
+
+def page_limit(raw: str | None, default: int, maximum: int) -> int:
+    """A page's ``limit`` query parameter: ``default`` when absent, else 1..maximum (a 400)."""
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise BadRequest(f"limit must be a whole number from 1 to {maximum}.",
+                         {"fields": {"limit": [f"From 1 to {maximum}."]}})
+    return int(raw)

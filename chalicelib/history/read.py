@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib import clients, db, signing
+from chalicelib import clients, db, signing, validation
 from chalicelib.auth import ADMIN, PARTNER, Caller
 from chalicelib.errors import BadRequest, NotFound
 from chalicelib.history import actors, entries
@@ -27,7 +27,7 @@ def history(professional_id: str, params: dict[str, str], caller: Caller) -> dic
     if unknown:
         raise BadRequest(f"Unknown query parameter: {', '.join(unknown)}.",
                          {"parameters": unknown})
-    limit = _limit(params.get("limit"))
+    limit = validation.page_limit(params.get("limit"), DEFAULT_LIMIT, MAX_LIMIT)
     scope = {"id": professional_id}
     after = None
     if "cursor" in params:
@@ -62,12 +62,3 @@ def to_item(raw: dict[str, Any]) -> dict[str, Any]:
     return {"at": raw["at"]["S"], "action": raw["action"]["S"],
             "actor": json.loads(raw["actor"]["S"]), "via": raw["via"]["S"],
             "changes": json.loads(raw["changes"]["S"])}
-
-
-def _limit(raw: str | None) -> int:
-    if raw is None:
-        return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise BadRequest(f"limit must be a whole number from 1 to {MAX_LIMIT}.",
-                         {"fields": {"limit": [f"From 1 to {MAX_LIMIT}."]}})
-    return int(raw)
