@@ -162,6 +162,21 @@ def test_filters_narrow_a_search(api, monkeypatch):
         assert [i["id"] for i in paged] == found(api, "filter", has_resume="false")
 
 
+def test_without_a_ready_resume_no_resume_list_is_read(api, monkeypatch):
+    # every professional tier 4 could find has a ready resume: with has_resume=false its
+    # lists would be read only to be kept out, until the page's budget ran out (a short empty
+    # page with a cursor instead of "no match", seen in the SPA on a busy stack)
+    from chalicelib.search import resume_rank
+    texts = GivenTexts(monkeypatch)
+    reader = create(api, "Filter Reader", email="reader@example.com")
+    texts.attach(api, reader["id"], "Lovelace wrote the notes.")
+    sync()
+    assert found(api, "filter lovelace") == ids(reader)
+    monkeypatch.setattr(resume_rank, "run", lambda *a, **k: pytest.fail("resume lists read"))
+    answer = search(api, "filter lovelace", has_resume="false").json
+    assert answer["items"] == [] and answer["next_cursor"] is None
+
+
 @pytest.mark.parametrize("params,field", [
     ({"has_resume": "yes"}, "has_resume"), ({"email_verified": "1"}, "email_verified"),
     ({"created_from": "last week"}, "created_from"), ({"created_to": "2026-13-01"}, "created_to"),

@@ -137,6 +137,8 @@ def _page(terms: list[str], where: Filters, reads: _Reads, start: list, want: in
         elif kind == RESUME:
             if not exact and len(terms) == 1:
                 continue  # one term found only in a resume is always a whole word there
+            if where.has_resume is False:
+                continue  # only a ready resume has resume words: its lists would all be kept out
             below = (start[2], start[1]) if first and start[1] is not None else None
             outcome = resume_rank.run(terms, exact, lambda: _rarities(terms, budget),
                                       where=where, budget=budget, need=wanted, below=below,

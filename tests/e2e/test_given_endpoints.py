@@ -1,5 +1,7 @@
 """`AWS_ENDPOINT_URL` (or the per-service variables) points the stack at emulators the user
-already runs: it starts none, and a second start against the same ones changes nothing."""
+already runs: it starts none for those services (only its own moto server for Cognito and S3
+Vectors, which `AWS_ENDPOINT_URL` alone does not move: contract 8.4, docs/local.md), and a
+second start against the same ones changes nothing."""
 from __future__ import annotations
 
 import secrets
@@ -35,8 +37,9 @@ def test_given_endpoints_start_no_emulator_and_a_restart_changes_nothing(users_e
                             AWS_SECRET_ACCESS_KEY="given")
         try:
             assert set(stack.child_pids()) == {"api", "worker", "mail", "stream", "stats", "purge",
-                                              "imports"}, \
+                                              "imports", "cognito"}, \
                 stack.log_tail()
+            assert stack.env.get("AWS_ENDPOINT_URL_S3VECTORS") not in (None, users_emulator)
             assert {stack.env[f"AWS_ENDPOINT_URL_{s}"]
                     for s in ("DYNAMODB", "S3", "SQS", "SES")} == {users_emulator}
             assert expected in stack.wait_for_log("demo data:"), f"start {attempt}"
