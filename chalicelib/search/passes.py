@@ -91,7 +91,8 @@ class Scan:
             sk_to=head + where.created_to if where.created_to else highest,
             condition=condition, values=values, attributes="sk, id, a1, a2, a3, e3")
         budget.spend()
-        others = [i for i in items if not i["sk"].startswith(head)]
+        own = [i for i in items if i["sk"].startswith(head)]
+        others = [i for i in items if not i["sk"].startswith(head)]  # the partner's (fused)
         for item in items:
             item["sk"] = list_key_of(item["sk"])
         last_key = last["sk"]["S"] if last else None
@@ -101,7 +102,7 @@ class Scan:
             self.partner.reached = list_key_of(last_key) if last_key else ""
             self.partner.limit = min(self.limit * GROWTH, MAX_LIMIT)
             last = None
-        self.items += [i for i in items if not any(i is o for o in others)]
+        self.items += own
         self.start = last
         self.reached = list_key_of(last["sk"]["S"]) if last else ""
         self.limit = min(self.limit * GROWTH, MAX_LIMIT)
@@ -112,16 +113,24 @@ class Partitions:
 
     def __init__(self) -> None:
         self.scans: dict[tuple[str, int, str | None], Scan] = {}
-        self.documents: dict[str, dict[str, Any] | None] = {}  # DOC items read (_check_rarest)
+        # professionals' postings rebuilt from their DOC items (_check_rarest), by pk; None: gone
+        self.rebuilt: dict[str, dict[str, dict[str, Any]] | None] = {}
 
-    def read_documents(self, ids: list[str], budget: Budget) -> dict[str, dict[str, Any] | None]:
-        """These professionals' DOC items (profile words), each read at most once a request."""
-        unread = [i for i in dict.fromkeys(ids) if i not in self.documents]
+    def postings_of(self, ids: list[str], budget: Budget,
+                    ) -> dict[str, dict[str, dict[str, Any]] | None]:
+        """These professionals' profile postings by pk, from their DOC items' profile words
+        (``Document.postings``), each read and rebuilt at most once a request."""
+        unread = [i for i in dict.fromkeys(ids) if i not in self.rebuilt]
         if unread:
             found = index.read_documents(unread, ("pf", "lk", "src"))
             budget.spend(-(-len(unread) // CHECK_MAX))
-            self.documents.update({i: found.get(i) for i in unread})
-        return {i: self.documents[i] for i in ids}
+            for i in unread:
+                document = found.get(i)
+                self.rebuilt[i] = None if document is None or "pf" not in document else {
+                    pk: posting for (pk, _), posting in Document(
+                        id=i, version=0, list_key=document["lk"], source=document["src"],
+                        profile=unpack(document["pf"])).postings().items()}
+        return {i: self.rebuilt[i] for i in ids}
 
     def scan_for(self, pk: str, group: int, below: str | None) -> Scan:
         """The scan a reader starting at ``below`` reads: the one from the top when it has
@@ -416,14 +425,11 @@ def _check_rarest(readers: list[list[Reader]], seen: list[dict[str, dict[str, di
     if len(open_keys) > CHECK_MAX:
         return False
     owners = {sk: next(iter(seen[rarest][sk].values()))["id"] for sk in open_keys}
-    documents = known.read_documents(list(owners.values()), budget)
+    rebuilt = known.postings_of(list(owners.values()), budget)
     for sk, owner in owners.items():
-        document = documents.get(owner)
-        if document is None or "pf" not in document:
+        by_pk = rebuilt[owner]
+        if by_pk is None:
             continue  # deleted since: left out, as the description would
-        rebuilt = Document(id=owner, version=0, list_key=document["lk"], source=document["src"],
-                           profile=unpack(document["pf"])).postings()
-        by_pk = {pk: {**posting, "sk": sk, "id": owner} for (pk, _), posting in rebuilt.items()}
         for number, term_readers in enumerate(readers):
             if number == rarest:
                 continue
@@ -432,7 +438,8 @@ def _check_rarest(readers: list[list[Reader]], seen: list[dict[str, dict[str, di
                 if posting is not None and r.test(posting) and where.admits_source(
                         posting.get("src")) and where.in_time(sk):
                     by_role = seen[number].setdefault(sk, {})
-                    by_role[r.role] = {**by_role.get(r.role, {}), **posting}
+                    by_role[r.role] = {**by_role.get(r.role, {}), **posting, "sk": sk,
+                                       "id": owner}
     return True
 
 
