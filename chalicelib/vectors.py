@@ -44,6 +44,10 @@ GET_BATCH = 100
 TOP_K_MAX = 100
 # Well inside 40 KB with the filterable keys; a ~200-word passage is ~1.5 KB.
 TEXT_BYTES_MAX = 16 * 1024
+# Passages kept per resume: a person's vectors are found by key (id#0 .. id#127), never by a
+# scan, so no count need be stored anywhere; a longer resume's passages past this are not
+# embedded (128 passages of ~200 words is ~25,000 words, far past any real resume).
+MAX_PASSAGES = 128
 
 
 class VectorsUnavailable(Unavailable):
@@ -109,13 +113,14 @@ def delete_passages(professional_id: str, numbers: Iterable[int]) -> None:
             clients.s3vectors().delete_vectors(**_index(), keys=keys[start:start + DELETE_BATCH])
 
 
-def delete_professional(professional_id: str, count: int) -> None:
-    """Delete all ``count`` passages' vectors of a person (a deleted or erased resume)."""
+def delete_professional(professional_id: str, count: int = MAX_PASSAGES) -> None:
+    """Delete a person's passages' vectors (a deleted or erased resume): all that may exist."""
     delete_passages(professional_id, range(count))
 
 
-def get_vectors(professional_id: str, count: int) -> list[list[float]]:
-    """A person's own passage vectors, in passage order (``similar`` queries with them)."""
+def get_vectors(professional_id: str, count: int = MAX_PASSAGES) -> list[list[float]]:
+    """A person's own passage vectors, in passage order (``similar`` queries with them);
+    absent keys are no error (GetVectors leaves them out)."""
     found: dict[str, list[float]] = {}
     keys = [key(professional_id, n) for n in range(count)]
     for start in range(0, len(keys), GET_BATCH):
