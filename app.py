@@ -8,7 +8,8 @@ import uuid
 from chalice import Chalice, Rate, Response
 
 from chalicelib import (apidocs, auth, bulk, db, gateway_auth, idempotency, listing, logs, metrics,
-                        payloads, professionals, resume_processor, resumes, staff_users)
+                        payloads, professionals, resume_processor, resume_vectors, resumes,
+                        staff_users)
 from chalicelib.imports import api as imports_api, worker as imports_worker
 from chalicelib.history import read as history
 from chalicelib.search import indexer
@@ -270,6 +271,17 @@ def process_imports(event):
 def send_mail(event):
     """The mail queue -> SES; a failed send goes back to the queue and is tried again later."""
     failed = mail_delivery.handle_sqs_records([record.to_dict() for record in event])
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
+
+
+# The stream indexer names professionals whose ready resume changed or who are gone; each
+# message makes the vector store match the record. Deployed, the template adds
+# ReportBatchItemFailures (a failed message is retried alone, then dead-lettered).
+@app.on_sqs_message(queue=os.environ.get("EMBED_QUEUE_NAME", "professionals-embed"), batch_size=5,
+                    name="embed_resumes")
+def embed_resumes(event):
+    """The embed queue -> the resumes' passages embedded into (or removed from) S3 Vectors."""
+    failed = resume_vectors.handle([record.to_dict() for record in event])
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
 
 
