@@ -193,3 +193,62 @@ def test_make_package_fails_on_a_model_problem(tmp_path):
         zip_report=zipcheck.Report(str(tmp_path / "deployment.zip"), 1, 1, 1),
         template_problems=[], model_problems=files.problems(tmp_path / "absent"))
     assert len(packaged.problems) == 2 and "cannot read" in packaged.problems[0]
+
+
+# -- EMBEDDING_MODEL_DIR: the deployed functions' model (the embedder runtime layer) ----------
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    return files.export_fp16(tmp_path_factory.mktemp("layer") / "embedding-model")
+
+
+@pytest.fixture
+def reload(monkeypatch):
+    """The process's model and tokenizer loaded anew, and dropped again afterwards (the next
+    test loads the package's)."""
+    def clear():
+        model._loaded.cache_clear()
+        tokenizer.get.cache_clear()
+    clear()
+    yield monkeypatch
+    clear()
+
+
+def test_the_model_dir_is_loaded_instead_of_the_package(m, exported, reload):
+    reload.setenv(files.MODEL_DIR_ENV, str(exported))
+
+    def no_package():
+        raise AssertionError("the registry package's model.zip was read")
+
+    reload.setattr(files, "archive_path", no_package)  # a layer's function has no package
+    layered = model.get_model()
+    assert layered is not m and layered is model.get_model()
+    texts = [ICU_NURSE, ENGINEER, "taught young children"]
+    assert np.all((m.embed(texts) * model.embed(texts)).sum(1) > 0.9999)
+    # Passages count tokens with the same files (passages.py): no package needed either.
+    assert tokenizer.count_tokens([ICU_NURSE]) == [len(m.tokenizer.encode(ICU_NURSE).ids)]
+
+
+def test_without_the_variable_the_package_is_loaded(reload):
+    reload.delenv(files.MODEL_DIR_ENV, raising=False)
+    assert files.configured_source() is None
+    reload.setenv(files.MODEL_DIR_ENV, "")
+    assert files.configured_source() is None
+
+
+def test_a_missing_or_tampered_model_dir_stops_the_load(exported, reload, tmp_path):
+    reload.setenv(files.MODEL_DIR_ENV, str(tmp_path / "absent"))
+    with pytest.raises(files.ModelFileError, match="EMBEDDING_MODEL_DIR=.* is not a directory"):
+        model.get_model()
+    tampered = tmp_path / "tampered"
+    tampered.mkdir()
+    (tampered / files.TOKENIZER).write_bytes((exported / files.TOKENIZER).read_bytes())
+    data = bytearray((exported / files.WEIGHTS_FP16).read_bytes())
+    data[-1] ^= 1
+    (tampered / files.WEIGHTS_FP16).write_bytes(bytes(data))
+    reload.setenv(files.MODEL_DIR_ENV, str(tampered))
+    with pytest.raises(files.ModelFileError, match="model-fp16.safetensors: SHA-256"):
+        model.get_model()
+    (tampered / files.WEIGHTS_FP16).unlink()
+    with pytest.raises(files.ModelFileError, match="cannot read model-fp16"):
+        model.get_model()

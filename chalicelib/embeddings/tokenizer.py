@@ -29,8 +29,9 @@ def build(source: Path | None = None, *, truncate: bool = True) -> Tokenizer:
 @functools.cache
 def get(truncate: bool = True) -> Tokenizer:
     """The process's tokenizer, built on first use (a tokenizer's settings are shared state, so
-    the counting one is a second instance rather than a toggle)."""
-    return build(truncate=truncate)
+    the counting one is a second instance rather than a toggle). From the same source as the
+    model's (EMBEDDING_MODEL_DIR deployed, where no registry package is installed)."""
+    return build(files.configured_source(), truncate=truncate)
 
 
 def count_tokens(texts: list[str]) -> list[int]:
