@@ -80,13 +80,27 @@ export type ProfessionalPage = { items: Professional[]; next_cursor: string | nu
 export const MATCH_FIELDS = ['full_name', 'company_name', 'job_title', 'email', 'phone', 'resume'] as const;
 export type MatchField = (typeof MATCH_FIELDS)[number];
 
-/** Where a search result matched; `snippet` is resume text around the first match, when `resume` matched. */
-export type SearchMatch = { fields: MatchField[]; snippet: string | null };
+/** How a search reads `q` (contract 8.4): keyword (the default, 8.3), by meaning, or both fused. */
+export const SEARCH_MODES = ['keyword', 'semantic', 'hybrid'] as const;
+export type SearchMode = (typeof SEARCH_MODES)[number];
+
+/** A passage of a resume, in its own words, found by meaning; `score` is 0..1 (8.4). */
+export type Passage = { text: string; score: number };
+
+/**
+ * Where a search result matched; `snippet` is resume text around the first match, when `resume`
+ * matched (by meaning: the best passage). `passages` come with a match by meaning only (8.4):
+ * up to 3, best first.
+ */
+export type SearchMatch = { fields: MatchField[]; snippet: string | null; passages?: Passage[] };
 
 /** A search result: the list resource plus `match` (`GET /professionals?q=`). */
 export type SearchHit = Professional & { match: SearchMatch };
 
 export type SearchPage = { items: SearchHit[]; next_cursor: string | null };
+
+/** `GET /professionals/{id}/similar`: up to 10, nearest first; empty without a ready resume (8.4). */
+export type SimilarPage = { items: SearchHit[] };
 
 export type ResumeDownload = { url: string; expires_at: string };
 

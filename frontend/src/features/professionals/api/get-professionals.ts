@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 import { apiRequest, type StaffAuth } from '@/lib/api-client';
 import { useStaffAuth } from '@/lib/staff-session';
-import { SOURCES, type ProfessionalPage, type SearchHit, type SearchMatch } from '@/types/api';
+import { SOURCES, type ProfessionalPage, type SearchHit, type SearchMatch, type SearchMode } from '@/types/api';
 
 import { queryTerms } from '../lib/search-text';
 
@@ -20,9 +20,14 @@ const day = z
 /** The filters of a search (contract 8.3): only with q. */
 export const SEARCH_FILTERS = ['has_resume', 'email_verified', 'created_from', 'created_until'] as const;
 
+/** By meaning and hybrid take q of 3..500 characters (contract 8.4). */
+export const MEANING_MIN_CHARS = 3;
+export const MEANING_MAX_CHARS = 500;
+
 /**
- * The list's filters as they appear in the URL (?q=&source=&limit=&has_resume=&email_verified=
- * &created_from=&created_until=). `created_until` is the last day wanted (inclusive), as staff
+ * The list's filters as they appear in the URL (?q=&mode=&source=&limit=&has_resume=&email_verified=
+ * &created_from=&created_until=). `mode` is absent for keyword search, the default; it stays in
+ * the URL without q, so the choice made before typing holds. `created_until` is the last day wanted (inclusive), as staff
  * choose it; the API's `created_to` is exclusive, so it is sent the day after.
  */
 export const listFiltersSchema = z
@@ -35,6 +40,7 @@ export const listFiltersSchema = z
       .catch(25),
     /** Search text (docs/api.md, Search); the server has the final word on its length and terms. */
     q: z.string().trim().optional().catch(undefined),
+    mode: z.enum(['semantic', 'hybrid'] satisfies SearchMode[]).optional().catch(undefined),
     has_resume: flag,
     email_verified: flag,
     created_from: day,
@@ -52,8 +58,22 @@ export type ListParams = ListFilters & { cursor: string | null };
 export type SearchResultItem = SearchHit & { match: SearchMatch & { typo?: boolean } };
 export type SearchResultPage = { items: SearchResultItem[]; next_cursor: string | null; suggestion?: string | null };
 
-/** A search needs a term of two or more letters or digits; without one the API answers 400. */
-export const isSearchable = (q: string) => queryTerms(q).length > 0;
+/** Characters as the API counts them (code points, not UTF-16 units). */
+export const charCount = (text: string) => Array.from(text).length;
+
+/**
+ * Why the API would refuse this search, or null: a keyword search needs a term of two or more
+ * letters or digits; by meaning and hybrid take 3..500 characters (contract 8.4).
+ */
+export function searchHint(q: string, mode: SearchMode = 'keyword'): string | null {
+  if (mode === 'keyword') return queryTerms(q).length > 0 ? null : 'Type at least one word of two or more letters or digits.';
+  const count = charCount(q);
+  if (count < MEANING_MIN_CHARS) return `Type at least ${MEANING_MIN_CHARS} characters to search by meaning.`;
+  if (count > MEANING_MAX_CHARS) return `A search by meaning takes at most ${MEANING_MAX_CHARS} characters; this one has ${count}.`;
+  return null;
+}
+
+export const isSearchable = (q: string, mode: SearchMode = 'keyword') => searchHint(q, mode) === null;
 
 function isDay(text: string): boolean {
   const time = Date.parse(`${text}T00:00:00Z`);
@@ -68,12 +88,12 @@ export function nextDay(text: string): string {
 }
 
 export function getProfessionals(
-  { source, limit, cursor, q, has_resume, email_verified, created_from, created_until }: ListParams,
+  { source, limit, cursor, q, mode, has_resume, email_verified, created_from, created_until }: ListParams,
   auth: StaffAuth,
   signal?: AbortSignal,
 ): Promise<ProfessionalPage | SearchResultPage> {
   const filters = q
-    ? { has_resume, email_verified, created_from, created_to: created_until && nextDay(created_until) }
+    ? { mode, has_resume, email_verified, created_from, created_to: created_until && nextDay(created_until) }
     : {};
   return apiRequest<ProfessionalPage | SearchResultPage>('/professionals', {
     query: { limit, source, cursor, q, ...filters },
@@ -88,7 +108,7 @@ export function professionalsQueryOptions(params: ListParams, auth: StaffAuth) {
     // The signal cancels a request nobody waits for any more (an older search while typing).
     queryFn: ({ signal }) => getProfessionals(params, auth, signal),
     placeholderData: keepPreviousData,
-    enabled: !params.q || isSearchable(params.q),
+    enabled: !params.q || isSearchable(params.q, params.mode),
   });
 }
 

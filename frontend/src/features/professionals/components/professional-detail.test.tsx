@@ -14,9 +14,10 @@ const ada = {
 };
 
 const NO_HISTORY = ['GET', '/api/professionals/ada/history', () => ({ status: 200, body: { items: [], next_cursor: null } })] as const;
+const NO_SIMILAR = ['GET', '/api/professionals/ada/similar', () => ({ status: 200, body: { items: [] } })] as const;
 
 function setup(extra: Parameters<typeof mockApi>[0] = [], role: Role = 'editor') {
-  const api = mockApi([...extra, ['GET', '/api/professionals/ada', () => ({ status: 200, body: ada })], [...NO_HISTORY]]);
+  const api = mockApi([...extra, ['GET', '/api/professionals/ada', () => ({ status: 200, body: ada })], [...NO_HISTORY], [...NO_SIMILAR]]);
   const view = renderApp(
     [
       { path: '/staff', element: <p>list</p> },
@@ -109,13 +110,16 @@ describe('ProfessionalDetail', () => {
     expect(router.state.location.state).toEqual({ flash: 'Ada Lovelace was deleted.' });
   });
 
-  it('shows a viewer no edit or delete control, and the history', async () => {
-    setup([], 'viewer');
+  it('shows a viewer no edit or delete control, and the history and similar professionals', async () => {
+    const { calls } = setup([], 'viewer');
     expect(await screen.findByRole('heading', { name: 'Ada Lovelace', level: 1 })).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Edit' })).toBeNull();
     expect(screen.queryByRole('button', { name: 'Delete' })).toBeNull();
     expect(screen.getByRole('button', { name: 'Download PDF' })).toBeInTheDocument();
     expect(await screen.findByText('No changes recorded yet.')).toBeInTheDocument();
+    const similar = screen.getByRole('region', { name: 'Similar professionals' });
+    expect(await within(similar).findByText('No similar professionals yet')).toBeInTheDocument();
+    expect(calls.filter((c) => c.url.pathname === '/api/professionals/ada/similar')).toHaveLength(1);
   });
 
   it("shows the API's message when it refuses a write (403), without signing out", async () => {

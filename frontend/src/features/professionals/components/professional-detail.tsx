@@ -15,6 +15,7 @@ import { DeleteProfessional } from './delete-professional';
 import { EditProfessionalForm } from './edit-professional-form';
 import { HistoryPanel } from './history-panel';
 import { ResumePanel } from './resume-panel';
+import { SimilarPanel } from './similar-panel';
 import { SourceBadge } from './source-badge';
 import { VerifiedBadge } from './verified-badge';
 
@@ -113,7 +114,10 @@ export function ProfessionalDetail({ id }: { id: string }) {
         </section>
         <ResumePanel professional={p} />
       </div>
-      <HistoryPanel id={p.id} changedAt={p.updated_at} />
+      <div className="grid items-start gap-5 lg:grid-cols-2">
+        <HistoryPanel id={p.id} changedAt={p.updated_at} />
+        <SimilarPanel id={p.id} resumeAt={p.resume?.processed_at} />
+      </div>
     </div>
   );
 }

@@ -6,12 +6,12 @@ import { Button } from '@/components/ui/button';
 import { SelectField } from '@/components/ui/field';
 import { Spinner } from '@/components/ui/spinner';
 import { ApiError } from '@/lib/api-client';
-import { SOURCES } from '@/types/api';
+import { SOURCES, type SearchMode } from '@/types/api';
 
 import {
-  isSearchable,
   PAGE_SIZES,
   SEARCH_FILTERS,
+  searchHint,
   useProfessionals,
   type ListFilters,
   type SearchResultPage,
@@ -21,6 +21,7 @@ import { listUrl, readListUrl } from '../lib/list-url';
 import { ProfessionalsTable } from './professionals-table';
 import { SearchBox } from './search-box';
 import { SearchFilters } from './search-filters';
+import { MEANING_UNAVAILABLE } from './search-mode';
 import { SearchResults } from './search-results';
 
 /**
@@ -42,7 +43,11 @@ export function ProfessionalsList() {
   // New filters start again from the first page.
   const update = (next: Partial<ListFilters>, { replace = false } = {}) =>
     setSearchParams(listUrl({ ...filters, ...next }), { replace });
-  const mode = filters.q ? 'search' : 'list';
+  const searchMode: SearchMode = filters.mode ?? 'keyword';
+  const setSearchMode = (next: SearchMode) => update({ mode: next === 'keyword' ? undefined : next });
+  // Another kind of list, or another kind of search, starts afresh: results found by keyword are
+  // not shown (dimmed) while those found by meaning load.
+  const view = filters.q ? `search-${searchMode}` : 'list';
 
   return (
     <div className="space-y-5">
@@ -50,7 +55,12 @@ export function ProfessionalsList() {
         <h1 className="text-2xl font-bold tracking-tight text-slate-900">Professionals</h1>
       </div>
       {flash && <Alert tone="success">{flash}</Alert>}
-      <SearchBox committed={filters.q ?? ''} onSearch={(q, options) => update({ q: q || undefined }, options)} />
+      <SearchBox
+        committed={filters.q ?? ''}
+        onSearch={(q, options) => update({ q: q || undefined }, options)}
+        mode={searchMode}
+        onMode={setSearchMode}
+      />
       <div className="flex flex-wrap items-end gap-4 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
         <SelectField
           label="Source"
@@ -83,10 +93,11 @@ export function ProfessionalsList() {
       </div>
       {/* Within one mode, the results shown stay (dimmed) while the next ones load. */}
       <ProfessionalsPages
-        key={mode}
+        key={view}
         filters={filters}
         cursors={cursors}
         onPage={(next) => setSearchParams(listUrl(filters, next))}
+        onKeywords={() => setSearchMode('keyword')}
       />
     </div>
   );
@@ -106,6 +117,7 @@ function filtersSaid(filters: ListFilters): string[] {
 // How a 400's field is named in the hint shown for it.
 const FIELD_NAMES: Record<string, string> = {
   q: '',
+  mode: 'Search by: ',
   has_resume: 'Ready resume: ',
   email_verified: 'Email verified: ',
   created_from: 'Created from: ',
@@ -117,9 +129,13 @@ type PagesProps = {
   /** The cursors of the pages after the first, up to the one shown (from the URL). */
   cursors: string[];
   onPage: (cursors: string[]) => void;
+  /** Back to keyword search (offered when search by meaning is unavailable). */
+  onKeywords: () => void;
 };
 
-function ProfessionalsPages({ filters, cursors, onPage }: PagesProps) {
+function ProfessionalsPages({ filters, cursors, onPage, onKeywords }: PagesProps) {
+  const searchMode: SearchMode = filters.mode ?? 'keyword';
+  const byMeaning = searchMode !== 'keyword';
   const page = cursors.length + 1;
   const query = useProfessionals({ ...filters, cursor: cursors.at(-1) ?? null });
   const data = query.data;
@@ -137,24 +153,37 @@ function ProfessionalsPages({ filters, cursors, onPage }: PagesProps) {
   };
 
   // A search the API would refuse (too short, too long, a bad filter) is a hint, not a failure.
-  const searchHint = (text: string) => (
+  const hint = (text: string) => (
     <Alert tone="info" title="Nothing was searched.">
       {text}
     </Alert>
   );
-  if (filters.q && !isSearchable(filters.q)) {
-    return searchHint('Type at least one word of two or more letters or digits.');
-  }
+  const refused = filters.q ? searchHint(filters.q, searchMode) : null;
+  if (refused) return hint(refused);
   if (query.isPending) return <Spinner label={filters.q ? 'Searching…' : 'Loading professionals…'} />;
   if (query.isError && !data) {
     const error = query.error;
     if (error instanceof ApiError && error.isAuthError) return null; // the sign-in gate takes over
     const field = error instanceof ApiError && error.status === 400 ? Object.keys(FIELD_NAMES).find((name) => error.fields[name]) : undefined;
     if (error instanceof ApiError && field) {
-      return searchHint(`${FIELD_NAMES[field]}${error.fields[field][0] ?? error.message}`);
+      return hint(`${FIELD_NAMES[field]}${error.fields[field][0] ?? error.message}`);
     }
     // A page's cursor from an old URL (another query, a rotated secret): the first page still works.
     const stale = error instanceof ApiError && error.status === 400 && cursors.length > 0;
+    if (filters.q && byMeaning && error instanceof ApiError && error.status === 503) {
+      return (
+        <Alert tone="error" title={MEANING_UNAVAILABLE}>
+          <div className="mt-1 flex flex-wrap gap-2">
+            <Button size="sm" variant="secondary" onClick={onKeywords}>
+              Search by keywords
+            </Button>
+            <Button size="sm" variant="secondary" onClick={() => void query.refetch()}>
+              Try again
+            </Button>
+          </div>
+        </Alert>
+      );
+    }
     return (
       <Alert tone="error" title={stale ? 'This page cannot be shown any more.' : filters.q ? 'The search failed.' : 'The list could not be loaded.'}>
         <p>{error instanceof ApiError ? error.message : 'Something went wrong.'}</p>
@@ -181,6 +210,7 @@ function ProfessionalsPages({ filters, cursors, onPage }: PagesProps) {
     if (items.length) summary = `Page ${displayed}: ${items.length} ${items.length === 1 ? 'result' : 'results'} for ${q}.`;
     else if (more) summary = `Page ${displayed}: nothing on this page for ${q}; more may follow on the next.`;
     else if (displayed > 1) summary = `Page ${displayed}: no more results for ${q}.`;
+    else if (searchMode === 'semantic') summary = `No resume is close in meaning to “${filters.q}”${said.length ? ` with ${said.join(', ')}` : ''}.`;
     else summary = `No professional matches “${filters.q}”${said.length ? ` with ${said.join(', ')}` : ''}.`;
   } else if (items.length) {
     const from = (displayed - 1) * filters.limit + 1;
@@ -211,7 +241,11 @@ function ProfessionalsPages({ filters, cursors, onPage }: PagesProps) {
             </p>
           )}
           <p className="text-sm text-slate-600">
-            Every word typed must match. Check the spelling, use fewer words
+            {searchMode === 'semantic'
+              ? 'Only professionals with a ready resume are found by meaning; for names, emails and phones, search by keywords'
+              : searchMode === 'hybrid'
+                ? 'Check the spelling, or describe the experience in other words'
+                : 'Every word typed must match. Check the spelling, use fewer words'}
             {filters.source || filtered ? ', or search with fewer filters' : ''}.
           </p>
         </>

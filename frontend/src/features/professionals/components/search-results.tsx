@@ -7,8 +7,11 @@ import { formatDateTime } from '@/lib/format';
 import { MATCH_FIELDS, type MatchField, type Professional } from '@/types/api';
 
 import type { SearchResultItem } from '../api/get-professionals';
-import { highlight, highlightPhone, queryTerms, type Segment } from '../lib/search-text';
+import { meaningTerms } from '../lib/passages';
+import { highlight, highlightPhone, queryTerms } from '../lib/search-text';
 
+import { Highlighted } from './highlighted';
+import { PassageList } from './passage-list';
 import { ResumeStatusBadge } from './resume-status-badge';
 import { SourceBadge } from './source-badge';
 
@@ -22,19 +25,6 @@ export const MATCH_FIELD_NAMES: Record<MatchField, string> = {
   resume: 'Resume',
 };
 
-// Text nodes only: what the API returns is never parsed as markup.
-function Highlighted({ segments }: { segments: Segment[] }) {
-  return segments.map((segment, i) =>
-    segment.hit ? (
-      <mark key={i} className="rounded-sm bg-yellow-200 text-inherit">
-        {segment.text}
-      </mark>
-    ) : (
-      segment.text
-    ),
-  );
-}
-
 type SearchResultsProps = {
   items: (Professional | SearchResultItem)[];
   /** The search these items answer (for the highlights). */
@@ -44,7 +34,7 @@ type SearchResultsProps = {
 };
 
 export function SearchResults({ items, q, caption, busy }: SearchResultsProps) {
-  const terms = useMemo(() => queryTerms(q), [q]);
+  const terms = useMemo(() => ({ fields: queryTerms(q), passages: meaningTerms(q) }), [q]);
   const { pathname, search } = useLocation();
   const here = `${pathname}${search}`;
   return (
@@ -56,9 +46,14 @@ export function SearchResults({ items, q, caption, busy }: SearchResultsProps) {
   );
 }
 
-type SearchResultProps = { hit: Professional | SearchResultItem; q: string; terms: string[]; searchUrl: string };
+type SearchResultProps = {
+  hit: Professional | SearchResultItem;
+  q: string;
+  terms: { fields: string[]; passages: string[] };
+  searchUrl: string;
+};
 
-function SearchResult({ hit, q, terms, searchUrl }: SearchResultProps) {
+function SearchResult({ hit, q, terms: { fields: terms, passages: passageTerms }, searchUrl }: SearchResultProps) {
   const match: SearchResultItem['match'] = 'match' in hit ? hit.match : { fields: [], snippet: null };
   const matched = new Set(match.fields);
   // Highlights only where the server says a term matched.
@@ -112,7 +107,14 @@ function SearchResult({ hit, q, terms, searchUrl }: SearchResultProps) {
           .map((field) => MATCH_FIELD_NAMES[field])
           .join(', ') || '—'}
       </p>
-      {match.snippet && (
+      {/* Found by meaning (8.4): its passages, the best of which is also the snippet. */}
+      {match.passages?.length ? (
+        <PassageList
+          passages={match.passages}
+          terms={passageTerms}
+          caption={match.passages.length === 1 ? 'Closest in meaning, from the resume:' : 'Closest in meaning, from the resume (best first):'}
+        />
+      ) : match.snippet && (
         <figure className="mt-2 text-sm">
           <figcaption className="text-slate-600">From the resume:</figcaption>
           <blockquote className="mt-1 border-l-4 border-slate-300 pl-3 break-words text-slate-800">

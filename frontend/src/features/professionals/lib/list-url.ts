@@ -14,6 +14,7 @@ export function readListUrl(params: URLSearchParams): ListUrl {
     limit: value('limit'),
     // A look-up by email or phone (?lookup=, before search read them) is now a search.
     q: value('q') ?? value('lookup'),
+    mode: value('mode'),
     ...Object.fromEntries(SEARCH_FILTERS.map((name) => [name, value(name)])),
   });
   return { filters, cursors: params.getAll('cursor').filter(Boolean) };
@@ -22,6 +23,7 @@ export function readListUrl(params: URLSearchParams): ListUrl {
 export function listUrl(filters: ListFilters, cursors: string[] = []): URLSearchParams {
   const params = new URLSearchParams();
   if (filters.q) params.set('q', filters.q);
+  if (filters.mode) params.set('mode', filters.mode);
   if (filters.source) params.set('source', filters.source);
   if (filters.limit !== 25) params.set('limit', String(filters.limit));
   if (filters.q) {
