@@ -7,9 +7,13 @@
 3. the template is checked for what a deep merge can get wrong (an override beside Chalice's own
    value inside one intrinsic function, a resource without a type, another runtime), and the zip
    with ``infra.zipcheck`` (glibc of every ``.so``, wheel tags, sizes, libmagic inside);
-4. the embedding model's files (the registry package the embedder's package is built from)
+4. the embedding model's files (the registry package the layer's model is exported from)
    are checked against their pinned SHA-256 (``chalicelib.embeddings.files``);
-5. ``dist/<stage>/package-report.json`` records the sizes and glibc versions found.
+5. the embedder runtime layer (``infra.embedder_layer``: numpy, tokenizers, safetensors and the
+   fp16 model, for the API and ``embed_resumes``) is built or taken from its cache into
+   ``dist/<stage>/embedder-layer.zip`` and checked like the zip, its model against its pins,
+   and the app's zip + the layer against Lambda's 250 MiB unzipped;
+6. ``dist/<stage>/package-report.json`` records the sizes and glibc versions found.
 
 Command line: ``python -m infra.package --stage dev [--out dist/dev]``; exits 1 on a problem.
 """
@@ -27,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.embeddings import files as model_files
-from infra import resources, template, zipcheck
+from infra import embedder_layer, resources, template, zipcheck
 
 PROJECT_ROOT = resources.PROJECT_ROOT
 # Chalice packages app.py, chalicelib/ and vendor/ whole (bytecode caches included) and keys its
@@ -53,10 +57,15 @@ class Packaged:
     zip_report: zipcheck.Report
     template_problems: list[str]
     model_problems: list[str] = field(default_factory=list)
+    layer_path: Path | None = None
+    layer_report: zipcheck.Report | None = None
+    layer_problems: list[str] = field(default_factory=list)
 
     @property
     def problems(self) -> list[str]:
-        return self.template_problems + self.zip_report.problems + self.model_problems
+        layer = self.layer_report.problems if self.layer_report else []
+        return (self.template_problems + self.zip_report.problems + self.model_problems
+                + layer + self.layer_problems)
 
     def load_template(self) -> dict[str, Any]:
         return json.loads(self.template_path.read_text())
@@ -81,7 +90,7 @@ def package(stage: str, out: Path | None = None, *, log: Any = print) -> Package
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     merge = template.write(stage, out / "merge.json")
-    for stale in ("sam.json", "deployment.zip"):
+    for stale in ("sam.json", "deployment.zip", embedder_layer.LAYER_ZIP):
         (out / stale).unlink(missing_ok=True)
     env = dict(os.environ)
     env.setdefault("AWS_DEFAULT_REGION", env.get("AWS_REGION", "us-east-1"))  # chalice wants one
@@ -97,6 +106,10 @@ def package(stage: str, out: Path | None = None, *, log: Any = print) -> Package
         raise PackageError(f"chalice package failed ({done.returncode}):\n{done.stdout}\n"
                            f"{done.stderr}")
     prune_cache(project)
+    try:
+        layer_path = embedder_layer.build(out, log=log)
+    except (embedder_layer.LayerError, model_files.ModelFileError) as exc:
+        raise PackageError(f"the embedder runtime layer: {exc}") from exc
     seconds = time.monotonic() - started
     template_path, zip_path = out / "sam.json", out / "deployment.zip"
     packaged = Packaged(stage=stage, out=out, template_path=template_path, zip_path=zip_path,
@@ -104,10 +117,15 @@ def package(stage: str, out: Path | None = None, *, log: Any = print) -> Package
                         template_problems=[])
     packaged.template_problems = check_template(packaged.load_template())
     packaged.model_problems = model_files.problems()
+    packaged.layer_path = layer_path
+    packaged.layer_report, packaged.layer_problems = embedder_layer.check(
+        layer_path, packaged.zip_report.unzipped_bytes)
     (out / "package-report.json").write_text(json.dumps({
         "stage": stage, "seconds": round(seconds, 1), "template": str(template_path),
         "template_problems": packaged.template_problems,
         "model_problems": packaged.model_problems, **packaged.zip_report.to_dict(),
+        "layer": {**packaged.layer_report.to_dict(), "problems": packaged.layer_report.problems
+                  + packaged.layer_problems},
     }, indent=2) + "\n")
     return packaged
 
@@ -180,7 +198,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"package: {exc}", file=sys.stderr)
         return 1
     print(packaged.zip_report.summary())
-    for problem in packaged.template_problems + packaged.model_problems:
+    print("\n".join(packaged.layer_report.summary().replace("zip:", "layer:", 1)
+                     .splitlines()[:3]))
+    for problem in (packaged.template_problems + packaged.model_problems
+                    + packaged.layer_report.problems + packaged.layer_problems):
         print(f"  PROBLEM: {problem}")
     print(f"template: {packaged.template_path} "
           f"({len(packaged.load_template()['Resources'])} resources)")

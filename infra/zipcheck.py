@@ -134,6 +134,7 @@ class Report:
     shared_objects: list[SharedObject] = field(default_factory=list)
     wheels: dict[str, list[str]] = field(default_factory=dict)  # dist-info -> tags
     problems: list[str] = field(default_factory=list)
+    zipped_limit: int | None = MAX_ZIPPED  # None: uploaded through S3 (a layer)
 
     @property
     def ok(self) -> bool:
@@ -148,7 +149,9 @@ class Report:
         glibc, where = self.max_glibc()
         lines = [
             f"zip: {self.zip_path}",
-            f"  zipped {self.zipped_bytes / 2**20:.1f} MiB (limit {MAX_ZIPPED / 2**20:.0f}), "
+            f"  zipped {self.zipped_bytes / 2**20:.1f} MiB ("
+            + (f"limit {self.zipped_limit / 2**20:.0f}" if self.zipped_limit else "through S3")
+            + "), "
             f"unzipped {self.unzipped_bytes / 2**20:.1f} MiB (limit "
             f"{MAX_UNZIPPED / 2**20:.0f}), {self.files} files, {len(self.wheels)} wheels",
             f"  {len(self.shared_objects)} shared objects; highest glibc needed: "
@@ -210,13 +213,17 @@ def wheel_problems(name: str, tags: Iterable[str]) -> list[str]:
     return [] if usable else [f"{name}: " + "; ".join(reasons)]
 
 
-def check(zip_path: str, *, max_zipped: int = MAX_ZIPPED,
-          max_unzipped: int = MAX_UNZIPPED) -> Report:
+def check(zip_path: str, *, max_zipped: int | None = MAX_ZIPPED,
+          max_unzipped: int = MAX_UNZIPPED,
+          required: dict[str, str] | None = None) -> Report:
+    """The checks above; ``required`` names the files that must be inside (the app's by
+    default), ``max_zipped`` None for an archive Lambda takes from S3 (a layer's)."""
     import os
     with zipfile.ZipFile(zip_path) as archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]
         report = Report(zip_path=str(zip_path), zipped_bytes=os.path.getsize(zip_path),
-                        unzipped_bytes=sum(i.file_size for i in infos), files=len(infos))
+                        unzipped_bytes=sum(i.file_size for i in infos), files=len(infos),
+                        zipped_limit=max_zipped)
         names = {i.filename for i in infos}
         basenames = {PurePosixPath(n).name for n in names}
         for info in infos:
@@ -225,8 +232,9 @@ def check(zip_path: str, *, max_zipped: int = MAX_ZIPPED,
                 text = archive.read(info).decode("utf-8", "replace")
                 tags = [line.split(":", 1)[1].strip() for line in text.splitlines()
                         if line.startswith("Tag:")]
-                report.wheels[path.split("/")[0]] = tags
-                report.problems += wheel_problems(path.split("/")[0], tags)
+                dist_info = PurePosixPath(path).parent.name  # a layer's are under python/
+                report.wheels[dist_info] = tags
+                report.problems += wheel_problems(dist_info, tags)
             if not re.search(r"\.so(\.\d+)*$", path):
                 continue
             data = archive.read(info)
@@ -257,10 +265,10 @@ def check(zip_path: str, *, max_zipped: int = MAX_ZIPPED,
         if cached:  # compiled here, stale in Lambda; package from a clean copy (infra/package.py)
             report.problems.append(f"the app's bytecode caches are in the zip ({len(cached)} "
                                    f"files, e.g. {cached[0]})")
-        for what, pattern in REQUIRED_FILES.items():
+        for what, pattern in (REQUIRED_FILES if required is None else required).items():
             if not any(re.match(pattern, n) for n in names):
                 report.problems.append(f"missing {what} ({pattern})")
-    if report.zipped_bytes > max_zipped:
+    if max_zipped is not None and report.zipped_bytes > max_zipped:
         report.problems.append(f"zipped size {report.zipped_bytes} > {max_zipped} bytes")
     if report.unzipped_bytes > max_unzipped:
         report.problems.append(f"unzipped size {report.unzipped_bytes} > {max_unzipped} bytes")
