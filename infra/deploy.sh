@@ -6,7 +6,7 @@
 #   infra/deploy.sh outputs  STAGE              the stack's outputs (URLs, names)
 #   infra/deploy.sh releases STAGE              templates deployed so far (newest last), and which one is live
 #   infra/deploy.sh rollback STAGE [RELEASE]    deploy a previous release again (default: the one live before the current one)
-#   infra/deploy.sh dlq      STAGE show|replay [mail]  look at the upload (or mail) dead-letter queue / move its messages back
+#   infra/deploy.sh dlq      STAGE show|replay [mail|embed]  look at the upload (mail, embed) dead-letter queue / move its messages back
 #   infra/deploy.sh keys     STAGE create|list|revoke|sync ...   API keys of the stage (infra/stage_keys.py)
 #   infra/deploy.sh staff    STAGE add|group|disable|list ...    staff accounts of the stage (infra/staff.py)
 #
@@ -109,6 +109,12 @@ case "$command" in
     fi
     [[ -f "$DIST/$STAGE/sam.json" && -f "$DIST/$STAGE/deployment.zip" ]] \
       || die "$DIST/$STAGE is not packaged (make package STAGE=$STAGE)"
+    # Every local zip the template names (the app's, the embedder runtime layer's): `aws
+    # cloudformation package` uploads each to the artifact bucket and names it by its S3 key
+    # there (the layer, 58 MiB, is over Lambda's 50 MiB direct upload: it must come from S3).
+    for artifact in $(grep -o '"\./[A-Za-z0-9._-]*\.zip"' "$DIST/$STAGE/sam.json" | tr -d '"' | sort -u); do
+      [[ -f "$DIST/$STAGE/$artifact" ]] || die "$DIST/$STAGE/$artifact is missing (make package STAGE=$STAGE)"
+    done
     bucket=$(artifact_bucket)
     aws cloudformation package --template-file "$DIST/$STAGE/sam.json" \
       --s3-bucket "$bucket" --s3-prefix "$STACK" \
@@ -183,11 +189,12 @@ case "$command" in
     ;;
 
   dlq)
-    queue=""  # the upload queue's; "mail": the mail queue's
+    queue=""  # the upload queue's; "mail": the mail queue's; "embed": the embed queue's
     case "${2:-}" in
       "") ;;
       mail) queue=Mail ;;
-      *) die "dlq: the queue is the upload queue's (default) or mail" ;;
+      embed) queue=Embed ;;
+      *) die "dlq: the queue is the upload queue's (default), mail or embed" ;;
     esac
     case "${1:-show}" in
       show)
@@ -202,7 +209,7 @@ case "$command" in
         ;;
       replay)
         arn=$(output "${queue}DeadLetterQueueArn")
-        # Moves every message back to the queue it came from (the upload or the mail queue).
+        # Moves every message back to the queue it came from (upload, mail or embed queue).
         aws sqs start-message-move-task --source-arn "$arn"
         aws sqs list-message-move-tasks --source-arn "$arn" --max-results 1
         ;;

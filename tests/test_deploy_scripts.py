@@ -25,6 +25,8 @@ OUTPUTS = {
     "DeadLetterQueueArn": "arn:aws:sqs:eu-west-1:123456789012:q-dlq",
     "MailDeadLetterQueueUrl": "https://sqs.eu-west-1.amazonaws.com/123456789012/m-dlq",
     "MailDeadLetterQueueArn": "arn:aws:sqs:eu-west-1:123456789012:m-dlq",
+    "EmbedDeadLetterQueueUrl": "https://sqs.eu-west-1.amazonaws.com/123456789012/e-dlq",
+    "EmbedDeadLetterQueueArn": "arn:aws:sqs:eu-west-1:123456789012:e-dlq",
 }
 FAKE_AWS = r'''#!PYTHON -S
 import json, os, re, shutil, sys
@@ -255,6 +257,33 @@ def test_the_mail_dead_letter_queue_is_shown_and_replayed_the_same_way(fake):
     move, = find(done.calls, "aws", "sqs", "start-message-move-task")
     assert flag(move, "--source-arn") == OUTPUTS["MailDeadLetterQueueArn"]
     assert fake("dlq", "dev", "show", "spam").returncode != 0
+
+
+def test_the_embed_dead_letter_queue_is_shown_and_replayed_too(fake):
+    done = fake("dlq", "dev", "show", "embed")
+    assert done.returncode == 0, done.stderr
+    receive, = find(done.calls, "aws", "sqs", "receive-message")
+    assert flag(receive, "--queue-url") == OUTPUTS["EmbedDeadLetterQueueUrl"]
+    move, = find(fake("dlq", "dev", "replay", "embed").calls, "aws", "sqs",
+                 "start-message-move-task")
+    assert flag(move, "--source-arn") == OUTPUTS["EmbedDeadLetterQueueArn"]
+
+
+def test_deploy_needs_every_zip_the_template_names_and_packages_them_together(fake):
+    """The embedder layer's zip is a local artifact of sam.json, as the app's is: the one
+    `aws cloudformation package` call uploads both (the layer through S3: over 50 MiB)."""
+    sam = fake.dist / "dev" / "sam.json"
+    sam.write_text(json.dumps({"Resources": {
+        "APIHandler": {"Properties": {"CodeUri": "./deployment.zip"}},
+        "EmbedderLayer": {"Properties": {"ContentUri": "./embedder-layer.zip"}}}}))
+    done = fake("deploy", "dev", FAKE_BUCKET_EXISTS="1")
+    assert done.returncode != 0 and "embedder-layer.zip is missing" in done.stderr
+    assert not find(done.calls, "aws", "cloudformation")
+    (fake.dist / "dev" / "embedder-layer.zip").write_bytes(b"PK")
+    done = fake("deploy", "dev", FAKE_BUCKET_EXISTS="1")
+    assert done.returncode == 0, done.stderr
+    package, = find(done.calls, "aws", "cloudformation", "package")
+    assert flag(package, "--template-file") == str(sam)
 
 
 def test_the_mail_sender_is_a_stack_parameter_given_by_mail_from(fake):
