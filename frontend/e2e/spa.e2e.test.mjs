@@ -448,6 +448,33 @@ describe('staff console', () => {
     await page.keyboard.type('j');
     await hint.filter({ hasText: 'Type at least one word of two or more letters or digits.' }).waitFor();
     await shot('20-staff-search-hint');
+
+    // Search by meaning (8.4) is chosen beside the box and kept in the URL (a reload keeps it);
+    // under 3 characters it is a hint, and nothing is sent.
+    const byMeaning = [];
+    const watch = (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.endsWith('/professionals') && url.searchParams.has('mode')) byMeaning.push(request.url());
+    };
+    page.on('request', watch);
+    const modes = page.getByRole('group', { name: 'Search by' });
+    assert.ok(await modes.getByRole('radio', { name: 'Keywords' }).isChecked(), 'keywords by default');
+    await modes.getByText('By meaning', { exact: true }).click();
+    await page.waitForURL((url) => url.searchParams.get('mode') === 'semantic' && url.searchParams.get('q') === 'j');
+    const meaningHint = hint.filter({ hasText: 'Type at least 3 characters to search by meaning.' });
+    await meaningHint.waitFor();
+    await box.focus();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('jo');
+    await page.waitForURL((url) => url.searchParams.get('q') === 'jo');
+    await page.reload();
+    await meaningHint.waitFor();
+    assert.ok(await modes.getByRole('radio', { name: 'By meaning' }).isChecked(), 'the mode is kept on reload');
+    assert.equal(await box.inputValue(), 'jo');
+    assert.equal(await page.getByRole('alert').count(), 0, 'not shown as an error');
+    await shot('20b-staff-search-meaning-hint');
+    page.off('request', watch);
+    assert.deepEqual(byMeaning, [], 'no search by meaning was sent');
   });
 
   test('finds the signed-up person, reads the resume text, downloads it, edits and deletes', async () => {
