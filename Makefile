@@ -55,8 +55,8 @@ run: install spa $(if $(filter localstack,$(EMULATOR)),localstack)
 chromium:
 	@bash infra/install_chromium.sh
 
-# The deployable template and Lambda zip of $(STAGE) in dist/$(STAGE)/, checked (glibc of every
-# .so, sizes, libmagic inside): infra/package.py.
+# The deployable template, Lambda zip and embedder runtime layer of $(STAGE) in dist/$(STAGE)/,
+# checked (glibc of every .so, sizes, libmagic inside, the model's pins): infra/package.py.
 package: install
 	$(VPY) -m infra.package --stage $(STAGE)
 
