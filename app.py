@@ -12,7 +12,7 @@ from chalicelib import (apidocs, auth, bulk, db, gateway_auth, idempotency, list
                         staff_users)
 from chalicelib.imports import api as imports_api, worker as imports_worker
 from chalicelib.history import read as history
-from chalicelib.search import indexer
+from chalicelib.search import indexer, similar
 from chalicelib.stats import consumer as stats_consumer, counters as stats, report as stats_report
 from chalicelib import mail_delivery
 from chalicelib import confirmation, purge
@@ -136,6 +136,15 @@ def get_history(professional_id):
     caller = auth.identify(request.headers)
     auth.require(caller, STAFF, PARTNER)
     return history.history(professional_id, request.query_params or {}, caller)
+
+
+@app.route("/professionals/{professional_id}/similar", methods=["GET"])
+def get_similar(professional_id):
+    """Up to 10 professionals whose resumes are nearest in meaning to this one's (staff)."""
+    request = app.current_request
+    auth.require(auth.identify(request.headers), STAFF)
+    payloads.check_query(request.query_params, ())
+    return similar.similar(professional_id)
 
 
 @app.route("/professionals/{professional_id}", methods=["PATCH"], content_types=ANY)

@@ -19,18 +19,18 @@ from chalicelib.auth import PARTNER, Caller, can_see
 from chalicelib.errors import BadRequest, Forbidden
 from chalicelib.models import PartnerIndex, ProfessionalItem, SourceIndex
 from chalicelib.professionals import find_by, to_resource
-from chalicelib.search import analyzer, identifiers, query
+from chalicelib.search import analyzer, identifiers, query, semantic
 from chalicelib.search.layout import Filters
 from chalicelib.settings import get_settings
 
 SEARCH_FILTERS = ("has_resume", "email_verified", "created_from", "created_to")
-QUERY_PARAMS = ("source", "limit", "cursor", "email", "phone", "q") + SEARCH_FILTERS
+QUERY_PARAMS = ("source", "limit", "cursor", "email", "phone", "q", "mode") + SEARCH_FILTERS
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
 _PURPOSE = "list-cursor"
 
 
 def list_professionals(params: dict[str, str], caller: Caller) -> dict[str, Any]:
-    if "q" in params and not caller.is_staff:  # the role check comes before parsing
+    if ("q" in params or "mode" in params) and not caller.is_staff:  # role before parsing
         raise Forbidden("Search is for staff keys only.")
     unknown = sorted(set(params) - set(QUERY_PARAMS))
     if unknown:
@@ -41,10 +41,15 @@ def list_professionals(params: dict[str, str], caller: Caller) -> dict[str, Any]
     if source is not None and source not in validation.SOURCES:
         raise BadRequest(f"source must be one of: {', '.join(validation.SOURCES)}.",
                          {"fields": {"source": ["Unknown source."]}})
+    mode = _mode(params)
     if "q" in params:
         if "email" in params or "phone" in params:
             raise BadRequest("q cannot be combined with an email or phone look-up.",
                              {"fields": {"q": ["Search, or look up by email or phone, not both."]}})
+        if mode != semantic.KEYWORD:  # 8.4: by meaning
+            return semantic.search(semantic.parse_q(params["q"]), mode,
+                                   where=_search_filters(params, source), limit=limit,
+                                   cursor=params.get("cursor"))
         started = time.monotonic()
         found = query.search(query.parse_q(_canonical_q(params["q"])),
                              where=_search_filters(params, source), limit=limit,
@@ -77,6 +82,18 @@ def list_professionals(params: dict[str, str], caller: Caller) -> dict[str, Any]
     if len(merged) > limit:
         next_cursor = signing.cursor(filters, page[-1].list_key, _PURPOSE)
     return {"items": [to_resource(item) for item in page], "next_cursor": next_cursor}
+
+
+def _mode(params: dict[str, str]) -> str:
+    """``mode`` (8.4): keyword (the default), semantic or hybrid; only with ``q``."""
+    mode = params.get("mode", semantic.KEYWORD)
+    if mode not in semantic.MODES:
+        raise BadRequest(f"mode must be one of: {', '.join(semantic.MODES)}.",
+                         {"fields": {"mode": [f"One of: {', '.join(semantic.MODES)}."]}})
+    if "q" not in params and "mode" in params:
+        raise BadRequest("mode chooses how q is searched: use it with q.",
+                         {"fields": {"mode": ["Only with q."]}})
+    return mode
 
 
 def _partner_page(partner: str, source: str | None, limit: int,

@@ -321,6 +321,7 @@ STAFF_ROUTES = [
     ("GET", "/professionals", False),
     ("GET", "/professionals/{professional_id}", False),
     ("GET", "/professionals/{professional_id}/history", False),
+    ("GET", "/professionals/{professional_id}/similar", False),
     ("GET", "/professionals/{professional_id}/resume", False),
     ("GET", "/imports", False),
     ("GET", "/imports/{import_id}", False),
