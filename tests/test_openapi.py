@@ -28,6 +28,7 @@ CONTRACT_OPERATIONS = {
     ("post", "/professionals/{id}/resume"): "key_or_token",
     ("get", "/professionals/{id}/resume"): "key",
     ("get", "/professionals/{id}/history"): "key",
+    ("get", "/professionals/{id}/similar"): "key",
     ("get", "/auth/config"): "public",
     ("get", "/openapi.json"): "public",
     ("get", "/docs"): "public",
@@ -311,9 +312,13 @@ def test_list_parameters(spec):
         p = _resolve(spec, p["$ref"]) if "$ref" in p else p
         params[p["name"]] = p
     from chalicelib.listing import QUERY_PARAMS
-    assert set(params) == {"source", "limit", "cursor", "email", "phone", "q", "has_resume",
-                           "email_verified", "created_from", "created_to"} == set(QUERY_PARAMS)
-    assert (params["q"]["schema"]["minLength"], params["q"]["schema"]["maxLength"]) == (1, 200)
+    assert set(params) == {"source", "limit", "cursor", "email", "phone", "q", "mode",
+                           "has_resume", "email_verified", "created_from",
+                           "created_to"} == set(QUERY_PARAMS)
+    # 1..200 for keyword search, 3..500 by meaning (8.4): the schema holds the widest
+    assert (params["q"]["schema"]["minLength"], params["q"]["schema"]["maxLength"]) == (1, 500)
+    from chalicelib.search.semantic import MODES
+    assert params["mode"]["schema"]["enum"] == list(MODES)
     limit = params["limit"]["schema"]
     assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 100, 25)
     bulk = spec["paths"]["/professionals/bulk"]["post"]
