@@ -103,6 +103,7 @@ def transact(actions: list[Action], raw: list[dict[str, Any]] = ()) -> None:
     if not actions:
         return
     assert len(actions) + len(raw) <= TRANSACTION_MAX
+    bind()  # before the items name their table: a process's first write may be this one
     items = []
     for a in actions:
         if a.op == "put":

@@ -42,6 +42,8 @@ class Settings:
     # Resume passages' vectors (contract 8.4, chalicelib.vectors): S3 Vectors' bucket and index.
     vector_bucket: str = "professionals-vectors"
     vector_index: str = "passages"
+    # The embed queue (chalicelib.embed_queue -> resume_vectors): empty, nothing is sent.
+    embed_queue_url: str = ""
 
     @property
     def cognito_issuer(self) -> str:
@@ -85,4 +87,5 @@ def get_settings() -> Settings:
         cognito_endpoint=os.environ.get("COGNITO_ENDPOINT", ""),
         vector_bucket=os.environ.get("VECTOR_BUCKET_NAME") or f"{table_name}-vectors",
         vector_index=os.environ.get("VECTOR_INDEX_NAME") or "passages",
+        embed_queue_url=os.environ.get("EMBED_QUEUE_URL", ""),
     )

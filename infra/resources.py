@@ -4,7 +4,8 @@
 ``chalicelib/models.py``), the private resume bucket (CORS for the browser's origin, an
 ``ObjectCreated`` notification of the upload queue for the ``uploads/`` prefix), the upload queue
 and its dead-letter queue (redrive policy), the queue policy that lets S3 send to the queue, and
-the mail queue and its dead-letter queue.
+the mail queue and its dead-letter queue, the embed queue (resume vectors) and its dead-letter
+queue.
 ``create(resources)`` makes them, idempotently, through boto3 against whatever endpoints boto3 is
 given (``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_DYNAMODB`` / ``_S3`` / ``_SQS``, or AWS itself),
 and returns the environment the app reads (``TABLE_NAME``, ``RESUME_BUCKET``,
@@ -52,6 +53,10 @@ MAIL_MAX_RECEIVE_COUNT = 20
 # chalicelib/imports/worker.py's LOCAL_BUDGET_SECONDS), so a message must stay invisible longer;
 # deployed, the template raises it to 6x the import function's timeout.
 IMPORT_VISIBILITY_TIMEOUT = 1000
+# The embed queue (chalicelib/resume_vectors.py): a batch of 5 resumes of up to 128 passages
+# each, ~30 s a full resume on one core, must end before its messages reappear; deployed, the
+# template raises it to 6x the embedder's timeout.
+EMBED_VISIBILITY_TIMEOUT = 180
 
 
 @dataclass(frozen=True)
@@ -160,13 +165,16 @@ class StageResources:
     import_dead_letter_queue: QueueSpec
     stats_table: TableSpec  # daily counters (chalicelib/stats): GET /stats
     stats_dead_letter_queue: QueueSpec  # the counters' stream consumer's on-failure destination
+    embed_queue: QueueSpec  # professionals whose resume vectors to sync (chalicelib/resume_vectors)
+    embed_dead_letter_queue: QueueSpec
     history_table: TableSpec  # history entries (chalicelib/history), written by that consumer too
 
     def queues(self) -> list[QueueSpec]:
         """Dead-letter queue first: the upload queue's redrive policy names it."""
         return [self.dead_letter_queue, self.upload_queue, self.index_dead_letter_queue,
                 self.mail_dead_letter_queue, self.mail_queue, self.import_dead_letter_queue,
-                self.import_queue, self.stats_dead_letter_queue]
+                self.import_queue, self.stats_dead_letter_queue, self.embed_dead_letter_queue,
+                self.embed_queue]
 
     def tables(self) -> list[TableSpec]:
         return [self.table, self.search_table, self.idempotency_table, self.imports_table,
@@ -359,6 +367,21 @@ def define(stage: str, *, suffix: str | None = None, origins: Sequence[str] = ()
         message_retention_period=DLQ_RETENTION_SECONDS,
     )
     mail_queue_name = (configured.get("MAIL_QUEUE_NAME") or f"{APP_NAME}-mail-{stage}") + tail
+    embed_queue_name = (configured.get("EMBED_QUEUE_NAME") or f"{APP_NAME}-embed-{stage}") + tail
+    embed_queue = QueueSpec(
+        logical_id="EmbedQueue",
+        name=embed_queue_name,
+        visibility_timeout=EMBED_VISIBILITY_TIMEOUT,
+        message_retention_period=DLQ_RETENTION_SECONDS,
+        dead_letter_queue="EmbedDeadLetterQueue",
+        max_receive_count=MAX_RECEIVE_COUNT,
+    )
+    embed_dead_letter_queue = QueueSpec(
+        logical_id="EmbedDeadLetterQueue",
+        name=f"{embed_queue_name}-dlq",
+        visibility_timeout=EMBED_VISIBILITY_TIMEOUT,
+        message_retention_period=DLQ_RETENTION_SECONDS,
+    )
     mail_queue = QueueSpec(
         logical_id="MailQueue",
         name=mail_queue_name,
@@ -384,6 +407,7 @@ def define(stage: str, *, suffix: str | None = None, origins: Sequence[str] = ()
                           import_dead_letter_queue=import_dead_letter_queue,
                           stats_table=stats_table_spec(stats_table_name),
                           history_table=history_table_spec(history_table_name),
+                          embed_queue=embed_queue, embed_dead_letter_queue=embed_dead_letter_queue,
                           stats_dead_letter_queue=QueueSpec(
                               logical_id="StatsDeadLetterQueue",
                               name=f"{stats_table_name}-dlq" + tail,
@@ -462,6 +486,9 @@ def create(resources: StageResources, *, session: Any = None,
         "STATS_TABLE_NAME": resources.stats_table.name,
         "STATS_DLQ_URL": queue_urls[resources.stats_dead_letter_queue.logical_id],
         "HISTORY_TABLE_NAME": resources.history_table.name,
+        "EMBED_QUEUE_NAME": resources.embed_queue.name,
+        "EMBED_QUEUE_URL": queue_urls[resources.embed_queue.logical_id],
+        "EMBED_DLQ_URL": queue_urls[resources.embed_dead_letter_queue.logical_id],
     }
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import clients, stream_records
+from chalicelib import clients, embed_queue, stream_records
 from chalicelib.logs import log
 from chalicelib.resumes import TEXT_LIMIT
 from chalicelib.search import analyzer, identifiers, vocabulary
@@ -51,26 +51,35 @@ def handle_stream_records(records: list[dict[str, Any]]) -> list[str]:
     The batch is applied as a whole: each professional's records are folded into the newest
     (intermediate versions need not be indexed), their index documents are read together,
     and every write goes out in batches, side by side. A record the indexer cannot read stops
-    the batch there: the records before it are applied, it is reported."""
+    the batch there: the records before it are applied, it is reported.
+
+    Professionals whose ready resume changed or who are gone are named on the embed queue
+    (chalicelib.embed_queue) once the batch's index writes are done; a failed send fails the
+    batch as a failed write does (the retry writes nothing new and sends again)."""
     changes: list[Change] = []
+    embeds: list[str] = []
     for position, record in enumerate(records):
         try:
             change = read_change(record)
         except PoisonRecord as exc:
             log.error("search index: unreadable record", sequence=_sequence(record), error=str(exc))
-            _apply_logged(changes, records)
-            return [_sequence(record)]
+            return _apply_logged(changes, records, embeds) or [_sequence(record)]
         if change is not None:
             change.position = position
             changes.append(change)
-    return _apply_logged(changes, records)
+            embed = embed_queue.to_sync(record)
+            if embed is not None:
+                embeds.append(embed)
+    return _apply_logged(changes, records, embeds)
 
 
-def _apply_logged(changes: list[Change], records: list[dict[str, Any]]) -> list[str]:
+def _apply_logged(changes: list[Change], records: list[dict[str, Any]],
+                  embeds: list[str]) -> list[str]:
     if not changes:
         return []
     try:
         apply_changes(changes)
+        embed_queue.send(embeds)
     except Exception:
         first = records[changes[0].position]
         log.exception("search index: batch failed", sequence=_sequence(first),
