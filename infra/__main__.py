@@ -1,5 +1,5 @@
 """Operator commands: ``python -m infra keys create|list|revoke``, ``verify``, ``create-table``,
-``search reindex``, ``search replay-dlq``, ``purge-unconfirmed [--dry-run]``,
+``search reindex``, ``search replay-dlq``, ``vectors reindex [--restart]``, ``purge-unconfirmed [--dry-run]``,
 ``emails canonicalize [--dry-run]``, ``stats rebuild --from DATE [--to DATE]``,
 ``staff add EMAIL --group G | group EMAIL G | disable EMAIL | list`` (infra/staff.py).
 
@@ -31,8 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     key_commands.add_parser("list", help="list keys (never the keys themselves)")
     revoke = key_commands.add_parser("revoke", help="revoke a key by its key_id")
     revoke.add_argument("key_id")
-    verify = commands.add_parser("verify", help="check the e-mail/phone uniqueness invariant "
-                                 "and the search index against the table")
+    verify = commands.add_parser("verify", help="check the e-mail/phone uniqueness invariant, "
+                                 "the search index and the resume vectors against the table")
     verify.add_argument("--sample", type=int, default=200,
                         help="professionals whose index entries are checked (default 200)")
     verify.add_argument("--whole", action="store_true",
@@ -45,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
                          help="start over instead of going on where a run stopped")
     from infra import search_dlq
     search_dlq.add_command(search_commands)
+    from infra import vectors_ops
+    vectors_ops.add_command(commands)
     commands.add_parser("create-table", help="create the table and its indexes if missing")
     purge = commands.add_parser("purge-unconfirmed", help="erase anonymous sign-ups whose address "
                                 "was not confirmed within 30 days (what the hourly schedule does)")
@@ -143,7 +145,11 @@ def run(args: argparse.Namespace) -> int:
             print(problem)
         print(f"{len(index['problems'])} search index problem(s), {index['checked']} of "
               f"{index['professionals']} professionals checked")
-        return 1 if problems or index["problems"] else 0
+        from infra import vectors_ops
+        stored = vectors_ops.check(sample=None if args.whole else args.sample)
+        for line in stored["problems"] + stored["notes"]:
+            print(line)
+        return 1 if problems or index["problems"] or stored["problems"] else 0
     elif args.command == "stats":
         from infra import stats_rebuild
         return stats_rebuild.run(args)
@@ -156,6 +162,9 @@ def run(args: argparse.Namespace) -> int:
     elif args.command == "search" and args.action == "replay-dlq":
         from infra import search_dlq
         return search_dlq.run(args)
+    elif args.command == "vectors":
+        from infra import vectors_ops
+        return vectors_ops.run(args)
     elif args.command == "search" and args.action == "reindex":
         from infra.search_reindex import reindex
         reindex(restart=args.restart, say=lambda line: print(line, flush=True))

@@ -240,6 +240,10 @@ class Stack:
         # Import jobs' queue (imports/ notifications, continuations): one job message at a time.
         self._add(Child.start("imports", [sys.executable, "-m", "infra.local.import_worker"],
                               env=unsigned_env))
+        # Resume passages into the vector store: its own process (the model's load and its
+        # seconds of work a resume hold up no other queue).
+        self._add(Child.start("embed", [sys.executable, "-m", "infra.local.embed_worker"],
+                              env=unsigned_env))
         self._add(Child.start("stream", [sys.executable, "-m", "infra.local.stream_worker"],
                               env={**unsigned_env, "STREAM_HANDLER": "index_search",
                                    "STREAM_CHECKPOINT_FILE":
