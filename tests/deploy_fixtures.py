@@ -48,6 +48,8 @@ def sam_transform(doc: dict[str, Any]) -> dict[str, Any]:
     for resource in doc["Resources"].values():
         if resource.get("Properties", {}).get("CodeUri") == "./deployment.zip":
             resource["Properties"]["CodeUri"] = "s3://artifacts/dev/0123456789abcdef"
+        if resource.get("Properties", {}).get("ContentUri") == "./embedder-layer.zip":
+            resource["Properties"]["ContentUri"] = "s3://artifacts/dev/fedcba9876543210"
     os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
     return transform(doc, {}, NoManagedPolicies())
 
@@ -107,6 +109,10 @@ class Resolver:
             return f"arn:aws:s3:::{self.ref(name)}"
         if kind == "AWS::Logs::LogGroup" and attribute == "Arn":
             return f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{name}:*"
+        if kind == "AWS::S3Vectors::VectorBucket" and attribute == "VectorBucketArn":
+            return f"arn:aws:s3vectors:{REGION}:{ACCOUNT}:bucket/{props['VectorBucketName']}"
+        if kind == "AWS::S3Vectors::Index" and attribute == "IndexArn":
+            return f"{self.value(props['VectorBucketArn'])}/index/{props['IndexName']}"
         if kind == "AWS::IAM::Role" and attribute == "Arn":
             return f"arn:aws:iam::{ACCOUNT}:role/{name}"
         return f"{name}.{attribute}"

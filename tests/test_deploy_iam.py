@@ -20,7 +20,7 @@ import botocore.client
 import pytest
 
 from chalicelib import clients, signing_secret
-from tests import mail_helpers, pdf_corpus, search_sync
+from tests import iam_vectors, mail_helpers, pdf_corpus, search_sync
 from tests.deploy_fixtures import Resolver, as_list, packaged, role_policies
 from tests.test_resumes import DESCRIPTOR, deliver, s3_event, sign_up, upload
 
@@ -118,8 +118,11 @@ def to_accesses(service: str, op: str, p: dict[str, Any], table_arns: dict[str, 
             return {Access("s3:DeleteObject", obj(p["Key"]))}
         if op in ("ListObjectsV2", "ListObjects"):
             return {Access("s3:ListBucket", f"arn:aws:s3:::{bucket}")}
-    if service == "sqs" and op == "SendMessage":
+    if service == "sqs" and op in ("SendMessage", "SendMessageBatch"):  # one IAM action
         return {Access("sqs:SendMessage", arns[p["QueueUrl"]])}
+    if service == "s3vectors" and op in ("QueryVectors", "GetVectors", "PutVectors",
+                                         "DeleteVectors"):
+        return {Access(f"s3vectors:{op}", arns[iam_vectors.index_key(p)])}
     if service == "ses" and op == "SendEmail":
         return {Access("ses:SendEmail", arns[p["Source"]])}
     if service == "secretsmanager" and op == "GetSecretValue":
@@ -263,6 +266,9 @@ def exercise(api, phase) -> None:
     phase("ProcessResumeUploads")
     assert deliver(api, s3_event(form["key"])) == {"batchItemFailures": []}
     index_changes(api, phase)  # sign-ups, guards, the resume's text from text/
+    embed_queue = os.environ["EMBED_QUEUE_URL"]
+    iam_vectors.embed_resumes(api, phase, embed_queue)  # Ada's passages into the index
+    iam_vectors.read_by_meaning(api, phase, pid)
     phase("APIHandler")
     for query in ("?q=ada", "?q=grace+alan", "?q=gr&source=partner"):  # one term, several
         assert api.call("GET", f"/professionals{query}").status_code == 200
@@ -289,6 +295,7 @@ def exercise(api, phase) -> None:
     assert api.call("GET", f"/professionals/{pid}/history").status_code == 200
     assert api.call("DELETE", f"/professionals/{pid}").status_code == 204  # and its marker
     index_changes(api, phase)  # the new resume, the deletion (its history's values dropped)
+    iam_vectors.embed_resumes(api, phase, embed_queue)  # the deleted one's vectors removed
     send_mail(api, phase)
     purge_unconfirmed(api, phase)
     import_jobs(api, phase)
@@ -421,6 +428,7 @@ def test_each_role_allows_every_call_its_function_makes_and_nothing_unused(api, 
                                                                            signing_secret_arn,
                                                                            monkeypatch):
     monkeypatch.setenv("IMPORT_QUEUE_URL", "")  # import_jobs sets it; restored afterwards
+    iam_vectors.provision(monkeypatch)
     exercise(api, record)
     doc = packaged("dev").load_template()
     resolve = Resolver(doc)
@@ -438,14 +446,17 @@ def test_each_role_allows_every_call_its_function_makes_and_nothing_unused(api, 
             get_settings().mail_from: f"arn:aws:ses:us-east-1:123456789012:identity/"
                                       f"{resolve.ref('MailFrom')}",
             signing_secret_arn: resolve.ref("SigningSecret"),
-            os.environ["IMPORT_QUEUE_URL"]: resolve.getatt("ImportQueue", "Arn")}
+            os.environ["IMPORT_QUEUE_URL"]: resolve.getatt("ImportQueue", "Arn"),
+            os.environ["EMBED_QUEUE_URL"]: resolve.getatt("EmbedQueue", "Arn"),
+            f"{iam_vectors.TEST_VECTOR_BUCKET}/{iam_vectors.TEST_VECTOR_INDEX}":
+                resolve.getatt("PassageIndex", "IndexArn")}
     policies = role_policies(doc)
     assert set(record.by_function) == set(policies)
     for function, recorder in record.by_function.items():
         assert {p.get("TableName") for s, _, p in recorder.calls if s == "dynamodb"} <= \
             {*table_arns, None}
         assert {s for s, _, _ in recorder.calls} <= {"dynamodb", "s3", "sqs", "ses",
-                                                     "secretsmanager"}, function
+                                                     "secretsmanager", "s3vectors"}, function
         accesses = recorder.accesses(table_arns, bucket, arns)
         denied = sorted((a.action, a.resource, a.keys) for a in accesses
                         if not allowed(a, policies[function], resolve))
@@ -478,6 +489,13 @@ def test_each_role_allows_every_call_its_function_makes_and_nothing_unused(api, 
                     table_arns, bucket, arns) if a.keys}
     assert {("dynamodb:UpdateItem", "job"), ("dynamodb:PutItem", "PRO"),
             ("dynamodb:DeleteItem", "PHONE")} <= written
+    # Who touches the vector index (contract 8.4): the API reads it, embed_resumes writes it.
+    index = resolve.getatt("PassageIndex", "IndexArn")
+    on_vectors = {f: {a.action for a in recorder.accesses(table_arns, bucket, arns)
+                      if a.resource == index} for f, recorder in record.by_function.items()}
+    assert {f: a for f, a in on_vectors.items() if a} == {
+        "APIHandler": {"s3vectors:QueryVectors", "s3vectors:GetVectors"},
+        "EmbedResumes": {"s3vectors:PutVectors", "s3vectors:DeleteVectors"}}
     # Who read the signing secret: the two functions that sign or verify, and no other.
     readers = {f for f, recorder in record.by_function.items()
                for a in recorder.accesses(table_arns, bucket, arns)
@@ -517,6 +535,7 @@ def test_the_evaluator_denies_what_the_policies_do_not_grant():
     idempotency = resolve.getatt("IdempotencyTable", "Arn")
     identity = "arn:aws:ses:us-east-1:123456789012:identity/"
     bucket = resolve.ref("ResumeBucket")
+    index = resolve.getatt("PassageIndex", "IndexArn")
     denied = [
         ("APIHandler", Access("dynamodb:PutItem", table, ("KEY#abc",))),  # minting a key
         ("APIHandler", Access("s3:PutObject", f"arn:aws:s3:::{bucket}/resumes/x.pdf")),
@@ -561,6 +580,18 @@ def test_the_evaluator_denies_what_the_policies_do_not_grant():
         ("ProcessImports", Access("dynamodb:Scan", table)),
         ("APIHandler", Access("secretsmanager:GetSecretValue",
                               "arn:aws:secretsmanager:us-east-1:123456789012:secret:other-AbCdEf")),
+        # Resume vectors: the API only reads the index, embed_resumes only writes it (and
+        # reads a record and its text/), the indexer only names whom to embed.
+        ("APIHandler", Access("s3vectors:PutVectors", index)),
+        ("APIHandler", Access("s3vectors:DeleteVectors", index)),
+        ("APIHandler", Access("sqs:SendMessage", resolve.getatt("EmbedQueue", "Arn"))),
+        ("EmbedResumes", Access("s3vectors:QueryVectors", index)),
+        ("EmbedResumes", Access("dynamodb:PutItem", table, ("PRO#x",))),
+        ("EmbedResumes", Access("dynamodb:GetItem", table, ("KEY#x",))),
+        ("EmbedResumes", Access("s3:GetObject", f"arn:aws:s3:::{bucket}/resumes/x.pdf")),
+        ("EmbedResumes", Access("secretsmanager:GetSecretValue", resolve.ref("SigningSecret"))),
+        ("IndexSearch", Access("s3vectors:PutVectors", index)),
+        ("EmbedResumes", Access("s3vectors:PutVectors", index.replace("passages", "other"))),
     ]
     for function, access in denied:
         assert not allowed(access, policies[function], resolve), (function, access)

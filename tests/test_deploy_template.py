@@ -24,7 +24,8 @@ pytestmark = pytest.mark.package
 FUNCTIONS = {"APIHandler": "ApiHandlerRole", "ProcessResumeUploads": "ResumeWorkerRole",
              "IndexSearch": "SearchIndexerRole", "KeyAuthorizer": "KeyAuthorizerRole",
              "SendMail": "MailSenderRole", "PurgeUnconfirmed": "PurgeRole",
-             "ProcessImports": "ImportWorkerRole", "CountStats": "StatsCounterRole"}
+             "ProcessImports": "ImportWorkerRole", "CountStats": "StatsCounterRole",
+             "EmbedResumes": "ResumeEmbedderRole"}
 STREAM_ACTIONS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
                   "dynamodb:ListStreams"}
 SEARCH_INDEX_ACTIONS = {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"}
@@ -39,7 +40,8 @@ EXPECTED_ACTIONS = {
         "dynamodb:UpdateItem",  # kept responses of Idempotency-Key requests; bulk's counts
         "s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:ListBucket",
         "sqs:SendMessage",  # mail is queued, never sent, by the API
-        "secretsmanager:GetSecretValue"},  # signs and verifies tokens and cursors
+        "secretsmanager:GetSecretValue",  # signs and verifies tokens and cursors
+        "s3vectors:QueryVectors", "s3vectors:GetVectors"},  # semantic search, /similar
     "ProcessResumeUploads": {
         "logs:CreateLogStream", "logs:PutLogEvents",
         "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
@@ -48,7 +50,8 @@ EXPECTED_ACTIONS = {
     # Lambda reads the stream and sends failed batches to the on-failure queue with its role.
     "IndexSearch": {
         "logs:CreateLogStream", "logs:PutLogEvents", *STREAM_ACTIONS, *SEARCH_INDEX_ACTIONS,
-        "dynamodb:UpdateItem", "s3:GetObject", "s3:ListBucket", "sqs:SendMessage"},
+        "dynamodb:UpdateItem", "s3:GetObject", "s3:ListBucket",
+        "sqs:SendMessage"},  # + whose resume vectors to sync, to the embed queue
     "KeyAuthorizer": {"logs:CreateLogStream", "logs:PutLogEvents", "dynamodb:GetItem"},
     # The daily counters: the stream read by Lambda, ADDs to day items, the on-failure queue;
     # and the history (chalicelib/history): entries put if absent, an erased person's entries
@@ -72,6 +75,13 @@ EXPECTED_ACTIONS = {
         "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:BatchGetItem", "dynamodb:PutItem",
         "dynamodb:DeleteItem",
         "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"},
+    # Resume vectors: a message's record and resume text read, its passages written, the
+    # rest of that person's deleted by key (chalicelib/resume_vectors.py).
+    "EmbedResumes": {
+        "logs:CreateLogStream", "logs:PutLogEvents",
+        "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+        "dynamodb:GetItem", "s3:GetObject", "s3:ListBucket",
+        "s3vectors:PutVectors", "s3vectors:DeleteVectors"},
     # The hourly purge: its sparse index, then a DELETE's reads and writes.
     "PurgeUnconfirmed": {
         "logs:CreateLogStream", "logs:PutLogEvents",
@@ -140,7 +150,8 @@ def test_the_resume_worker_reports_batch_item_failures(doc, transformed):
                              "IndexSearchIndexSearchDynamodbEventSource",
                              "SendMailSendMailSqsEventSource",
                              "ProcessImportsProcessImportsSqsEventSource",
-                             "CountStatsCountStatsDynamodbEventSource"}
+                             "CountStatsCountStatsDynamodbEventSource",
+                             "EmbedResumesEmbedResumesSqsEventSource"}
     props = mappings["ProcessResumeUploadsProcessResumeUploadsSqsEventSource"]["Properties"]
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert props["FunctionName"] == {"Ref": "ProcessResumeUploads"}
@@ -327,6 +338,7 @@ def test_writes_to_the_table_are_limited_to_the_item_kinds_each_function_owns(do
     assert prefixes["ProcessResumeUploads"] == [(["dynamodb:GetItem", "dynamodb:PutItem"],
                                                 ["PRO#*"])]
     assert prefixes["KeyAuthorizer"] == [(["dynamodb:GetItem"], ["KEY#*"])]
+    assert prefixes["EmbedResumes"] == [(["dynamodb:GetItem"], ["PRO#*"])]  # reads only
     # The purge deletes professionals and their guards, and reads only the unconfirmed index.
     assert prefixes["PurgeUnconfirmed"] == [
         (["dynamodb:Query"], None), (["dynamodb:GetItem"], None),
@@ -367,7 +379,8 @@ def test_the_search_indexer_reads_its_stream_writes_its_index_and_reads_resume_t
         assert allowed[action] == {search}, action
     assert allowed["s3:GetObject"] == {f"arn:aws:s3:::{bucket}/text/*"}
     assert allowed["s3:ListBucket"] == {f"arn:aws:s3:::{bucket}"}  # a missing text/ is a 404
-    assert allowed["sqs:SendMessage"] == {resolve.getatt("SearchIndexDeadLetterQueue", "Arn")}
+    assert allowed["sqs:SendMessage"] == {resolve.getatt("SearchIndexDeadLetterQueue", "Arn"),
+                                          resolve.getatt("EmbedQueue", "Arn")}
     # Nothing on the professionals table itself, nor its indexes: only its stream.
     named = set().union(*allowed.values())
     assert not [arn for arn in named if arn == table or arn.startswith(f"{table}/index")]
@@ -642,7 +655,8 @@ def test_alarms_watch_the_dead_letter_queue_5xx_and_throttles(doc):
     alarms = resources_of(doc, "AWS::CloudWatch::Alarm")
     assert {"DeadLetterQueueAlarm", "Api5xxRateAlarm", "LambdaThrottlesAlarm",
             "TableThrottlesAlarm", "UploadQueueStalledAlarm", "ResumeWorkerErrorsAlarm",
-            "SearchIndexerIteratorAgeAlarm", "SearchIndexDeadLetterQueueAlarm"} <= set(alarms)
+            "SearchIndexerIteratorAgeAlarm", "SearchIndexDeadLetterQueueAlarm",
+            "EmbedDeadLetterQueueAlarm"} <= set(alarms)
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
         assert "docs/operations.md" in alarm["Properties"]["AlarmDescription"]

@@ -50,6 +50,7 @@ a CDK app splits constructs: ``data`` (tables, resume bucket, queues, signing se
 ``functions`` (functions, roles, event sources), ``api`` (REST API, gateway responses, usage
 plans, access logs), ``spa`` (SPA bucket, CloudFront), ``waf``, ``alarms``, ``dashboard``,
 ``cognito`` (staff accounts), ``vectors`` (the resume passages' S3 Vectors bucket and index),
+``embedder`` (the embedder runtime layer on the API and ``embed_resumes``, that function),
 ``outputs``; shared:
 ``cfn`` (intrinsics, IAM statements), ``settings`` (per-stage sizes and limits),
 ``app_functions`` (what app.py defines). This module composes them.
@@ -65,8 +66,8 @@ from pathlib import Path
 from typing import Any
 
 from infra import resources as res
-from infra.template import (alarms, api, cognito, dashboard, data, functions as functions_,
-                            outputs, spa, vectors, waf)
+from infra.template import (alarms, api, cognito, dashboard, data, embedder,
+                            functions as functions_, outputs, spa, vectors, waf)
 from infra.template.api import (ACCESS_LOG_FORMAT, AUTHORIZER_NAME, GATEWAY_ERRORS,
                                 gateway_responses, usage_key_value)
 from infra.template.app_functions import (AUTHORIZER_FUNCTION, MAIL_FUNCTION, AppFunctions,
@@ -108,7 +109,9 @@ def build(stage: str, *, functions: AppFunctions | None = None,
         mail_queue=replace(defined.mail_queue, visibility_timeout=max(
             defined.mail_queue.visibility_timeout, 6 * settings.mail_timeout_s)),
         import_queue=replace(defined.import_queue, visibility_timeout=max(
-            defined.import_queue.visibility_timeout, 6 * settings.import_timeout_s)))
+            defined.import_queue.visibility_timeout, 6 * settings.import_timeout_s)),
+        embed_queue=replace(defined.embed_queue, visibility_timeout=max(
+            defined.embed_queue.visibility_timeout, 6 * settings.embed_timeout_s)))
     return render(Stack(stage, defined, functions, settings))
 
 
@@ -117,6 +120,7 @@ def render(t: Stack) -> dict[str, Any]:
     data.data(t)
     data.secret(t)
     functions_.functions(t)
+    embedder.embedder(t)
     api.api(t)
     spa.spa(t)
     waf.waf(t)

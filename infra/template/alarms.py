@@ -105,6 +105,14 @@ def alarms(t: Stack) -> None:
           Dimensions=[{"Name": "QueueName", "Value": getatt(
               t.d.index_dead_letter_queue.logical_id, "QueueName")}],
           Statistic="Maximum", Period=300)
+    alarm(t, "EmbedDeadLetterQueueAlarm",
+          "professionals whose resume vectors could not be synced (S3 Vectors refusing, the "
+          "model failing) wait in the embed dead-letter queue; semantic search misses them "
+          "until replayed", 0,
+          Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesVisible",
+          Dimensions=[{"Name": "QueueName", "Value": getatt(
+              t.d.embed_dead_letter_queue.logical_id, "QueueName")}],
+          Statistic="Maximum", Period=300)
     others(t)
 
 

@@ -11,6 +11,7 @@ AUTHORIZER_FUNCTION = "key_authorizer"  # @app.lambda_function(name=...) in app.
 MAIL_FUNCTION = "send_mail"  # @app.on_sqs_message(name=...) of the mail queue in app.py
 IMPORT_FUNCTION = "process_imports"  # @app.on_sqs_message(name=...) of the imports queue
 STATS_FUNCTION = "count_stats"  # @app.on_dynamodb_record(name=...): the daily counters
+EMBED_FUNCTION = "embed_resumes"  # @app.on_sqs_message(name=...) of the embed queue
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,9 @@ class AppFunctions:
     import_event: str
     stats_function: str
     stats_event: str
+    # Resume vectors (contract 8.4): None while app.py has no such handler.
+    embed_function: str | None = None
+    embed_event: str | None = None
 
 
 def inspect_app() -> AppFunctions:
@@ -40,10 +44,14 @@ def inspect_app() -> AppFunctions:
         sys.path.insert(0, str(PROJECT_ROOT))
     app = importlib.import_module("app").app
     sqs = [s for s in app.event_sources if isinstance(s, SQSEventConfig)]
-    workers = [s for s in sqs if s.name not in (MAIL_FUNCTION, IMPORT_FUNCTION)]
-    if len(workers) != 1 or len(sqs) != 3:
-        raise RuntimeError(f"expected the resume worker, {MAIL_FUNCTION} and {IMPORT_FUNCTION} "
-                           f"as @app.on_sqs_message handlers, found {[s.name for s in sqs]}")
+    named = (MAIL_FUNCTION, IMPORT_FUNCTION, EMBED_FUNCTION)
+    workers = [s for s in sqs if s.name not in named]
+    embeds = [s for s in sqs if s.name == EMBED_FUNCTION]
+    if len(workers) != 1 or len(sqs) != 3 + len(embeds):
+        raise RuntimeError(f"expected the resume worker, {MAIL_FUNCTION}, {IMPORT_FUNCTION} "
+                           f"(and {EMBED_FUNCTION}) as @app.on_sqs_message handlers, found "
+                           f"{[s.name for s in sqs]}")
+    embed_function = to_cfn_resource_name(EMBED_FUNCTION) if embeds else None
     sqs_function = to_cfn_resource_name(workers[0].name)
     mail_function = to_cfn_resource_name(MAIL_FUNCTION)
     import_function = to_cfn_resource_name(IMPORT_FUNCTION)
@@ -70,4 +78,6 @@ def inspect_app() -> AppFunctions:
         import_event=f"{import_function}SqsEventSource",
         stats_function=stats_function,
         stats_event=f"{stats_function}DynamodbEventSource",
+        embed_function=embed_function,
+        embed_event=f"{embed_function}SqsEventSource" if embed_function else None,
     )

@@ -53,7 +53,7 @@ def data(t: Stack) -> None:
     dlq, queue = t.d.dead_letter_queue, t.d.upload_queue
     for spec in (dlq, queue, t.d.index_dead_letter_queue, t.d.mail_dead_letter_queue,
                  t.d.mail_queue, t.d.import_dead_letter_queue, t.d.import_queue,
-                 t.d.stats_dead_letter_queue):
+                 t.d.stats_dead_letter_queue, t.d.embed_dead_letter_queue, t.d.embed_queue):
         props: dict[str, Any] = {
             "QueueName": spec.name,
             "VisibilityTimeout": spec.visibility_timeout,

@@ -166,6 +166,7 @@ def functions(t: Stack) -> None:
         allow("QueueMail", ["sqs:SendMessage"], [getatt(t.d.mail_queue.logical_id, "Arn")]),
         list_bucket,
         read_signing_secret(),  # access tokens, email tokens, cursors
+        *vectors.read_grants(),  # mode=semantic|hybrid and /similar (contract 8.4)
         # Import jobs (chalicelib/imports/api.py): made, read, listed by owner; their files
         # uploaded by presigned POST, their errors files read by presigned GET.
         allow("KeepImportJobs", ["dynamodb:PutItem", "dynamodb:GetItem"], [imports_table]),
@@ -185,7 +186,7 @@ def functions(t: Stack) -> None:
     ), t.s.api_memory_mb, t.s.api_timeout_s, signer_env(
         t, IMPORTS_TABLE_NAME=ref(t.d.imports_table.logical_id),
         **cognito.function_env(),  # staff users' access tokens (no IAM: public keys)
-        **vectors.function_env(t)))  # semantic search (its grants come with its routes)
+        **vectors.function_env(t)))  # semantic search, similar: QueryVectors, GetVectors
 
     import_function(t, table, list_bucket)
 
@@ -242,8 +243,12 @@ def functions(t: Stack) -> None:
         allow("ReadResumeText", ["s3:GetObject"], objects(t, "text/")),
         # Lambda sends a batch that failed every retry to the on-failure queue as this role.
         allow("SendFailedBatchesToDeadLetterQueue", ["sqs:SendMessage"], [index_dlq]),
+        # Whose resume vectors to sync (chalicelib/embed_queue.py): to embed_resumes.
+        allow("QueueEmbeddings", ["sqs:SendMessage"],
+              [getatt(t.d.embed_queue.logical_id, "Arn")]),
         list_bucket,
-    ), t.s.indexer_memory_mb, t.s.indexer_timeout_s, env(t), Events={
+    ), t.s.indexer_memory_mb, t.s.indexer_timeout_s, env(
+        t, EMBED_QUEUE_URL=ref(t.d.embed_queue.logical_id)), Events={
         t.f.stream_event: {"Properties": {
             # Chalice writes the ARN app.py saw at import time (a placeholder): replaced
             # whole, as it is a plain string.

@@ -35,6 +35,13 @@ def outputs(t: Stack) -> None:
                                    "'Mail')"),
         "MailDeadLetterQueueArn": (getatt(t.d.mail_dead_letter_queue.logical_id, "Arn"),
                                    None),
+        "EmbedQueueUrl": (ref(t.d.embed_queue.logical_id), None),
+        "EmbedDeadLetterQueueUrl": (ref(t.d.embed_dead_letter_queue.logical_id),
+                                    "professionals whose resume vectors failed every try "
+                                    "(infra/deploy.sh dlq STAGE show embed)"),
+        "EmbedDeadLetterQueueArn": (getatt(t.d.embed_dead_letter_queue.logical_id, "Arn"),
+                                    None),
+        "EmbedderLayerArn": (ref("EmbedderLayer"), "the embedder runtime layer's version"),
         "ApiWebAclArn": (getatt("ApiWebAcl", "Arn"), None),
         "SigningSecretArn": (ref(SIGNING_SECRET), "the signing secret (docs/operations.md, "
                                                   "'Rotating the signing secret')"),

@@ -29,7 +29,10 @@ class WafLimit:
 class DeploySettings:
     """What differs between deployed stages (the resources' names come from ``define``)."""
 
-    api_memory_mb: int = 512
+    # 512 MB before resume intelligence; +256 for the embedding model a semantic query runs
+    # in-process (the embedder runtime layer: ~200 MB resident once loaded, ~300 MB while
+    # loading). Lambda gives CPU in proportion, which the query's ~10-20 ms of numpy uses.
+    api_memory_mb: int = 768
     api_timeout_s: int = 29  # API Gateway's integration timeout
     # The resume worker runs pdfplumber in a child process limited to 1 GiB of address space,
     # next to its own ~150 MB: 1.5 GB. Its batches are 5 records of up to ~25 s each.
@@ -71,6 +74,15 @@ class DeploySettings:
     import_timeout_s: int = 900
     import_max_concurrency: int = 2
     import_errors_days: int = 30  # errors files, as long as the job record's TTL
+    # embed_resumes (chalicelib/resume_vectors.py): batches of up to 5 resumes of up to 128
+    # passages each; a passage takes 100-220 ms on one core, so a full batch ~70-140 s at
+    # 1,769 MB (one vCPU) and ~15% more at 1,536 MB. 300 s leaves twice that; the queue stays
+    # invisible 6x as long. Memory: the model (~200 MB, ~340 MB peak while loading) and a
+    # batch's activations; CPU is what it buys. Two batches at a time: the API's semantic
+    # queries share S3 Vectors' write and query rates with it, and a backlog only delays.
+    embed_memory_mb: int = 1536
+    embed_timeout_s: int = 300
+    embed_max_concurrency: int = 2
     # The WAF's rate rules (infra/template/waf.py), requests per 5 minutes (its window), on
     # every route, for requests without an X-Api-Key (keyed ones are the usage plans').
     # Anonymous and person-token callers: the heaviest legitimate use is one person following a
