@@ -46,3 +46,51 @@ def test_the_stack_serves_s3_vectors_with_queryvectors(stack, stack_vectors):
     assert (hits[0].professional_id, hits[0].passage, hits[0].text) == (person, 1, "second")
     vectors.delete_professional(person, 2)
     assert person not in {h.professional_id for h in vectors.query(_axis(1), 100)}
+
+
+def test_a_ready_resume_is_embedded_within_30_s_and_its_vectors_leave_with_it(stack, http,
+                                                                              stack_vectors):
+    """Contract 8.4's freshness, from the store's side: the resume processor makes it ready,
+    the stream indexer names it on the embed queue, the embed worker stores its passages."""
+    import time
+
+    from tests.e2e.conftest import unique_email
+    from tests.e2e.pdf import tiny_pdf
+    headers = {"X-Api-Key": stack.keys["staff"]}
+    pdf = tiny_pdf("Curriculum vitae: glassblower, furnace work and lampworking for ten years")
+    created = http.post(f"{stack.api}/professionals", headers=headers, timeout=30, json={
+        "full_name": "Vector Glassblower", "email": unique_email("vectors-cv"),
+        "resume": {"filename": "cv.pdf", "content_type": "application/pdf",
+                   "size_bytes": len(pdf)}})
+    assert created.status_code == 201, created.text
+    person, upload = created.json()["id"], created.json()["resume_upload"]
+    sent = http.post(upload["url"], data=upload["fields"], timeout=30,
+                     files={"file": ("cv.pdf", pdf, "application/pdf")},
+                     headers={"Origin": stack.url})
+    assert sent.status_code in (200, 201, 204), sent.text
+
+    def status() -> str:
+        return http.get(f"{stack.api}/professionals/{person}", headers=headers,
+                        timeout=30).json()["resume"]["status"]
+
+    def first_vector() -> bool:
+        return bool(clients.s3vectors().get_vectors(
+            vectorBucketName=stack_vectors["VECTOR_BUCKET_NAME"],
+            indexName=stack_vectors["VECTOR_INDEX_NAME"],
+            keys=[vectors.key(person, 0)])["vectors"])
+
+    def within(predicate, seconds: float) -> float | None:
+        began = time.monotonic()
+        while time.monotonic() - began < seconds:
+            if predicate():
+                return time.monotonic() - began
+            time.sleep(0.2)
+        return None
+
+    assert within(lambda: status() == "ready", 120) is not None, stack.log_tail()
+    waited = within(first_vector, 30)
+    assert waited is not None, stack.log_tail()
+    print(f"vector #0 stored {waited:.1f} s after the resume was ready ({stack.emulator})")
+    assert http.delete(f"{stack.api}/professionals/{person}", headers=headers,
+                       timeout=30).status_code == 204
+    assert within(lambda: not first_vector(), 30) is not None, stack.log_tail()
