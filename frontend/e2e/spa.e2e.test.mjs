@@ -475,6 +475,29 @@ describe('staff console', () => {
     await shot('20b-staff-search-meaning-hint');
     page.off('request', watch);
     assert.deepEqual(byMeaning, [], 'no search by meaning was sent');
+
+    // Both (hybrid): Ada's keyword match, with the passages found by meaning once her resume's
+    // vectors are in (8.4: within 30 s of ready; she was ready long before), each with its score.
+    await modes.getByText('Both', { exact: true }).click();
+    await box.focus();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(`lovelace ${RUN} programmer`);
+    await page.waitForURL((url) => url.searchParams.get('mode') === 'hybrid' && url.searchParams.get('q') === `lovelace ${RUN} programmer`);
+    const both = page.getByRole('list', { name: /Search results, page 1/ }).getByRole('listitem').filter({ hasText: `ada.${RUN}@example.com` });
+    const scores = both.getByText(/^\d{1,3}% match$/);
+    for (const deadline = Date.now() + 60_000; ; await page.reload()) {
+      await both.waitFor();
+      if (await scores.count()) break;
+      if (Date.now() >= deadline) {
+        // What the API answers, to tell the SPA from the stack's embedding.
+        const answer = await api(`/professionals?q=${encodeURIComponent(`lovelace ${RUN} programmer`)}&mode=semantic`);
+        assert.fail(`no passages by meaning for her within 60 s; mode=semantic: ${JSON.stringify(answer.body).slice(0, 3000)}`);
+      }
+      await page.waitForTimeout(2000);
+    }
+    assert.match(await both.innerText(), /Matched in: Name, Title, Email, Resume/);
+    assert.match(await both.getByRole('blockquote').first().innerText(), /programmer/i);
+    await shot('20c-staff-search-both');
   });
 
   test('finds the signed-up person, reads the resume text, downloads it, edits and deletes', async () => {
@@ -487,6 +510,10 @@ describe('staff console', () => {
     const text = await page.getByTestId('resume-text').innerText();
     assert.match(text, new RegExp(`Ada Lovelace ${RUN}`));
     assert.match(text, /Bernoulli numbers/);
+    // Similar professionals (8.4) answers beside History: a list, or nobody yet; never an error.
+    const similar = page.getByRole('region', { name: 'Similar professionals' });
+    await similar.getByRole('list', { name: 'Similar professionals, nearest first' }).or(similar.getByText('No similar professionals yet')).waitFor();
+    assert.equal(await similar.getByRole('alert').count(), 0, 'similar professionals without an error');
     await shot('13-staff-detail');
 
     const [download] = await Promise.all([
