@@ -16,8 +16,9 @@ Rankers are functions ``rank(query) -> [resume id, ...]``, best first:
   vector. Skipped, with "semantic: not available yet", when the module cannot be imported.
   Passage vectors are cached under .cache/bench-semantic/ keyed by the set's and the embedder's
   source (``--no-cache`` to embed afresh).
-- hybrid: reciprocal rank fusion (k = 60) of the first 100 of keyword and of semantic (the API
-  gives at most 100): every keyword match is in it, as the contract says.
+- hybrid: the API's own fusion (``chalicelib.search.fusion.hybrid``): reciprocal rank fusion
+  (k = 60) of the first 100 of keyword and of semantic, at most 100 in all, every keyword match
+  in it, as the contract says.
 
 nDCG@10: gain 2^grade - 1, discount log2(rank + 1), over the ideal order of all the query's
 judged resumes. recall@20: the share of the query's resumes graded 2 or 3 found in the first 20.
@@ -45,6 +46,9 @@ from typing import Callable, Iterable
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from chalicelib.search import fusion  # noqa: E402  (the API's fusion: one function for both)
+from chalicelib.search.fusion import rrf  # noqa: E402,F401  (plain RRF, as the tests read it)
 
 EVAL = ROOT / "bench" / "eval"
 CACHE = ROOT / ".cache" / "bench-semantic"
@@ -141,14 +145,10 @@ class BM25:
         return sorted(keep, key=lambda rid: (-scores[rid], rid))
 
 
-def rrf(rankings: list[list[str]], k: int = RRF_K, depth: int = FUSE_DEPTH) -> list[str]:
-    """Reciprocal rank fusion: score(id) = sum over rankings of 1 / (k + rank), rank from 1,
-    each ranking cut at ``depth``; best first, ties by id."""
-    score: dict[str, float] = {}
-    for ranking in rankings:
-        for r, rid in enumerate(ranking[:depth], 1):
-            score[rid] = score.get(rid, 0.0) + 1.0 / (k + r)
-    return [rid for rid, _ in sorted(score.items(), key=lambda x: (-x[1], x[0]))]
+def hybrid(keyword: list[str], semantic: list[str]) -> list[str]:
+    """The API's fusion (chalicelib/search/fusion.py: reciprocal rank fusion, k = 60, of each
+    list's first 100; every keyword match kept, at most 100 in all)."""
+    return fusion.hybrid(keyword, semantic, k=RRF_K, limit=FUSE_DEPTH)
 
 
 def embedder():
@@ -273,7 +273,7 @@ def main() -> int:
         print("semantic: embedding passages ...", file=sys.stderr)
         semantic = Semantic(resumes, *parts, cache=not args.no_cache)
         rankers["semantic"] = semantic.rank
-        rankers["hybrid"] = lambda q: rrf([bm25.rank_all_terms(q), semantic.rank(q)])
+        rankers["hybrid"] = lambda q: hybrid(bm25.rank_all_terms(q), semantic.rank(q))
 
     results = {name: evaluate(rank, queries) for name, rank in rankers.items()}
     rows = []
