@@ -67,8 +67,12 @@ def stored(professional_id: str) -> dict[int, dict]:
     return {vectors.parse_key(v["key"])[1]: v["metadata"] for v in got}
 
 
-def words(n: int, offset: int = 0) -> str:
-    return " ".join(f"word{i}." if i % 20 == 19 else f"word{i}" for i in range(offset, offset + n))
+COMMON = "the nurse cared for patients on the ward at night and led the team".split()
+
+
+def words(n: int) -> str:
+    """``n`` words of one token each (the model's cost is per token), a sentence every 20."""
+    return " ".join(COMMON[i % len(COMMON)] + ("." if i % 20 == 19 else "") for i in range(n))
 
 
 def queued(url: str) -> list[str]:
@@ -107,7 +111,7 @@ def test_a_ready_resume_is_embedded_with_its_metadata(embed_env):
 
 def test_a_replaced_shorter_resume_leaves_no_passage_of_the_longer_one(embed_env):
     ada = create()
-    make_ready(ada.id, words(600), "long")
+    make_ready(ada.id, words(400), "long")
     long_count = resume_vectors.sync(ada.id)
     assert long_count >= 3 and sorted(stored(ada.id)) == list(range(long_count))
     make_ready(ada.id, "Carpenter. Oak furniture and staircases.", "short")
@@ -150,7 +154,7 @@ def test_100000_characters_are_cut_at_max_passages(embed_env, monkeypatch):
         return real_embed(["filler"]).repeat(len(texts), axis=0)
     monkeypatch.setattr(model, "embed", embed_few)
     ada = create()
-    text = words(20_000)[:100_000]
+    text = ("A cat sat. " * 10_000)[:100_000]  # ~27,000 words: ~170 passages, 128 kept
     make_ready(ada.id, text)
     assert resume_vectors.sync(ada.id) == vectors.MAX_PASSAGES == seen[0]
     assert sorted(stored(ada.id)) == list(range(vectors.MAX_PASSAGES))
