@@ -8,7 +8,9 @@ tool reads that range back from the stream (``GetShardIterator AT_SEQUENCE_NUMBE
 ``GetRecords`` until past the end), collects the professionals the records are about (``pk`` =
 ``PRO#<id>``; guards, keys and other items are not indexed), re-indexes them from the table's
 *current* state (``chalicelib.search.indexer.reindex_ids``: the records may be stale by now, and
-the index is version-guarded anyway) and deletes the message only once that succeeded.
+the index is version-guarded anyway), names on the embed queue those whose ready resume the
+records changed (``chalicelib.embed_queue``: the failed batch never sent them) and deletes the
+message only once that succeeded.
 
 A stream keeps records 24 hours. A message whose range is gone (trimmed, or the stream itself was
 replaced) cannot be replayed: the tool says so and leaves it; ``python -m infra search reindex``
@@ -33,6 +35,7 @@ from typing import Any, Callable
 
 from botocore.exceptions import ClientError
 
+from chalicelib import embed_queue
 from chalicelib.search import indexer
 
 APP = "professionals"
@@ -183,6 +186,7 @@ def _replay_one(message: dict[str, Any], sqs: Any, streams: Any, reindex: Callab
         return False
     try:
         outcome = reindex(ids) if ids else {}
+        embed_queue.send(filter(None, map(_embed_id, records)))
     except Exception as exc:  # the message stays: nothing is lost by trying again later
         report.failed[message_id] = f"{type(exc).__name__}: {exc}"
         say(f"{what}: re-indexing failed ({type(exc).__name__}: {exc}): left in the queue")
@@ -192,6 +196,13 @@ def _replay_one(message: dict[str, Any], sqs: Any, streams: Any, reindex: Callab
     say(f"{what}: re-indexed ({json.dumps(outcome, sort_keys=True) if outcome else 'none'}), "
         "deleted")
     return True
+
+
+def _embed_id(record: dict[str, Any]) -> str | None:
+    try:
+        return embed_queue.to_sync(record)
+    except indexer.PoisonRecord:
+        return None  # the indexer could not read it either
 
 
 def summary(report: Report, stage: str, dry_run: bool) -> list[str]:
@@ -242,9 +253,11 @@ def stage_target(stage: str, *, cloudformation: Any = None, sqs: Any = None) -> 
     missing = [name for name in wanted if name not in outputs]
     if missing:
         raise SystemExit(f"stack {stack} has no outputs {missing}: deploy the stage first")
-    return Target(queue_url=outputs["SearchIndexDeadLetterQueueUrl"], env={
-        "TABLE_NAME": outputs["TableName"], "SEARCH_TABLE_NAME": outputs["SearchTableName"],
-        "RESUME_BUCKET": outputs["ResumeBucketName"]})
+    env = {"TABLE_NAME": outputs["TableName"], "SEARCH_TABLE_NAME": outputs["SearchTableName"],
+           "RESUME_BUCKET": outputs["ResumeBucketName"]}
+    if "EmbedQueueUrl" in outputs:  # (a stage from before resume intelligence has none)
+        env["EMBED_QUEUE_URL"] = outputs["EmbedQueueUrl"]
+    return Target(queue_url=outputs["SearchIndexDeadLetterQueueUrl"], env=env)
 
 
 def streams_client() -> Any:

@@ -270,3 +270,25 @@ def test_a_message_replayed_after_a_newer_one_still_ends_in_the_current_state(em
     for _ in range(2):  # the old resume's message, late, and the new one's: the same result
         assert resume_vectors.sync(ada.id) == 1
     assert stored(ada.id)[0]["text"] == "Carpenter."
+
+
+def test_replaying_the_index_dlq_also_queues_the_resumes_the_failed_batch_changed(embed_env):
+    """A stream batch that failed for good never sent its embed messages: the index's DLQ
+    replay (infra/search_dlq.py) sends them from the records it reads back."""
+    from infra import search_dlq
+    from tests.test_search_dlq import on_failure_message
+    ada, bob = create(), create(full_name="Bob")
+    make_ready(ada.id, NURSE)
+    records = search_sync.pending_records()  # the batch that failed: never delivered
+    arn = clients.dynamodb().describe_table(TableName="professionals-test")["Table"][
+        "LatestStreamArn"]
+    shard, = search_sync.stream_client().describe_stream(StreamArn=arn)["StreamDescription"][
+        "Shards"]  # moto's stream has one shard
+    shard = shard["ShardId"]
+    dlq = clients.sqs().create_queue(QueueName="professionals-test-search-dlq")["QueueUrl"]
+    clients.sqs().send_message(QueueUrl=dlq, MessageBody=on_failure_message(
+        arn, shard, records[0], records[-1], len(records)))
+    report = search_dlq.replay(dlq, sqs=clients.sqs(), streams=search_sync.stream_client(),
+                               say=lambda line: None)
+    assert report.ok and sorted(report.replayed.popitem()[1]) == sorted([ada.id, bob.id])
+    assert queued(embed_env) == [ada.id]
