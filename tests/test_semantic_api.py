@@ -351,3 +351,17 @@ def test_mode_and_q_are_checked(vapi, texts):
     assert search(vapi, "nurse", mode="keyword").status_code == 200
     assert vapi.call("GET", "/professionals?mode=semantic&q=nurses",
                      who="partner").status_code == 403
+
+
+def test_the_api_loads_the_model_only_for_a_search_by_meaning():
+    """Importing the app (what every keyword request's container does) loads neither numpy nor
+    the model's code: chalicelib.embeddings is imported inside the semantic path only."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    probe = ("import sys, app; from chalicelib.search import semantic, similar; "
+             "print(sorted(m for m in sys.modules if m == 'numpy' or m == 'tokenizers' "
+             "or m.startswith('chalicelib.embeddings')))")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).parent.parent,
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
