@@ -332,6 +332,25 @@ def test_an_unreachable_store_is_503_while_keyword_search_works(vapi, texts, mon
         nurse["id"]]
 
 
+
+def test_a_model_that_cannot_load_is_503_while_keyword_search_works(vapi, texts, monkeypatch):
+    """Deployed, the model comes from the embedder runtime layer (EMBEDDING_MODEL_DIR): a
+    function without it answers searches by meaning with 503, not 500."""
+    from chalicelib.embeddings import model
+    nurse = person(vapi, texts, "nurse")
+    sync()
+    monkeypatch.setenv("EMBEDDING_MODEL_DIR", "/nonexistent/embedding-model")
+    model._loaded.cache_clear()
+    try:
+        for mode in ("semantic", "hybrid"):
+            assert_error(by_meaning(vapi, SICK_CARE, mode), 503, "unavailable")
+        response = search(vapi, "nurse")
+        assert response.status_code == 200 and [i["id"] for i in response.json["items"]] == [
+            nurse["id"]]
+    finally:
+        monkeypatch.delenv("EMBEDDING_MODEL_DIR")
+        model._loaded.cache_clear()
+
 def test_mode_and_q_are_checked(vapi, texts):
     person(vapi, texts, "nurse")
     for bad in ("fuzzy", "", "SEMANTIC"):

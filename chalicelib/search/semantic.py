@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from chalicelib import db, signing, vectors
-from chalicelib.errors import BadRequest
+from chalicelib.errors import BadRequest, Unavailable
 from chalicelib.models import ProfessionalItem, professional_pk
 from chalicelib.search import analyzer, fusion, query
 from chalicelib.search.layout import Filters
@@ -36,6 +36,7 @@ PASSAGES_SHOWN = 3
 KEYWORD_PAGES = 10  # keyword pages read for hybrid's list, at most (each within 8.3's budget)
 SCORE_DIGITS = 4
 _PURPOSE = "semantic-cursor"
+_MODEL_UNAVAILABLE = "Search by meaning is unavailable right now; keyword search still works."
 
 
 @dataclass(frozen=True)
@@ -67,51 +68,73 @@ def search(q: str, mode: str, *, where: Filters, limit: int, cursor: str | None
         offset = signing.open_cursor(cursor, _PURPOSE, scope, int)
         if isinstance(offset, bool) or not 0 < offset < RESULTS_MAX:
             raise BadRequest("The cursor is not valid.")
-    ranked = semantic_items(q, where) if mode == SEMANTIC else hybrid_items(q, where)
+    ranked = semantic_entries(q, where) if mode == SEMANTIC else hybrid_entries(q, where)
     page = ranked[offset:offset + limit]
     more = len(ranked) > offset + limit
-    return {"items": page,
+    # Only the page's items are rendered: cutting a passage to its excerpt tokenizes it, and
+    # 100 results of 3 passages each cost more than the query itself.
+    return {"items": [entry.render(q) for entry in page],
             "next_cursor": signing.cursor(scope, offset + limit, _PURPOSE) if more else None}
 
 
-def semantic_items(q: str, where: Filters) -> list[dict[str, Any]]:
-    return [{**_resource(f.item), "match": passages_match(f.hits, q)}
-            for f in semantic_list(q, where)]
+@dataclass(frozen=True)
+class Entry:
+    """One result of a semantic or hybrid list, before rendering: found by meaning (``found``),
+    by keyword (``keyword``: the keyword search's item, ``match`` included), or both."""
+
+    found: Found | None = None
+    keyword: dict[str, Any] | None = None
+
+    def render(self, q: str) -> dict[str, Any]:
+        by_meaning = passages_match(self.found.hits, q) if self.found else None
+        if self.keyword is None:
+            return {**_resource(self.found.item), "match": by_meaning}
+        match = {**self.keyword["match"],
+                 "passages": by_meaning["passages"] if by_meaning else []}
+        if by_meaning:
+            if "resume" not in match["fields"]:
+                match["fields"] = [*match["fields"], "resume"]
+            if match.get("snippet") is None:
+                match["snippet"] = by_meaning["snippet"]
+        return {**self.keyword, "match": match}
+
+
+def semantic_entries(q: str, where: Filters) -> list[Entry]:
+    return [Entry(found=f) for f in semantic_list(q, where)]
 
 
 def semantic_list(q: str, where: Filters) -> list[Found]:
     """Up to 100 professionals whose resume passages are nearest ``q``, best first."""
     if where.has_resume is False:
         return []  # a semantic hit is a ready resume's passage: none can be kept
-    from chalicelib.embeddings import model  # numpy and the weights: semantic requests only
-    vector = model.embed([q])[0]
-    hits = vectors.query(vector, vectors.TOP_K_MAX, vectors.metadata_filter(
+    hits = vectors.query(embed_query(q), vectors.TOP_K_MAX, vectors.metadata_filter(
         source=where.source, created_from=where.created_from, created_to=where.created_to))
     return current(grouped(hits), where)
 
 
-def hybrid_items(q: str, where: Filters) -> list[dict[str, Any]]:
+def embed_query(q: str) -> list[float]:
+    """``q``'s vector by the model in this process (numpy and the weights are imported here
+    only: a keyword request never loads them). A model that cannot load (a deployment without
+    its layer, a weights file that fails its pin) is a 503, as the store's outage is: search by
+    meaning is unavailable, keyword search is not."""
+    try:
+        from chalicelib.embeddings import files, model
+    except ImportError as exc:
+        raise Unavailable(_MODEL_UNAVAILABLE) from exc
+    try:
+        return [float(x) for x in model.embed([q])[0]]
+    except (files.ModelFileError, OSError) as exc:
+        raise Unavailable(_MODEL_UNAVAILABLE) from exc
+
+
+def hybrid_entries(q: str, where: Filters) -> list[Entry]:
     """Keyword's first 100 and semantic's list fused; a keyword match keeps its own ``match``
     (fields, snippet, typo) with ``resume`` among the fields and the passages added when
     semantic found the person too; every item carries ``passages`` (maybe empty)."""
     semantic = {f.item.id: f for f in semantic_list(q, where)}  # first: a 503 costs no reads
     keyword = {item["id"]: item for item in keyword_list(q, where)}
-    out = []
-    for pid in fusion.hybrid(list(keyword), list(semantic), limit=RESULTS_MAX):
-        found = semantic.get(pid)
-        by_meaning = passages_match(found.hits, q) if found else None
-        if pid not in keyword:
-            out.append({**_resource(found.item), "match": by_meaning})
-            continue
-        item = keyword[pid]
-        match = {**item["match"], "passages": by_meaning["passages"] if by_meaning else []}
-        if by_meaning:
-            if "resume" not in match["fields"]:
-                match["fields"] = [*match["fields"], "resume"]
-            if match.get("snippet") is None:
-                match["snippet"] = by_meaning["snippet"]
-        out.append({**item, "match": match})
-    return out
+    return [Entry(found=semantic.get(pid), keyword=keyword.get(pid))
+            for pid in fusion.hybrid(list(keyword), list(semantic), limit=RESULTS_MAX)]
 
 
 def keyword_list(q: str, where: Filters) -> list[dict[str, Any]]:
