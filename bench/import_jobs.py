@@ -280,7 +280,7 @@ def run_job(rows: int, invocation_seconds: float, jvm: int) -> dict:
     counts["GetItem"] -= looks
     by_table = Counter(TALLY.requests)
     by_table[("imports", "GetItem")] -= looks
-    return {"rows": rows, "wall": wall, "java": java, "status": state.status,
+    return {"rows": rows, "tag": tag, "wall": wall, "java": java, "status": state.status,
             "summary": state.summary, "chunks": state.checkpoint, "invocations": invocations,
             "counts": counts, "total": sum(counts.values()),
             "by_table": +by_table, "items": Counter(TALLY.items),
