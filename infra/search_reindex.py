@@ -12,7 +12,6 @@ professionals that are no longer in the table are removed, and the position is c
 """
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections import Counter
@@ -22,8 +21,9 @@ from typing import Any, Callable
 from chalicelib import db
 from chalicelib.models import ProfessionalItem, TableItem, professional_pk
 from chalicelib.search import index, indexer
+from infra.checkpoint import Checkpoint
 
-CHECKPOINT = {"pk": "META#reindex", "sk": "META"}
+CHECKPOINT = Checkpoint("reindex")
 PAGE = 200
 THREADS = 4  # DynamoDB writes and S3 reads overlap; the CPU work is small
 
@@ -33,7 +33,7 @@ def reindex(*, restart: bool = False, say: Callable[[str], None] = print,
     """Index every professional; returns what happened to them (indexed, unchanged, ...)."""
     table = db.bind()
     client = db.connection().client
-    start = None if restart else _load_checkpoint()
+    start = None if restart else CHECKPOINT.load()
     if start:
         say(f"resuming the reindex where it stopped ({start.get('done', 0)} professionals done)")
     done = start.get("done", 0) if start else 0
@@ -55,14 +55,14 @@ def reindex(*, restart: bool = False, say: Callable[[str], None] = print,
             if not last:
                 break
             kwargs["ExclusiveStartKey"] = last
-            _save_checkpoint({"key": last, "done": done})
+            CHECKPOINT.save({"key": last, "done": done})
             rate = (sum(outcome.values()) or 1) / max(time.monotonic() - began, 1e-6)
             say(f"  {done} professionals (table ~{total} items), {rate:.0f}/s: "
                 f"{dict(outcome)}")
             if stop_after_pages and pages >= stop_after_pages:
                 return outcome  # (tests: an interrupted run)
     outcome.update(prune())
-    _clear_checkpoint()
+    CHECKPOINT.clear()
     seconds = time.monotonic() - began
     say(f"reindexed {done} professionals in {seconds:.1f} s: {dict(outcome)}")
     return outcome
@@ -80,19 +80,6 @@ def prune() -> Counter:
             if professional_pk(professional_id) not in alive:
                 outcome[indexer.remove(professional_id, 0)] += 1
     return outcome
-
-
-def _load_checkpoint() -> dict[str, Any] | None:
-    raw = index.get_item(CHECKPOINT)
-    return json.loads(raw["position"]) if raw and "position" in raw else None
-
-
-def _save_checkpoint(position: dict[str, Any]) -> None:
-    index.put_item({**CHECKPOINT, "position": json.dumps(position)})
-
-
-def _clear_checkpoint() -> None:
-    index.delete_item(CHECKPOINT)
 
 
 def main(argv: list[str]) -> int:

@@ -16,7 +16,6 @@ sample reads the first page), and the embed dead-letter queue's depth when EMBED
 """
 from __future__ import annotations
 
-import json
 import os
 import random
 import time
@@ -27,10 +26,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import clients, db, resume_vectors, vectors
 from chalicelib.models import ProfessionalItem, TableItem, professional_pk
-from chalicelib.search import index
+from infra.checkpoint import Checkpoint
 from chalicelib.settings import get_settings
 
-CHECKPOINT = {"pk": "META#vectors-reindex", "sk": "META"}
+CHECKPOINT = Checkpoint("vectors-reindex")
 PAGE = 100
 EXAMPLES = 5  # ids shown for each kind of problem
 
@@ -41,7 +40,7 @@ def reindex(*, restart: bool = False, say: Callable[[str], None] = print,
     returns counts (professionals synced, passages stored, orphans removed)."""
     table = db.bind()
     client = db.connection().client
-    start = None if restart else _load_checkpoint()
+    start = None if restart else CHECKPOINT.load()
     if start:
         say(f"resuming the vectors reindex where it stopped ({start.get('done', 0)} resumes done)")
     outcome: Counter = Counter({"resumes": start.get("done", 0)} if start else {})
@@ -60,7 +59,7 @@ def reindex(*, restart: bool = False, say: Callable[[str], None] = print,
         if not last:
             break
         kwargs["ExclusiveStartKey"] = last
-        _save_checkpoint({"key": last, "done": outcome["resumes"]})
+        CHECKPOINT.save({"key": last, "done": outcome["resumes"]})
         seconds = max(time.monotonic() - began, 1e-6)
         say(f"  {outcome['resumes']} resumes, {outcome['passages']} passages "
             f"({outcome['passages'] / seconds:.1f} passages/s)")
@@ -70,7 +69,7 @@ def reindex(*, restart: bool = False, say: Callable[[str], None] = print,
     for professional_id in orphans:
         resume_vectors.sync(professional_id)
     outcome["orphans_removed"] = len(orphans)
-    _clear_checkpoint()
+    CHECKPOINT.clear()
     say(f"vectors reindexed: {outcome['resumes']} resumes, {outcome['passages']} passages, "
         f"{len(orphans)} orphan owner(s) removed, in {time.monotonic() - began:.1f} s")
     return outcome
@@ -186,19 +185,6 @@ def _reason(exc: BaseException) -> str:
     if isinstance(cause, ClientError):
         return cause.response.get("Error", {}).get("Code", "error")
     return type(cause).__name__
-
-
-def _load_checkpoint() -> dict[str, Any] | None:
-    raw = index.get_item(CHECKPOINT)
-    return json.loads(raw["position"]) if raw and "position" in raw else None
-
-
-def _save_checkpoint(position: dict[str, Any]) -> None:
-    index.put_item({**CHECKPOINT, "position": json.dumps(position)})
-
-
-def _clear_checkpoint() -> None:
-    index.delete_item(CHECKPOINT)
 
 
 def add_command(commands: Any) -> None:

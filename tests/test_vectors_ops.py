@@ -35,7 +35,7 @@ def test_reindex_is_resumable_and_removes_orphans(people, monkeypatch, capsys):
     monkeypatch.setattr(vectors_ops, "PAGE", 3)
     first = vectors_ops.reindex(say=lambda line: None, stop_after_pages=4)  # interrupted
     assert 3 <= first["resumes"] <= 5
-    assert vectors_ops._load_checkpoint()["done"] == first["resumes"]
+    assert vectors_ops.CHECKPOINT.load()["done"] == first["resumes"]
     assert main(["vectors", "reindex"]) == 0  # goes on where it stopped
     out = capsys.readouterr().out
     # 5 in all: the second run counted on from the first, it did not start again
@@ -43,7 +43,7 @@ def test_reindex_is_resumable_and_removes_orphans(people, monkeypatch, capsys):
     assert "2 orphan owner(s) removed" in out
     assert all(list(stored(p.id)) == [0] for p in ready)
     assert stored("ghost") == stored(others[0].id) == {}
-    assert vectors_ops._load_checkpoint() is None
+    assert vectors_ops.CHECKPOINT.load() is None
     assert main(["vectors", "reindex", "--restart"]) == 0  # again from the start: harmless
     assert "vectors reindexed: 5 resumes, 5 passages, 0 orphan" in capsys.readouterr().out
 
