@@ -37,7 +37,7 @@ def test_given_endpoints_start_no_emulator_and_a_restart_changes_nothing(users_e
                             AWS_SECRET_ACCESS_KEY="given")
         try:
             assert set(stack.child_pids()) == {"api", "worker", "mail", "stream", "stats", "purge",
-                                              "imports", "cognito"}, \
+                                              "imports", "embed", "cognito"}, \
                 stack.log_tail()
             assert stack.env.get("AWS_ENDPOINT_URL_S3VECTORS") not in (None, users_emulator)
             assert {stack.env[f"AWS_ENDPOINT_URL_{s}"]
