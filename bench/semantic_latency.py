@@ -28,6 +28,7 @@ from pathlib import Path
 
 import _common  # noqa: F401  (environment and request counting before any client exists)
 from _common import ROOT, format_table
+from create_rate import percentile
 
 import requests
 
@@ -37,11 +38,6 @@ from infra.local.ports import free_port
 NOISE = 0.02
 TARGET_P95_MS = 300.0
 CREATED = "2026-06-01T12:00:00.000Z"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def wait_for(url: str, proc: subprocess.Popen, log: Path, seconds: float = 60) -> None:

@@ -15,33 +15,17 @@ Run by ``infra.local_stack``; alone: ``python -m infra.local.embed_worker`` with
 from __future__ import annotations
 
 import logging
-import os
 import sys
 
-from infra.local.sqs_worker import Worker, named_handler
-from infra.local.workers import Handler, region, run_until_sigterm, setup_logging
+from infra.local.sqs_worker import named_handler, serve
 
 EMBED_FUNCTION = "embed_resumes"  # @app.on_sqs_message(name=...) in app.py
 
 log = logging.getLogger("signup.embed_worker")
 
 
-def find_handler() -> Handler:
-    return named_handler(EMBED_FUNCTION)
-
-
 def main() -> int:
-    setup_logging()
-    queue_url = os.environ.get("EMBED_QUEUE_URL")
-    if not queue_url:
-        print("EMBED_QUEUE_URL is not set", file=sys.stderr)
-        return 2
-    worker = Worker(queue_url, region=region(), find=find_handler)
-
-    def stop() -> None:
-        worker.stopping = True
-
-    return run_until_sigterm(worker.run, stop, log)
+    return serve("EMBED_QUEUE_URL", log, find=lambda: named_handler(EMBED_FUNCTION))
 
 
 if __name__ == "__main__":

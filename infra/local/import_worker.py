@@ -13,11 +13,10 @@ Run by ``infra.local_stack``; alone: ``python -m infra.local.import_worker`` wit
 from __future__ import annotations
 
 import logging
-import os
 import sys
 
-from infra.local.sqs_worker import Worker, named_handler
-from infra.local.workers import Handler, region, run_until_sigterm, setup_logging
+from infra.local.sqs_worker import named_handler, serve
+from infra.local.workers import Handler
 
 IMPORT_FUNCTION = "process_imports"  # @app.on_sqs_message(name=...) in app.py
 
@@ -29,17 +28,7 @@ def find_handler() -> Handler:
 
 
 def main() -> int:
-    setup_logging()
-    queue_url = os.environ.get("IMPORT_QUEUE_URL")
-    if not queue_url:
-        print("IMPORT_QUEUE_URL is not set", file=sys.stderr)
-        return 2
-    worker = Worker(queue_url, region=region(), batch_size=1, find=find_handler)
-
-    def stop() -> None:
-        worker.stopping = True
-
-    return run_until_sigterm(worker.run, stop, log)
+    return serve("IMPORT_QUEUE_URL", log, batch_size=1, find=find_handler)
 
 
 if __name__ == "__main__":

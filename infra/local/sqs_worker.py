@@ -190,19 +190,26 @@ class Worker:
                 time.sleep(min(10.0, 0.5 * 2 ** min(errors, 5)))
 
 
-def main() -> int:
+def serve(queue_env: str, worker_log: logging.Logger, *, batch_size: int | None = None,
+          find: Callable[[], Handler] | None = None) -> int:
+    """Poll the queue whose URL ``queue_env`` names, handing its batches to ``find()``'s handler
+    (default: the upload queue's), until SIGTERM: what each queue worker's ``main`` runs."""
     setup_logging()
-    queue_url = os.environ.get("UPLOAD_QUEUE_URL")
+    queue_url = os.environ.get(queue_env)
     if not queue_url:
-        print("UPLOAD_QUEUE_URL is not set", file=sys.stderr)
+        print(f"{queue_env} is not set", file=sys.stderr)
         return 2
-    batch = os.environ.get("WORKER_BATCH_SIZE")  # default: the handler's own batch size
-    worker = Worker(queue_url, region=region(), batch_size=int(batch) if batch else None)
+    worker = Worker(queue_url, region=region(), batch_size=batch_size, find=find)
 
     def stop() -> None:
         worker.stopping = True
 
-    return run_until_sigterm(worker.run, stop, log)
+    return run_until_sigterm(worker.run, stop, worker_log)
+
+
+def main() -> int:
+    batch = os.environ.get("WORKER_BATCH_SIZE")  # default: the handler's own batch size
+    return serve("UPLOAD_QUEUE_URL", log, batch_size=int(batch) if batch else None)
 
 
 if __name__ == "__main__":
